@@ -1,0 +1,26 @@
+"""detect_anomaly(): stop at the first op whose forward or backward makes a NaN or Inf.
+
+Inside the block every recorded op remembers the line of user code that created it,
+checks its output, and the backward pass checks every gradient, so the error names
+the op and the line — not just "loss is nan" fifty ops later. It slows ops down:
+use it to hunt a bug, not for training.
+"""
+
+from __future__ import annotations
+
+from autograd_lite.grad_mode import state
+
+
+class detect_anomaly:
+    """Context manager: ``with detect_anomaly(): loss = model(x); loss.backward()``."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> detect_anomaly:
+        self._prev = state.anomaly
+        state.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        state.anomaly = self._prev

@@ -1,0 +1,298 @@
+"""The backward pass: order the graph, run each node's backward once, sum gradients.
+
+All the bookkeeping lives here, so an op only states its derivative:
+
+1. **Order.** Nodes are visited in reverse topological order (every consumer of a
+   tensor before its producer), found with an iterative depth-first search — no
+   recursion, so a chain of a million ops works.
+2. **Accumulate.** A tensor used twice receives two gradients; they are summed before
+   its producer's backward runs, so each node's backward is called exactly once.
+3. **Unbroadcast.** If an input was broadcast in forward, its gradient has the
+   broadcast shape; the engine sums it back to the input's shape (the only place that
+   logic exists).
+4. **Free.** Without ``retain_graph`` each node drops its inputs and saved arrays as
+   soon as its backward has run, so memory returns while the pass goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.function import Function
+from autograd_lite.grad_mode import set_grad_enabled, state
+from autograd_lite.tensor import Tensor, _make, as_array
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...] | None:
+    """Backpropagate from ``roots``.
+
+    Without ``inputs``: accumulate into each leaf's ``.grad`` (``Tensor.backward``).
+    With ``inputs``: return d(roots)/d(inputs) and leave ``.grad`` alone (``grad()``).
+    """
+    node_grads: dict[Function, Tensor] = {}
+    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, gradient]
+    with set_grad_enabled(create_graph):
+        for root, g in zip(roots, root_grads):
+            g = _seed_grad(root, g)
+            if root._node is None:
+                _add_leaf(leaf_grads, root, g)
+            else:
+                _add(node_grads, root._node, g)
+
+        wanted = None
+        if inputs is not None:
+            wanted = {id(t._node): None for t in inputs if t._node is not None}
+        anomaly = state.anomaly
+        for node in _topological_order([r._node for r in roots if r._node is not None]):
+            grad = node_grads.pop(node, None)
+            if grad is None:
+                continue  # no gradient reached this node (backward returned None)
+            if node._hooks:
+                for hook in node._hooks:
+                    new = hook(grad)
+                    if new is not None:
+                        grad = new
+            if node._retained is not None:
+                _retain(node, grad)
+            if wanted is not None and id(node) in wanted:
+                wanted[id(node)] = grad
+            if retain_graph and not create_graph and wanted is None:
+                # Kept for drawing (visualize). Not under create_graph: the gradient's
+                # graph can point back at this node, which would make a reference cycle.
+                node.grad = grad if node.grad is None else _make(node.grad.data + grad.data)
+
+            grads = node.backward(grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(node.inputs):
+                raise AutogradError(
+                    f"{type(node).__name__}.backward returned {len(grads)} gradient(s) "
+                    f"for {len(node.inputs)} input(s)"
+                )
+            for i, (x, gx) in enumerate(zip(node.inputs, grads)):
+                if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
+                    continue
+                if not isinstance(gx, Tensor):
+                    gx = _make(np.asarray(gx))
+                if gx.data.shape != x.data.shape:
+                    gx = unbroadcast(gx, x.data.shape, node, i)
+                if gx.data.dtype != x.data.dtype:
+                    gx = gx.astype(x.data.dtype)
+                if anomaly:
+                    _check_backward(node, i, gx)
+                if x._node is None:
+                    _add_leaf(leaf_grads, x, gx)
+                else:
+                    _add(node_grads, x._node, gx)
+            if not retain_graph:
+                node.release()
+
+        if inputs is not None:
+            return _collect(inputs, wanted, leaf_grads, allow_unused)
+        seen: set[int] = set()
+        for leaf, g in leaf_grads.values():
+            if leaf._hooks:
+                for hook in leaf._hooks:
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+            if leaf.grad is None:
+                leaf.grad = g if create_graph else _owned(g, seen)
+            else:
+                # Out of place: leaf.grad may be shared with the caller.
+                leaf.grad = leaf.grad + g if create_graph else _make(leaf.grad.data + g.data)
+    return None
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs), returned as a tuple; ``.grad`` attributes are not touched.
+
+    ``grad_outputs`` weights each output (defaults to 1 for one-element outputs).
+    With ``create_graph=True`` the results are themselves differentiable, which is how
+    second derivatives are taken: ``grad(grad(y, x, create_graph=True)[0], x)``.
+    """
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,) * len(outputs)
+    elif len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs given for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise AutogradError(f"grad: input {i} is not a tensor that requires grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(
+        outputs,
+        grad_outputs,
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        inputs=inputs,
+        allow_unused=allow_unused,
+    )
+
+
+def unbroadcast(g: Tensor, shape: tuple[int, ...], node: Any = None, i: int = 0) -> Tensor:
+    """Sum ``g`` back to ``shape``: the gradient of broadcasting ``shape`` up to ``g.shape``.
+
+    Broadcasting copies along new leading axes and along axes of size 1, so their
+    gradients add up: sum over those axes.
+    """
+    extra = g.ndim - len(shape)
+    if extra < 0 or any(s not in (1, gs) for s, gs in zip(shape, g.shape[extra:])):
+        who = f"{type(node).__name__}.backward" if node is not None else "unbroadcast"
+        raise ShapeError(
+            f"{who}: gradient of shape {fmt_shape(g.shape)} for input {i} of shape "
+            f"{fmt_shape(shape)}: it must have the input's shape (or one it broadcasts to)"
+        )
+    axes = tuple(range(extra)) + tuple(
+        extra + k for k, s in enumerate(shape) if s == 1 and g.shape[extra + k] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def _topological_order(roots: list[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, every consumer before its producers.
+
+    An iterative depth-first search: a node is appended after all nodes it depends on
+    (post-order), and the reversed list is the order backward needs.
+    """
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        if node.inputs is None:
+            raise AutogradError(
+                f"backward: trying to backward through the graph a second time: the saved "
+                f"values of {type(node).__name__} were freed by the first backward(). "
+                "Call backward(retain_graph=True) the first time to keep them."
+            )
+        for x in node.inputs:
+            if isinstance(x, Tensor) and x._node is not None and id(x._node) not in visited:
+                stack.append((x._node, False))
+    order.reverse()
+    return order
+
+
+def _seed_grad(root: Tensor, g: Any) -> Tensor:
+    """The gradient backward starts from: 1 for a scalar, else the one the user gave."""
+    if not isinstance(root, Tensor):
+        raise TypeError(f"backward: expected a Tensor, got {type(root).__name__}")
+    if not root._requires_grad:
+        raise AutogradError(
+            "backward: this tensor does not require grad and has no grad_fn, so there is "
+            "nothing to differentiate (did you forget requires_grad=True on an input, or "
+            "compute it under no_grad()?)"
+        )
+    if g is None:
+        if root.data.size != 1:
+            raise AutogradError(
+                f"backward: a gradient can be created implicitly only for a one-element "
+                f"output, this one has shape {fmt_shape(root.shape)}; pass "
+                f"grad= with that shape (e.g. y.backward(ones_like(y))) or reduce it first "
+                "(y.sum().backward())"
+            )
+        return _make(np.ones_like(root.data))
+    if isinstance(g, Tensor):
+        arr = g.data
+    else:
+        arr = as_array(g, dtype=root.dtype, where="backward")
+    if arr.shape != root.shape:
+        raise ShapeError(
+            f"backward: grad has shape {fmt_shape(arr.shape)} but the tensor has shape "
+            f"{fmt_shape(root.shape)}; they must be equal"
+        )
+    if arr.dtype != root.dtype:
+        arr = arr.astype(root.dtype)
+    return g if isinstance(g, Tensor) and g.data is arr else _make(arr)
+
+
+def _add(node_grads: dict, node: Function, g: Tensor) -> None:
+    prev = node_grads.get(node)
+    node_grads[node] = g if prev is None else prev + g
+
+
+def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _owned(g: Tensor, seen: set[int]) -> Tensor:
+    """``g`` if its array is ours alone, else a copy (so in-place updates of one
+    ``.grad``, e.g. by gradient clipping, never change another)."""
+    arr = g.data
+    if arr.base is not None or not arr.flags.writeable or id(arr) in seen:
+        arr = arr.copy()
+    seen.add(id(arr))
+    return _make(arr)
+
+
+def _retain(node: Function, grad: Tensor) -> None:
+    t = node._retained()
+    if t is not None:
+        t.grad = grad if t.grad is None else t.grad + grad
+
+
+def _collect(
+    inputs: Sequence[Tensor], wanted: dict, leaf_grads: dict, allow_unused: bool
+) -> tuple[Tensor | None, ...]:
+    result = []
+    for i, t in enumerate(inputs):
+        if t._node is not None:
+            g = wanted.get(id(t._node))
+        else:
+            entry = leaf_grads.get(id(t))
+            g = entry[1] if entry is not None else None
+            if g is not None and t._hooks:
+                for hook in t._hooks:
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+        if g is None and not allow_unused:
+            raise AutogradError(
+                f"grad: input {i} was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _check_backward(node: Function, i: int, g: Tensor) -> None:
+    if g.data.dtype.kind == "f" and not np.isfinite(g.data).all():
+        where = node._created_at or "<created outside detect_anomaly()>"
+        raise AutogradError(
+            f"detect_anomaly: {type(node).__name__}.backward produced NaN or Inf in the "
+            f"gradient of input {i}; the op was created at {where}"
+        )

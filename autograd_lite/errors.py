@@ -1,0 +1,25 @@
+"""The exceptions the engine raises, so users can catch them by kind.
+
+- ``ShapeError`` (a ``ValueError``): shapes that do not fit an op's rule.
+- ``AutogradError`` (a ``RuntimeError``): misuse of the graph, e.g. backward twice
+  through a freed graph, or backward on a non-scalar without a gradient.
+- ``GradcheckError`` (an ``AutogradError``): analytic and numerical gradients differ.
+- dtype problems are plain ``TypeError``s.
+"""
+
+
+class ShapeError(ValueError):
+    """Shapes that do not fit an op's rule; the message names the op and the shapes."""
+
+
+class AutogradError(RuntimeError):
+    """Misuse of the graph or the backward pass."""
+
+
+class GradcheckError(AutogradError):
+    """Analytic and numerical gradients disagree (raised by ``gradcheck``)."""
+
+
+def fmt_shape(shape: tuple) -> str:
+    """(3,) and (2, 4) as Python prints them, () for a scalar."""
+    return str(tuple(int(s) for s in shape))

@@ -1,0 +1,174 @@
+"""Function: one differentiable op — its forward on arrays and its backward on tensors.
+
+This is the cs231n "gate". Subclass it, write two methods, and the engine does the
+rest (recording the graph, ordering the backward pass, summing gradients, undoing
+broadcasting)::
+
+    class Square(Function):
+        '''y = x ** 2;  dy/dx = 2x'''
+
+        def forward(self, x):            # x: numpy array
+            return x * x
+
+        def backward(self, grad):        # grad: Tensor, dL/dy
+            (x,) = self.inputs           # the input Tensors
+            return grad * 2 * x          # dL/dx, written with Tensor ops
+
+    y = Square.apply(x)
+
+``backward`` uses Tensor ops, so the backward pass is itself differentiable:
+under ``backward(create_graph=True)`` it is recorded and can be differentiated again;
+under a plain ``backward()`` it runs in no-grad mode and records nothing.
+
+Keyword arguments of ``apply`` (an axis, a slope) go to ``forward`` as they are;
+positional arguments are the inputs: Tensors, or constants (Python numbers, arrays)
+that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
+``self.output`` is the output as a Tensor, for ops whose derivative uses it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.grad_mode import state
+from autograd_lite.tensor import Tensor, _make, as_array
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0]
+
+
+class Function:
+    """Base class of every differentiable op (a node of the graph once recorded).
+
+    Attributes set on a recorded node:
+        inputs: the tuple of inputs (Tensors and constants), None once backward freed it.
+        scope: the name-scope path active when it was recorded (module names).
+        grad: the gradient of the output, kept by ``backward(retain_graph=True)``.
+    """
+
+    # A node is created by every op, but no __slots__ here: user subclasses keep
+    # whatever backward needs on self, and CPython's compact instance dicts make that
+    # nearly as cheap. These class attributes are the defaults a node starts from.
+    label: str = ""  # short name for drawings ("+", "matmul"); the class name if empty
+    inputs: tuple | None = None
+    scope: tuple[str, ...] = ()
+    grad: Tensor | None = None
+    _out: np.ndarray | None = None
+    _hooks: list | None = None
+    _retained: Any = None
+    _created_at: str | None = None
+
+    def forward(self, *arrays: Any, **params: Any) -> np.ndarray:
+        """Compute the output from NumPy arrays (and constants)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def backward(self, grad: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
+        """Given dL/d(output), return dL/d(input) for each input (None where not needed)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward()")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Run forward on the inputs' arrays; record a node if any input requires grad."""
+        fn = object.__new__(cls)
+        record = False
+        arrays = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                record = record or x._requires_grad
+            elif isinstance(x, (int, float, np.ndarray)):
+                arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
+            else:
+                return cls._apply_converted(inputs, params)
+        try:
+            out = fn.forward(*arrays, **params)
+        except (ValueError, TypeError) as exc:
+            raise fn._explain(exc, arrays) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # NumPy returns scalars for 0-d results
+        if record and state.grad_enabled:
+            fn.inputs = inputs
+            fn._out = out
+            if state.scope:
+                fn.scope = state.scope
+            if state.anomaly:
+                fn._check_forward(out)
+            return _make(out, True, fn)
+        return _make(out)
+
+    @classmethod
+    def _apply_converted(cls, inputs: tuple, params: dict) -> Tensor:
+        # The slow path: lists, NumPy scalars and bad inputs (strings, None, ...).
+        where = cls.name()
+        converted = []
+        for x in inputs:
+            if isinstance(x, (Tensor, int, float, np.ndarray)):
+                converted.append(x)
+            elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
+                converted.append(x.item())  # so np.float64(2) does not upcast float32
+            else:
+                converted.append(as_array(x, where=where))
+        return cls.apply(*converted, **params)
+
+    # -- what backward may use ----------------------------------------------------
+
+    @property
+    def output(self) -> Tensor:
+        """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp)."""
+        return _make(self._out, True, self)
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input, whether a gradient is wanted (lets backward skip work)."""
+        return tuple(isinstance(x, Tensor) and x._requires_grad for x in self.inputs or ())
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name in messages: the class name in lower case (Mul -> 'mul')."""
+        return cls.__name__.lower()
+
+    def release(self) -> None:
+        """Drop the inputs and saved arrays (called by backward unless retain_graph)."""
+        scope = self.scope
+        vars(self).clear()
+        if scope:
+            self.scope = scope
+
+    # -- errors --------------------------------------------------------------------
+
+    def _explain(self, exc: Exception, arrays: list) -> Exception:
+        """Turn a NumPy error from forward into one that names the op and the shapes."""
+        if isinstance(exc, (ShapeError, AutogradError)):
+            return exc
+        shapes = " and ".join(fmt_shape(np.shape(a)) for a in arrays)
+        msg = str(exc)
+        if isinstance(exc, TypeError):
+            kinds = ", ".join(
+                str(a.dtype) if isinstance(a, np.ndarray) else type(a).__name__ for a in arrays
+            )
+            return TypeError(f"{self.name()}: cannot apply to inputs of type {kinds}: {msg}")
+        if "broadcast" in msg:
+            return ShapeError(
+                f"{self.name()}: shapes {shapes} cannot be broadcast together (compared from "
+                "the last dimension, each pair of sizes must be equal or one of them 1)"
+            )
+        return ShapeError(f"{self.name()}: input shape(s) {shapes}: {msg}")
+
+    def _check_forward(self, out: np.ndarray) -> None:
+        self._created_at = _user_frame()
+        if out.dtype.kind == "f" and not np.isfinite(out).all():
+            raise AutogradError(
+                f"detect_anomaly: {self.name()} produced NaN or Inf in forward, "
+                f"at {self._created_at}"
+            )
+
+
+def _user_frame() -> str:
+    """'file.py:12 in f: y = x.log()' for the innermost frame outside autograd_lite."""
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"

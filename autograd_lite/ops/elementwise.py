@@ -1,0 +1,414 @@
+"""Elementwise ops: each output element depends on the matching input elements only.
+
+Binary ops broadcast their inputs as NumPy does; their backward returns gradients
+of the broadcast shape and the engine sums them back (see ``engine.unbroadcast``).
+Each op's derivative is one or two lines, written with Tensor ops so that it can
+itself be differentiated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.function import Function
+from autograd_lite.tensor import Tensor
+
+# -- arithmetic ----------------------------------------------------------------------
+
+
+class Add(Function):
+    """a + b.  d/da = 1, d/db = 1."""
+
+    label = "+"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """a - b.  d/da = 1, d/db = -1."""
+
+    label = "-"
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    """a * b.  d/da = b, d/db = a (each input's gradient is scaled by the other input)."""
+
+    label = "*"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g * b, g * a
+
+
+class Div(Function):
+    """a / b.  d/da = 1/b, d/db = -a/b²."""
+
+    label = "/"
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = g / b
+        return ga, -ga * a / b
+
+
+class Neg(Function):
+    """-a.  d/da = -1."""
+
+    label = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b.  d/da = b·a^(b-1),  d/db = a^b·ln(a) (taken as 0 where a == 0)."""
+
+    label = "**"
+
+    def forward(self, a, b):
+        return np.power(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        ga = g * b * a ** (b - 1) if need_a else None
+        gb = None
+        if need_b:
+            # ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes the product as 0.
+            if isinstance(a, Tensor):
+                gb = g * self.output * log(where(a.data == 0, 1.0, a))
+            else:
+                gb = g * self.output * (math.log(a) if a != 0 else 0.0)
+        return ga, gb
+
+
+# -- exp, log and friends -------------------------------------------------------------
+
+
+class Exp(Function):
+    """exp(a).  d/da = exp(a), the output itself."""
+
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, g):
+        return g * self.output
+
+
+class Log(Function):
+    """ln(a).  d/da = 1/a."""
+
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, g):
+        (a,) = self.inputs
+        return g / a
+
+
+class Sqrt(Function):
+    """√a.  d/da = 1 / (2√a)."""
+
+    def forward(self, a):
+        return np.sqrt(a)
+
+    def backward(self, g):
+        return g / (self.output * 2.0)
+
+
+class Abs(Function):
+    """|a|.  d/da = sign(a) (0 at a == 0, as in PyTorch)."""
+
+    def forward(self, a):
+        self.sign = np.sign(a)
+        return np.abs(a)
+
+    def backward(self, g):
+        return g * self.sign
+
+
+class Sin(Function):
+    """sin(a).  d/da = cos(a)."""
+
+    def forward(self, a):
+        return np.sin(a)
+
+    def backward(self, g):
+        return g * cos(self.inputs[0])
+
+
+class Cos(Function):
+    """cos(a).  d/da = -sin(a)."""
+
+    def forward(self, a):
+        return np.cos(a)
+
+    def backward(self, g):
+        return -(g * sin(self.inputs[0]))
+
+
+# -- activations ----------------------------------------------------------------------
+
+
+class Tanh(Function):
+    """tanh(a).  d/da = 1 - tanh²(a)."""
+
+    def forward(self, a):
+        return np.tanh(a)
+
+    def backward(self, g):
+        y = self.output
+        return g * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    """σ(a) = 1 / (1 + e^-a).  d/da = σ(a)(1 - σ(a)).
+
+    Computed from e^-|a| so that no exponent overflows: σ(-1000) is 0, not a warning.
+    """
+
+    def forward(self, a):
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(e.dtype, copy=False)
+
+    def backward(self, g):
+        y = self.output
+        return g * y * (1.0 - y)
+
+
+class ReLU(Function):
+    """max(a, 0).  d/da = 1 where a > 0, else 0."""
+
+    label = "relu"
+
+    def forward(self, a):
+        self.mask = a > 0
+        return a * self.mask
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class LeakyReLU(Function):
+    """a where a > 0, else slope·a.  d/da = 1 or slope."""
+
+    label = "leaky_relu"
+
+    def forward(self, a, *, negative_slope=0.01):
+        self.scale = np.where(a > 0, 1.0, negative_slope).astype(a.dtype, copy=False)
+        return a * self.scale
+
+    def backward(self, g):
+        return g * self.scale
+
+
+class ELU(Function):
+    """a where a > 0, else α(e^a - 1).  d/da = 1, or elu(a) + α."""
+
+    label = "elu"
+
+    def forward(self, a, *, alpha=1.0):
+        self.alpha, self.positive = alpha, a > 0
+        return np.where(self.positive, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype)
+
+    def backward(self, g):
+        return where(self.positive, g, g * (self.output + self.alpha))
+
+
+# -- comparisons that pass gradients ------------------------------------------------
+
+
+class Maximum(Function):
+    """max(a, b) elementwise.  The gradient goes to the larger input; ties split it 50/50."""
+
+    def forward(self, a, b):
+        out = np.maximum(a, b)
+        self.share_a = ((a > b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
+        return out
+
+    def backward(self, g):
+        return g * self.share_a, g * (1.0 - self.share_a)
+
+
+class Minimum(Function):
+    """min(a, b) elementwise.  The gradient goes to the smaller input; ties split it 50/50."""
+
+    def forward(self, a, b):
+        out = np.minimum(a, b)
+        self.share_a = ((a < b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
+        return out
+
+    def backward(self, g):
+        return g * self.share_a, g * (1.0 - self.share_a)
+
+
+class Clip(Function):
+    """a limited to [min, max].  d/da = 1 inside the range (ends included), 0 outside."""
+
+    def forward(self, a, *, min=None, max=None):
+        self.inside = np.ones(a.shape, dtype=bool)
+        if min is not None:
+            self.inside &= a >= min
+        if max is not None:
+            self.inside &= a <= max
+        return np.clip(a, min, max)
+
+    def backward(self, g):
+        return g * self.inside
+
+
+class Where(Function):
+    """condition ? a : b elementwise.  The gradient goes to the input that was chosen."""
+
+    def forward(self, condition, a, b):
+        self.condition = condition
+        return np.where(condition, a, b)
+
+    def backward(self, g):
+        return None, Where.apply(self.condition, g, 0.0), Where.apply(self.condition, 0.0, g)
+
+
+class Cast(Function):
+    """a converted to another dtype.  The gradient is converted back."""
+
+    label = "astype"
+
+    def forward(self, a, *, dtype):
+        self.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.in_dtype)
+
+
+# -- the functional API -----------------------------------------------------------
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b, broadcasting."""
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b, broadcasting."""
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b elementwise, broadcasting."""
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b elementwise (true division), broadcasting."""
+    return Div.apply(a, b)
+
+
+def neg(a: Any) -> Tensor:
+    """-a."""
+    return Neg.apply(a)
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    """a ** b; the exponent may be a number or a tensor."""
+    return Pow.apply(a, b)
+
+
+def exp(a: Any) -> Tensor:
+    """e ** a."""
+    return Exp.apply(a)
+
+
+def log(a: Any) -> Tensor:
+    """Natural logarithm."""
+    return Log.apply(a)
+
+
+def sqrt(a: Any) -> Tensor:
+    """Square root."""
+    return Sqrt.apply(a)
+
+
+def abs(a: Any) -> Tensor:
+    """|a|."""
+    return Abs.apply(a)
+
+
+def sin(a: Any) -> Tensor:
+    return Sin.apply(a)
+
+
+def cos(a: Any) -> Tensor:
+    return Cos.apply(a)
+
+
+def tanh(a: Any) -> Tensor:
+    """Hyperbolic tangent, in (-1, 1)."""
+    return Tanh.apply(a)
+
+
+def sigmoid(a: Any) -> Tensor:
+    """1 / (1 + e^-a), in (0, 1); stable for large |a|."""
+    return Sigmoid.apply(a)
+
+
+def relu(a: Any) -> Tensor:
+    """max(a, 0)."""
+    return ReLU.apply(a)
+
+
+def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
+    """a for a > 0, negative_slope * a otherwise."""
+    return LeakyReLU.apply(a, negative_slope=negative_slope)
+
+
+def elu(a: Any, alpha: float = 1.0) -> Tensor:
+    """a for a > 0, alpha * (e^a - 1) otherwise."""
+    return ELU.apply(a, alpha=alpha)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of two tensors (ties share the gradient equally)."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min of two tensors (ties share the gradient equally)."""
+    return Minimum.apply(a, b)
+
+
+def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """Limit values to [min, max] (PyTorch's clamp); either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return Clip.apply(a, min=min, max=max)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if condition else b``; the condition gets no gradient."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    return Where.apply(cond, a, b)

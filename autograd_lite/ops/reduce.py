@@ -1,0 +1,282 @@
+"""Reductions: sum, mean, max, min, var over axes; logsumexp, softmax, log_softmax.
+
+``axis`` may be None (all axes), an int or a tuple of ints; ``keepdims=True`` keeps
+the reduced axes with size 1. PyTorch's spellings ``dim=`` and ``keepdim=`` are
+accepted too.
+
+The backward of a reduction "un-reduces" the gradient: it is reshaped to the
+keepdims shape and broadcast back over the reduced axes (``_spread``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.function import Function
+from autograd_lite.ops.elementwise import exp, sqrt
+from autograd_lite.tensor import Tensor, _make
+
+Axis = int | tuple[int, ...] | None
+
+
+def normalize_axes(axis: Axis, ndim: int, where: str, shape: tuple = ()) -> tuple[int, ...]:
+    """``axis`` as a sorted tuple of non-negative ints (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+            raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= ax < ndim and not (ndim == 0 and ax in (0, -1)):
+            raise ShapeError(
+                f"{where}: axis {ax} is out of range for a tensor of shape {fmt_shape(shape)} "
+                f"({ndim} dimension(s), so axis must be in [{-ndim}, {ndim - 1}])"
+            )
+        out.append(int(ax) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{where}: axis {axis!r} repeats an axis")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _resolve(axis, dim, keepdims, keepdim):
+    # PyTorch users write dim=/keepdim=, NumPy users axis=/keepdims=: take either.
+    return (dim if axis is None else axis), bool(keepdims or keepdim)
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _reduced_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _spread(g: Tensor, shape: tuple, axes: tuple, keepdims: bool) -> Tensor:
+    """Broadcast a reduction's gradient back over the reduced axes."""
+    if not keepdims:
+        g = g.reshape(_kept_shape(shape, axes))
+    return g.expand(shape)
+
+
+class Sum(Function):
+    """Σ a over axes.  Every input element gets the gradient of the sum it fed."""
+
+    def forward(self, a, *, axis, keepdims):
+        self.axes = normalize_axes(axis, a.ndim, "sum", a.shape)
+        self.in_shape, self.keepdims = a.shape, keepdims
+        return np.sum(a, axis=self.axes, keepdims=keepdims)
+
+    def backward(self, g):
+        return _spread(g, self.in_shape, self.axes, self.keepdims)
+
+
+class Max(Function):
+    """max of a over axes.  The gradient goes to the maximal element(s); ties share it
+    equally (as PyTorch's ``amax``), so the gradient always sums to the incoming one."""
+
+    reduce = staticmethod(np.max)
+
+    def forward(self, a, *, axis, keepdims):
+        self.axes = normalize_axes(axis, a.ndim, self.name(), a.shape)
+        self.keepdims = keepdims
+        if a.size == 0:
+            raise ShapeError(f"{self.name()}: cannot reduce an empty tensor of shape {a.shape}")
+        return self.reduce(a, axis=self.axes, keepdims=keepdims)
+
+    def backward(self, g):
+        a = self.inputs[0].data
+        is_extreme = a == self._out.reshape(_kept_shape(a.shape, self.axes))
+        share = is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)
+        return _spread(g, a.shape, self.axes, self.keepdims) * share.astype(a.dtype)
+
+
+class Min(Max):
+    """min of a over axes (ties share the gradient equally, like ``Max``)."""
+
+    reduce = staticmethod(np.min)
+
+
+class LogSumExp(Function):
+    """log Σ exp(a) over axes, computed as m + log Σ exp(a - m) with m = max a, so
+    nothing overflows.  d/da = exp(a - logsumexp(a)) = softmax(a)."""
+
+    label = "logsumexp"
+
+    def forward(self, a, *, axis, keepdims):
+        self.axes = normalize_axes(axis, a.ndim, "logsumexp", a.shape)
+        self.keepdims = keepdims
+        m = np.max(a, axis=self.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # a row of all -inf gives -inf, not NaN
+        out = np.log(np.sum(np.exp(a - m), axis=self.axes, keepdims=True)) + m
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, self.axes))
+
+    def backward(self, g):
+        (a,) = self.inputs
+        kept = _kept_shape(a.shape, self.axes)
+        return _spread(g, a.shape, self.axes, self.keepdims) * exp(a - self.output.reshape(kept))
+
+
+class Softmax(Function):
+    """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
+
+    d/da: y ⊙ (g - Σ g⊙y), with y the output.
+    """
+
+    def forward(self, a, *, axis):
+        (self.axis,) = normalize_axes(axis, a.ndim, "softmax", a.shape)
+        e = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
+        return e / np.sum(e, axis=self.axis, keepdims=True)
+
+    def backward(self, g):
+        y = self.output
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log softmax(a) = a - logsumexp(a) along one axis (stable).
+
+    d/da: g - softmax(a) · Σ g.
+    """
+
+    label = "log_softmax"
+
+    def forward(self, a, *, axis):
+        (self.axis,) = normalize_axes(axis, a.ndim, "log_softmax", a.shape)
+        shifted = a - np.max(a, axis=self.axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+
+    def backward(self, g):
+        return g - exp(self.output) * g.sum(axis=self.axis, keepdims=True)
+
+
+# -- the functional API -----------------------------------------------------------
+
+
+def sum(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Sum over ``axis`` (all axes by default)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+def mean(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Mean over ``axis``: the sum divided by the number of elements reduced."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    total = sum(a, axis, keepdims)
+    shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    count = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "mean", shape)]))
+    return total / count
+
+
+def max(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Largest value over ``axis`` (ties share the gradient equally)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+def min(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Smallest value over ``axis`` (ties share the gradient equally)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Min.apply(a, axis=axis, keepdims=keepdims)
+
+
+def var(
+    a: Tensor,
+    axis: Axis = None,
+    correction: int = 1,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Variance Σ(a - mean)² / (n - correction); ``correction=1`` (the default, as in
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    centered = a - mean(a, axis, keepdims=True)
+    shape = centered.shape
+    n = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "var", shape)]))
+    return sum(centered * centered, axis, keepdims) / (n - correction)
+
+
+def std(
+    a: Tensor,
+    axis: Axis = None,
+    correction: int = 1,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Standard deviation: the square root of ``var``."""
+    return sqrt(var(a, axis, correction, keepdims, dim=dim, keepdim=keepdim))
+
+
+def logsumexp(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """log(Σ exp(a)) over ``axis``, without overflow."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+
+
+def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
+    return Softmax.apply(a, axis=axis if dim is None else dim)
+
+
+def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
+    return LogSoftmax.apply(a, axis=axis if dim is None else dim)
+
+
+def argmax(
+    a: Tensor,
+    axis: int | None = None,
+    keepdims: bool = False,
+    *,
+    dim: int | None = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Index of the largest value (over the flattened tensor when axis is None); int64,
+    not differentiable."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+    if axis is not None:
+        (axis,) = normalize_axes(axis, arr.ndim, "argmax", arr.shape)
+    if arr.size == 0:
+        raise ShapeError(f"argmax: cannot take the argmax of an empty tensor of shape {arr.shape}")
+    return _make(np.asarray(np.argmax(arr, axis=axis, keepdims=keepdims)))

@@ -1,0 +1,301 @@
+"""Shape ops: they move or select elements without changing values.
+
+Their backward moves the gradient back to where each element came from: reshape it
+back, permute it back, scatter it back into the positions an index selected
+(repeated positions add up), cut it into the pieces that were concatenated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.function import Function
+from autograd_lite.ops.reduce import normalize_axes
+from autograd_lite.tensor import Tensor, _unwrap_index
+
+
+def _shape_args(shape: tuple, where: str) -> tuple:
+    # x.reshape(2, 3) and x.reshape((2, 3)) both work, as in PyTorch.
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{where}: sizes must be integers, got {shape!r}")
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Function):
+    """a viewed with a new shape (same elements, same order).  The gradient is reshaped back."""
+
+    def forward(self, a, *, shape):
+        self.in_shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"reshape: cannot reshape a tensor of shape {fmt_shape(a.shape)} ({a.size} "
+                f"elements) into {fmt_shape(shape)}"
+            ) from None
+
+    def backward(self, g):
+        return g.reshape(self.in_shape)
+
+
+class Permute(Function):
+    """a with its axes reordered (``dims[i]`` is the input axis that becomes axis i).
+    The gradient is permuted by the inverse order."""
+
+    def forward(self, a, *, dims):
+        if sorted(dims) != list(range(a.ndim)):
+            raise ShapeError(
+                f"permute: dims {tuple(dims)} must be a reordering of 0..{a.ndim - 1} for a "
+                f"tensor of shape {fmt_shape(a.shape)}"
+            )
+        self.inverse = tuple(np.argsort(dims))
+        return a.transpose(dims)
+
+    def backward(self, g):
+        return g.permute(self.inverse)
+
+
+class Expand(Function):
+    """a broadcast to a larger shape (a read-only view, no copy).
+
+    The backward returns the gradient as it is: the engine sums it back over the
+    broadcast axes, as it does for every broadcasting op.
+    """
+
+    def forward(self, a, *, shape):
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise ShapeError(
+                f"expand: cannot expand shape {fmt_shape(a.shape)} to {fmt_shape(shape)} "
+                "(only axes of size 1 can grow, and new axes go in front)"
+            ) from None
+
+    def backward(self, g):
+        return g
+
+
+def _is_advanced(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+class GetItem(Function):
+    """a[index] for basic (ints, slices, None, ...) and advanced (int arrays, bool masks)
+    indexing.  The gradient is scattered back: positions picked twice add up."""
+
+    label = "[]"
+
+    def forward(self, a, *, index):
+        self.in_shape, self.index = a.shape, index
+        try:
+            return a[index]
+        except IndexError as exc:
+            raise IndexError(f"index: {exc} (tensor of shape {fmt_shape(a.shape)})") from None
+
+    def backward(self, g):
+        return IndexBackward.apply(g, shape=self.in_shape, index=self.index)
+
+
+class IndexBackward(Function):
+    """The scatter-add behind ``GetItem``'s backward: zeros of ``shape`` with ``g``
+    added at ``index``.  Its own gradient is ``gg[index]`` (for second derivatives)."""
+
+    def forward(self, g, *, shape, index):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, g)  # an index may repeat: add, don't overwrite
+        else:
+            out[index] = g  # basic indexing never repeats a position
+        return out
+
+    def backward(self, gg):
+        return GetItem.apply(gg, index=self.index)
+
+
+class Concatenate(Function):
+    """Tensors joined along an existing axis.  The gradient is cut back into pieces."""
+
+    label = "cat"
+
+    def forward(self, *arrays, axis):
+        if not arrays:
+            raise ValueError("concatenate: needs at least one tensor")
+        (self.axis,) = normalize_axes(axis, np.ndim(arrays[0]), "concatenate", np.shape(arrays[0]))
+        self.sizes = [np.shape(a)[self.axis] for a in arrays]
+        return np.concatenate(arrays, axis=self.axis)
+
+    def backward(self, g):
+        ends = np.cumsum(self.sizes)
+        lead = (slice(None),) * self.axis
+        return tuple(g[(*lead, slice(end - n, end))] for n, end in zip(self.sizes, ends))
+
+
+class Stack(Function):
+    """Tensors of one shape joined along a new axis.  The gradient is split along it."""
+
+    def forward(self, *arrays, axis):
+        if not arrays:
+            raise ValueError("stack: needs at least one tensor")
+        ndim = np.ndim(arrays[0]) + 1
+        (self.axis,) = normalize_axes(axis, ndim, "stack", (*np.shape(arrays[0]), 1))
+        shapes = {np.shape(a) for a in arrays}
+        if len(shapes) > 1:
+            raise ShapeError(
+                "stack: all tensors must have the same shape, got "
+                + ", ".join(fmt_shape(np.shape(a)) for a in arrays)
+            )
+        self.count = len(arrays)
+        return np.stack(arrays, axis=self.axis)
+
+    def backward(self, g):
+        lead = (slice(None),) * self.axis
+        return tuple(g[(*lead, i)] for i in range(self.count))
+
+
+class Pad(Function):
+    """a with a border of ``value`` (constant padding).  The gradient is the interior."""
+
+    def forward(self, a, *, widths, value):
+        self.interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return np.pad(a, widths, constant_values=value)
+
+    def backward(self, g):
+        return g[self.interior]
+
+
+# -- the functional API -----------------------------------------------------------
+
+
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape; one size may be -1 (inferred)."""
+    return Reshape.apply(a, shape=_shape_args(shape, "reshape"))
+
+
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """Reorder the axes: ``permute(x, 0, 2, 1)`` or ``permute(x, (0, 2, 1))``."""
+    arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+    dims = _shape_args(dims, "permute")
+    dims = tuple(d % arr.ndim if -arr.ndim <= d < arr.ndim else d for d in dims)
+    return Permute.apply(a, dims=dims)
+
+
+def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
+    them all (``x.T``)."""
+    ndim = np.ndim(a.data if isinstance(a, Tensor) else a)
+    order = list(range(ndim))
+    if dim0 is None and dim1 is None:
+        order.reverse()
+    else:
+        i, j = (
+            normalize_axes(dim0, ndim, "transpose", np.shape(a)),
+            normalize_axes(dim1, ndim, "transpose", np.shape(a)),
+        )
+        order[i[0]], order[j[0]] = order[j[0]], order[i[0]]
+    return Permute.apply(a, dims=tuple(order))
+
+
+def expand(a: Tensor, *shape: Any) -> Tensor:
+    """Broadcast to ``shape`` without copying; -1 keeps a size (as in PyTorch)."""
+    shape = _shape_args(shape, "expand")
+    in_shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    offset = len(shape) - len(in_shape)
+    shape = tuple(
+        in_shape[i - offset] if s == -1 and i >= offset else s for i, s in enumerate(shape)
+    )
+    return Expand.apply(a, shape=shape)
+
+
+def squeeze(a: Tensor, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
+    """Remove axes of size 1 (all of them, or those in ``axis``)."""
+    axis = dim if axis is None else axis
+    shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    axes = normalize_axes(axis, len(shape), "squeeze", shape)
+    if axis is not None:
+        # PyTorch leaves an axis alone if its size isn't 1; so do we.
+        axes = tuple(i for i in axes if shape[i] == 1)
+    new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return reshape(a, new)
+
+
+def unsqueeze(a: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Insert an axis of size 1 at position ``axis`` (negative counts from the end)."""
+    axis = dim if axis is None else axis
+    shape = list(np.shape(a.data if isinstance(a, Tensor) else a))
+    (pos,) = normalize_axes(axis, len(shape) + 1, "unsqueeze", (*shape, 1))
+    shape.insert(pos, 1)
+    return reshape(a, tuple(shape))
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``."""
+    shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    if len(shape) == 0:
+        return reshape(a, (1,))
+    (start,) = normalize_axes(start_dim, len(shape), "flatten", shape)
+    (end,) = normalize_axes(end_dim, len(shape), "flatten", shape)
+    if start > end:
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(a, (*shape[:start], merged, *shape[end + 1 :]))
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``)."""
+    return Concatenate.apply(*tensors, axis=axis if dim is None else dim)
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of the same shape along a new axis."""
+    return Stack.apply(*tensors, axis=axis if dim is None else dim)
+
+
+def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
+    """Constant padding.
+
+    ``pad`` is either PyTorch's flat form, pairs for the *last* axes first —
+    ``pad(x, (1, 1))`` pads the last axis by one on each side, ``(1, 1, 2, 2)`` also the
+    one before it by two — or NumPy's form, one ``(before, after)`` pair per axis.
+    """
+    shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    pad = list(pad)
+    if pad and all(isinstance(p, (tuple, list)) for p in pad):  # NumPy's form
+        widths = [tuple(int(v) for v in p) for p in pad]
+        if len(widths) != len(shape) or any(len(w) != 2 for w in widths):
+            raise ShapeError(
+                f"pad: need one (before, after) pair per axis of shape {fmt_shape(shape)}, "
+                f"got {pad}"
+            )
+    else:
+        if len(pad) % 2 or len(pad) // 2 > len(shape):
+            raise ShapeError(
+                f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
+                f"{len(shape)} axes (shape {fmt_shape(shape)})"
+            )
+        widths = [(0, 0)] * len(shape)
+        for k in range(len(pad) // 2):
+            widths[len(shape) - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
+    return Pad.apply(a, widths=tuple(widths), value=value)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
+    index = _unwrap_index(index)
+    if isinstance(index, tuple):
+        index = tuple(np.asarray(i) if isinstance(i, list) else i for i in index)
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    return GetItem.apply(a, index=index)

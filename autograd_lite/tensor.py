@@ -1,0 +1,625 @@
+"""Tensor: a NumPy array plus what autograd needs to know about it.
+
+A ``Tensor`` wraps one ``numpy.ndarray`` (``.data``). When it ``requires_grad``, every
+op on it is recorded as a node of a graph (``.grad_fn``, a ``Function``), and
+``backward()`` walks that graph backwards with the chain rule, leaving each leaf's
+gradient in ``.grad``.
+
+Dtype rules (NumPy 2's): Python floats and nested lists of floats become the default
+dtype (float32, see ``set_default_dtype``); a float64 array stays float64; Python
+scalars in an op never upcast a tensor (``x * 2.0`` keeps x's dtype). Integer and bool
+tensors exist (labels, masks, indices) but cannot require grad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.grad_mode import state
+
+_default_dtype = np.dtype(np.float32)
+_FLOAT_KINDS = "f"
+_NUMERIC_KINDS = "biuf"
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype that Python floats become: ``np.float32`` (default) or ``np.float64``."""
+    global _default_dtype
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+    _default_dtype = d
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default_dtype
+
+
+def as_array(data: Any, dtype: Any = None, where: str = "tensor") -> np.ndarray:
+    """Turn user data (scalar, nested list, ndarray, Tensor) into a numeric ndarray.
+
+    Python floats become the default dtype; arrays keep theirs; ``dtype`` overrides.
+    Raises ``TypeError`` for non-numeric data and ``ValueError`` for ragged lists,
+    naming ``where`` (the function or op that was called).
+    """
+    from_python = False
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, (bool, int, float, np.generic, list, tuple)):
+        from_python = not isinstance(data, np.generic)
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{where}: nested lists must be rectangular (every row the same length); "
+                f"got a ragged list ({exc})"
+            ) from None
+    else:
+        raise TypeError(
+            f"{where}: expected a number, a (nested) list of numbers, a numpy array or a "
+            f"Tensor, got {type(data).__name__}"
+        )
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        what = "strings" if arr.dtype.kind in "US" else f"dtype {arr.dtype}"
+        raise TypeError(f"{where}: data must be numbers (bool, int or float), got {what}")
+    if dtype is not None:
+        arr = arr.astype(np.dtype(dtype), copy=False)
+    elif from_python and arr.dtype.kind == "f" and arr.dtype != _default_dtype:
+        arr = arr.astype(_default_dtype)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None, name=None)`` shares memory with
+    ``data`` when it is already an ndarray of the right dtype; ``tensor(...)`` copies.
+
+    Attributes:
+        data: the ``numpy.ndarray`` holding the values.
+        grad: the gradient accumulated by ``backward()`` (a Tensor), or None.
+        requires_grad: whether ops on this tensor are recorded.
+        grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
+        name: an optional label, shown by ``repr`` and by the graph drawings.
+    """
+
+    # No per-instance __dict__: a tensor is created by every op, so it must be small
+    # and fast to build. __weakref__ lets retain_grad() point back without a cycle.
+    __slots__ = ("__weakref__", "_hooks", "_node", "_requires_grad", "data", "grad", "name")
+
+    # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy converting us.
+    __array_priority__ = 1000
+    # Comparisons return tensors, so hash by identity (as PyTorch does).
+    __hash__ = object.__hash__
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        self.data = as_array(data, dtype, where="Tensor")
+        self.grad: Tensor | None = None
+        self._node = None
+        self._hooks: list | None = None
+        self._requires_grad = False
+        self.name = name
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- autograd state -------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self. Only float tensors can require grad."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"requires_grad: only floating-point tensors can require gradients, "
+                f"this tensor has dtype {self.data.dtype} (convert it with .float() first)"
+            )
+        if not requires_grad and self._node is not None:
+            raise AutogradError(
+                "requires_grad: cannot turn off requires_grad on a non-leaf tensor; "
+                "use .detach() to get a tensor outside the graph"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (inputs, parameters, constants)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The ``Function`` node that produced this tensor, or None for a leaf."""
+        return self._node
+
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
+
+        Args:
+            grad: d(loss)/d(self), same shape as self. Optional for a single-element tensor
+                (it defaults to 1).
+            retain_graph: keep the graph (its saved values, and each node's gradient in
+                ``node.grad``) so backward can run through it again or it can be drawn.
+            create_graph: record the backward pass itself, so the gradients can be
+                differentiated again (higher-order derivatives). Implies retain_graph.
+        """
+        from autograd_lite.engine import run_backward
+
+        run_backward(
+            (self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph
+        )
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
+        if self._node is None:
+            return
+        if not self._requires_grad:
+            raise AutogradError("retain_grad: this tensor does not require grad")
+        import weakref
+
+        self._node._retained = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        if not self._requires_grad:
+            raise AutogradError(
+                "register_hook: cannot register a hook on a tensor that does not require grad"
+            )
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self._node._hooks is None:
+                self._node._hooks = []
+            hooks = self._node._hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, outside the graph (requires_grad=False)."""
+        return _make(self.data)
+
+    # -- array facts and conversions --------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape (PyTorch's ``size()``), or the length of dimension ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_norm_axis(dim, self.data.ndim, "size")]
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch's name for ndim)."""
+        return self.data.ndim
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only one-element tensors can be converted to a Python number, "
+                f"this one has shape {fmt_shape(self.shape)}"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {fmt_shape(self.shape)} is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def any(self) -> Tensor:
+        return _make(np.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return _make(np.asarray(self.data.all()))
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, separator=", ", prefix="tensor(", precision=4, threshold=200
+        )
+        extras = []
+        if (self.data.dtype.kind == "f" and self.data.dtype != _default_dtype) or (
+            self.data.dtype.kind in "ui" and self.data.dtype != np.int64
+        ):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{type(self._node).__name__}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # -- in-place updates (outside the graph) ------------------------------------
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("item assignment")
+        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    def _inplace(self, ufunc: np.ufunc, other: Any, what: str) -> Tensor:
+        self._check_inplace(what)
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
+        return self
+
+    def _check_inplace(self, what: str) -> None:
+        # Changing values the graph depends on would make backward silently wrong,
+        # so in-place updates are only for tensors outside the graph (e.g. an
+        # optimizer step under no_grad()).
+        if state.grad_enabled and self._requires_grad:
+            raise AutogradError(
+                f"in-place {what} on a tensor that requires grad would corrupt the graph; "
+                "do it inside `with no_grad():` (as optimizers do) or on .detach()"
+            )
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(np.add, other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(np.subtract, other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(np.divide, other, "/=")
+
+    def zero_(self) -> Tensor:
+        """Set every element to zero, in place."""
+        self._check_inplace("zero_()")
+        self.data[...] = 0
+        return self
+
+    # -- comparisons: bool tensors, outside the graph ---------------------------
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other, "==")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other, "!=")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other, "<")
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other, "<=")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other, ">")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other, ">=")
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _make(data: np.ndarray, requires_grad: bool = False, node: Any = None) -> Tensor:
+    """Build a Tensor around an existing ndarray without any checks (the engine's fast path)."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t._requires_grad = requires_grad
+    t._node = node
+    t._hooks = None
+    t.name = None
+    return t
+
+
+def _norm_axis(axis: int, ndim: int, where: str) -> int:
+    if not -ndim <= axis < max(ndim, 1):
+        raise ShapeError(
+            f"{where}: axis {axis} is out of range for a tensor with {ndim} dimension(s)"
+        )
+    return axis % ndim if ndim else 0
+
+
+def _unwrap_index(index: Any) -> Any:
+    """Replace Tensors inside an index by their arrays (x[t], x[mask], x[i, t])."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _compare(ufunc: np.ufunc, a: Tensor, b: Any, symbol: str) -> Tensor:
+    b_data = b.data if isinstance(b, Tensor) else b
+    if isinstance(b_data, (list, tuple)):
+        b_data = as_array(b_data, where=symbol)
+    try:
+        return _make(np.asarray(ufunc(a.data, b_data)))
+    except ValueError:
+        raise ShapeError(
+            f"{symbol}: shapes {fmt_shape(a.shape)} and {fmt_shape(np.shape(b_data))} "
+            "cannot be broadcast together"
+        ) from None
+
+
+# -- creation functions ----------------------------------------------------------
+
+
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+) -> Tensor:
+    """A new tensor holding a copy of ``data`` (number, nested list, ndarray or Tensor)."""
+    arr = as_array(data, dtype, where="tensor")
+    t = Tensor(np.array(arr, copy=True), name=name)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _shape_arg(shape: Sequence[Any], where: str) -> tuple[int, ...]:
+    # Accept zeros(2, 3) and zeros((2, 3)) as PyTorch does.
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"{where}: shape must be non-negative integers, got {tuple(shape)}")
+    return tuple(int(s) for s in shape)
+
+
+def _filled(fill: Any, shape: tuple, dtype: Any, requires_grad: bool, where: str) -> Tensor:
+    dtype = _default_dtype if dtype is None else np.dtype(dtype)
+    t = Tensor(np.full(shape, fill, dtype=dtype))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _filled(0, _shape_arg(shape, "zeros"), dtype, requires_grad, "zeros")
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return _filled(1, _shape_arg(shape, "ones"), dtype, requires_grad, "ones")
+
+
+def full(
+    shape: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shape = _shape_arg((shape,) if isinstance(shape, int) else (tuple(shape),), "full")
+    return _filled(fill_value, shape, dtype, requires_grad, "full")
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and, unless given, the dtype) of ``t``."""
+    arr = as_array(t, where="zeros_like")
+    return _filled(0, arr.shape, dtype or arr.dtype, requires_grad, "zeros_like")
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and, unless given, the dtype) of ``t``."""
+    arr = as_array(t, where="ones_like")
+    return _filled(1, arr.shape, dtype or arr.dtype, requires_grad, "ones_like")
+
+
+def arange(
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; ``arange(n)`` is 0..n-1.
+
+    Integer arguments give an int64 tensor, as in PyTorch; any float gives the default dtype.
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    if dtype is None:
+        dtype = np.int64 if all_int else _default_dtype
+    t = Tensor(np.arange(start, end, step, dtype=np.dtype(dtype)))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix, (n, m) with ones on the diagonal."""
+    t = Tensor(np.eye(n, m, dtype=dtype or _default_dtype))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+# One generator for rand/randn, reseeded by manual_seed, so results are reproducible.
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator behind ``rand`` and ``randn`` (and nn's initializers)."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def default_generator() -> np.random.Generator:
+    """The generator seeded by ``manual_seed`` (for nn.init, dropout, data shuffling)."""
+    return _rng
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    dtype = np.dtype(dtype or _default_dtype)
+    t = Tensor(_rng.random(_shape_arg(shape, "rand")).astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples (mean 0, standard deviation 1)."""
+    dtype = np.dtype(dtype or _default_dtype)
+    t = Tensor(_rng.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+# -- operators and op methods ---------------------------------------------------------
+# The ops live in autograd_lite/ops/ (each a Function with its forward and backward).
+# They need the Tensor class, so they are attached to it here, once it exists.
+
+from autograd_lite.ops import elementwise as _e  # noqa: E402
+from autograd_lite.ops import linalg as _l  # noqa: E402
+from autograd_lite.ops import reduce as _r  # noqa: E402
+from autograd_lite.ops import shape as _s  # noqa: E402
+
+
+def _binary(fn: Callable, swap: bool = False) -> Callable:
+    # x + y calls Add.apply(x, y); 2 - x (a reflected operator) calls Sub.apply(2, x).
+    if swap:
+        return lambda self, other: fn.apply(other, self)
+    return lambda self, other: fn.apply(self, other)
+
+
+Tensor.__add__ = _binary(_e.Add)
+Tensor.__radd__ = _binary(_e.Add, swap=True)
+Tensor.__sub__ = _binary(_e.Sub)
+Tensor.__rsub__ = _binary(_e.Sub, swap=True)
+Tensor.__mul__ = _binary(_e.Mul)
+Tensor.__rmul__ = _binary(_e.Mul, swap=True)
+Tensor.__truediv__ = _binary(_e.Div)
+Tensor.__rtruediv__ = _binary(_e.Div, swap=True)
+Tensor.__pow__ = _binary(_e.Pow)
+Tensor.__rpow__ = _binary(_e.Pow, swap=True)
+Tensor.__matmul__ = _binary(_l.MatMul)
+Tensor.__rmatmul__ = _binary(_l.MatMul, swap=True)
+Tensor.__neg__ = lambda self: _e.Neg.apply(self)
+Tensor.__pos__ = lambda self: self
+Tensor.__abs__ = _e.abs
+Tensor.__getitem__ = _s.getitem
+
+for _name in [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "matmul",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "maximum",
+    "minimum",
+    "clip",
+]:
+    setattr(Tensor, _name, getattr(_e, _name) if hasattr(_e, _name) else getattr(_l, _name))
+for _name in [
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "var",
+    "std",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "argmax",
+]:
+    setattr(Tensor, _name, getattr(_r, _name))
+for _name in ["reshape", "permute", "transpose", "expand", "squeeze", "unsqueeze", "flatten"]:
+    setattr(Tensor, _name, getattr(_s, _name))
+Tensor.where = lambda self, condition, other: _e.where(condition, self, other)
+Tensor.view = _s.reshape
+Tensor.clamp = _e.clip
+
+
+def _astype(self: Tensor, dtype: Any) -> Tensor:
+    """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
+    dtype = np.dtype(dtype)
+    if dtype == self.data.dtype:
+        return self
+    if self._requires_grad and dtype.kind != "f":
+        return _make(self.data.astype(dtype))  # an integer copy has no gradient
+    return _e.Cast.apply(self, dtype=dtype)
+
+
+Tensor.astype = _astype
+Tensor.to = _astype
+Tensor.float = lambda self: _astype(self, np.float32)
+Tensor.double = lambda self: _astype(self, np.float64)
+Tensor.long = lambda self: _astype(self, np.int64)
+Tensor.T = property(lambda self: _s.transpose(self), doc="The tensor with its axes reversed.")
+del _name
