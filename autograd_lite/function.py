@@ -38,6 +38,9 @@ from autograd_lite.grad_mode import state
 from autograd_lite.tensor import Tensor, _make, as_array
 
 _PACKAGE_DIR = __file__.rsplit("/", 1)[0]
+# Constants passed to forward as they are (exact types: np.float64 is a float subclass
+# but would upcast float32, so it takes the slow path and becomes a Python float).
+_CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
 
 
 class Function:
@@ -79,7 +82,7 @@ class Function:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
                 record = record or x._requires_grad
-            elif isinstance(x, (int, float, np.ndarray)):
+            elif type(x) in _CONSTANT_TYPES:
                 arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
             else:
                 return cls._apply_converted(inputs, params)
@@ -103,14 +106,22 @@ class Function:
     def _apply_converted(cls, inputs: tuple, params: dict) -> Tensor:
         # The slow path: lists, NumPy scalars and bad inputs (strings, None, ...).
         where = cls.name()
+        float_dtype = next(
+            (x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"), None
+        )
         converted = []
         for x in inputs:
-            if isinstance(x, (Tensor, int, float, np.ndarray)):
+            if isinstance(x, Tensor) or type(x) in _CONSTANT_TYPES:
                 converted.append(x)
             elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
                 converted.append(x.item())  # so np.float64(2) does not upcast float32
+            elif isinstance(x, (int, float)):
+                converted.append(float(x) if isinstance(x, float) else int(x))
             else:
-                converted.append(as_array(x, where=where))
+                arr = as_array(x, where=where)
+                if arr.dtype.kind in "biu" and float_dtype is not None:
+                    arr = arr.astype(float_dtype)  # [1, 2] * x keeps x's float dtype
+                converted.append(arr)
         return cls.apply(*converted, **params)
 
     # -- what backward may use ----------------------------------------------------

@@ -32,7 +32,7 @@ def normalize_axes(axis: Axis, ndim: int, where: str, shape: tuple = ()) -> tupl
         if not -ndim <= ax < ndim and not (ndim == 0 and ax in (0, -1)):
             raise ShapeError(
                 f"{where}: axis {ax} is out of range for a tensor of shape {fmt_shape(shape)} "
-                f"({ndim} dimension(s), so axis must be in [{-ndim}, {ndim - 1}])"
+                f"(axis must be in [{-ndim}, {ndim - 1}])"
             )
         out.append(int(ax) % ndim if ndim else 0)
     if len(set(out)) != len(out):

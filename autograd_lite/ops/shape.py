@@ -145,7 +145,7 @@ class Stack(Function):
         if not arrays:
             raise ValueError("stack: needs at least one tensor")
         ndim = np.ndim(arrays[0]) + 1
-        (self.axis,) = normalize_axes(axis, ndim, "stack", (*np.shape(arrays[0]), 1))
+        (self.axis,) = normalize_axes(axis, ndim, "stack", np.shape(arrays[0]))
         shapes = {np.shape(a) for a in arrays}
         if len(shapes) > 1:
             raise ShapeError(
@@ -230,7 +230,7 @@ def unsqueeze(a: Tensor, axis: int | None = None, *, dim: int | None = None) -> 
     """Insert an axis of size 1 at position ``axis`` (negative counts from the end)."""
     axis = dim if axis is None else axis
     shape = list(np.shape(a.data if isinstance(a, Tensor) else a))
-    (pos,) = normalize_axes(axis, len(shape) + 1, "unsqueeze", (*shape, 1))
+    (pos,) = normalize_axes(axis, len(shape) + 1, "unsqueeze", tuple(shape))
     shape.insert(pos, 1)
     return reshape(a, tuple(shape))
 

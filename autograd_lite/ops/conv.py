@@ -1,0 +1,401 @@
+"""Convolution and pooling on NCHW images, each a fused primitive (one node per call).
+
+All of them look at the (padded) input through *windows*: window (i, j) is the
+kh x kw patch whose top-left corner is at (s·i, s·j). Two NumPy tricks keep them free
+of Python loops over pixels, channels and the batch:
+
+- **im2col** (convolution). ``np.lib.stride_tricks.as_strided`` gives a view of every
+  window without copying; reshaping it to columns (N, C·kh·kw, H'·W') makes the one copy,
+  and the convolution becomes one matrix product with the weights (F, C·kh·kw).
+- **one strided slice per kernel offset** (pooling, and the way gradients go back to
+  the image). ``x[:, :, u::s, v::s]`` (cut to H' x W') holds element (u, v) of every
+  window, so a loop over the kh·kw offsets (9 for a 3x3 kernel) touches every window at
+  once. Gradients flowing back into the image are added offset by offset in the same
+  way — overlapping windows simply add up, without ``np.add.at``.
+
+Every backward here is itself made of these Functions (convolution's gradients are
+convolutions, max pooling's gradient is a scatter whose gradient is a gather), so
+second derivatives (``create_graph=True``) work too.
+
+Output size of every op: H' = (H + 2·padding - kh) // stride + 1 (and likewise W').
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.function import Function
+from autograd_lite.tensor import Tensor
+
+Pair = tuple[int, int]
+IntOrPair = int | tuple[int, int]
+
+
+# -- window geometry -------------------------------------------------------------------
+
+
+def pair(value: IntOrPair, what: str, where: str, minimum: int = 1) -> Pair:
+    """``3`` -> ``(3, 3)``; ``(3, 2)`` stays; anything else (or < ``minimum``): ValueError."""
+    vals = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(vals) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum for v in vals
+    ):
+        raise ValueError(
+            f"{where}: {what} must be an int >= {minimum} or a pair of them, got {value!r}"
+        )
+    return int(vals[0]), int(vals[1])
+
+
+def output_size(x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, where: str) -> Pair:
+    """(H', W') for an NCHW input; ShapeError if it is not 4-D or the kernel does not fit."""
+    if len(x_shape) != 4:
+        raise ShapeError(
+            f"{where}: expected a 4-D input (N, C, H, W), got shape {fmt_shape(x_shape)}"
+        )
+    h, w = x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1]
+    if kernel[0] > h or kernel[1] > w:
+        raise ShapeError(
+            f"{where}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input "
+            f"{h}x{w} (input shape {fmt_shape(x_shape)}, padding {padding[0]}x{padding[1]})"
+        )
+    return (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
+
+
+def _pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _offsets(
+    xp: np.ndarray, kernel: Pair, stride: Pair, out: Pair
+) -> Iterator[tuple[int, np.ndarray]]:
+    """For each kernel offset (u, v), number t = u·kw + v, the view ``xp[:, :, u + s·i, v + s·j]``
+    over all windows (i, j): shape (N, C, H', W'). Views, not copies; writable if xp is."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out
+    for u in range(kh):
+        for v in range(kw):
+            yield (
+                u * kw + v,
+                xp[:, :, u : u + sh * (ho - 1) + 1 : sh, v : v + sw * (wo - 1) + 1 : sw],
+            )
+
+
+def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, out: Pair) -> np.ndarray:
+    """Every window as a column: (N, C, H, W) -> (N, C·kh·kw, H'·W') (one copy)."""
+    xp = _pad(x, padding)
+    n, c = xp.shape[:2]
+    sn, sc, s_h, s_w = xp.strides
+    windows = as_strided(  # (N, C, kh, kw, H', W'), a read-only view
+        xp,
+        shape=(n, c, *kernel, *out),
+        strides=(sn, sc, s_h, s_w, s_h * stride[0], s_w * stride[1]),
+        writeable=False,
+    )
+    return windows.reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])
+
+
+def _col2im(
+    cols: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, out: Pair
+) -> np.ndarray:
+    """The adjoint of ``_im2col``: add each column entry back to the pixel it came from.
+
+    cols: (N, C·kh·kw, H'·W') -> (N, C, H, W). Windows that overlap add up, one strided
+    add per kernel offset. When the windows tile the image exactly (stride == kernel,
+    nothing left over) no pixel is shared and a transpose does it.
+    """
+    n, c, h, w = x_shape
+    (kh, kw), (ph, pw) = kernel, padding
+    parts = cols.reshape(n, c, kh, kw, *out)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    if stride == kernel and (hp, wp) == (out[0] * kh, out[1] * kw):
+        gxp = parts.transpose(0, 1, 4, 2, 5, 3).reshape(n, c, hp, wp)
+    else:
+        gxp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+        for t, view in _offsets(gxp, kernel, stride, out):
+            view += parts[:, :, t // kw, t % kw]
+    return gxp[:, :, ph : ph + h, pw : pw + w] if ph or pw else gxp
+
+
+# -- convolution -------------------------------------------------------------------------
+
+
+class Conv2d(Function):
+    """2-D convolution (cross-correlation, as in every deep-learning library).
+
+    x: (N, C, H, W), w: (F, C, kh, kw), b: (F,) -> y: (N, F, H', W')
+
+        y[n, f, i, j] = b[f] + Σ_{c,u,v} x_pad[n, c, s·i + u, s·j + v] · w[f, c, u, v]
+
+    Forward: im2col, then one matmul (F, C·kh·kw) @ (N, C·kh·kw, H'·W').
+    dL/dx = conv_transpose(G, w)  — each output gradient spread back over its window
+    dL/dw = Σ_n G @ colsᵀ          — each window weighted by its output gradient
+    dL/db = Σ_{n,i,j} G
+    """
+
+    label = "conv2d"
+
+    def forward(self, x, w, b=None, *, stride, padding):
+        self.geometry = geometry = _conv_geometry(x.shape, w.shape, b, stride, padding)
+        kernel, out = geometry["kernel"], geometry["out"]
+        self.cols = _im2col(x, kernel, stride, padding, out)  # reused by dL/dw
+        y = np.matmul(w.reshape(w.shape[0], -1), self.cols)  # (N, F, H'·W')
+        if b is not None:
+            y += b[:, None]
+        return y.reshape(x.shape[0], w.shape[0], *out)
+
+    def backward(self, g):
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = Conv2dInputGrad.apply(g, w, x_shape=x.shape, **self.geometry) if need[0] else None
+        gw = Conv2dWeightGrad.apply(x, g, cols=self.cols, **self.geometry) if need[1] else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0, 2, 3)) if need[2] else None)
+
+
+class Conv2dInputGrad(Function):
+    """dL/dx of a convolution (a "transposed convolution"): G: (N, F, H', W'), w -> (N, C, H, W).
+
+        dx = col2im(wᵀ @ G)   (C·kh·kw, F) @ (N, F, H'·W'), then every entry back to its pixel
+
+    It is linear in G and in w; its own gradients, for an upstream H: (N, C, H, W):
+    dL/dG = conv2d(H, w),  dL/dw = Σ_n G ⋆ H (Conv2dWeightGrad).
+    """
+
+    label = "conv2d_input_grad"
+
+    def forward(self, g, w, *, x_shape, kernel, stride, padding, out):
+        self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
+        n, f = g.shape[:2]
+        cols = np.matmul(w.reshape(f, -1).T, g.reshape(n, f, -1))  # (N, C·kh·kw, H'·W')
+        return _col2im(cols, x_shape, kernel, stride, padding, out)
+
+    def backward(self, h):
+        g, w = self.inputs
+        need = self.needs_input_grad
+        geometry = self.geometry
+        dg = None
+        if need[0]:
+            dg = Conv2d.apply(h, w, stride=geometry["stride"], padding=geometry["padding"])
+        dw = Conv2dWeightGrad.apply(h, g, **geometry) if need[1] else None
+        return dg, dw
+
+
+class Conv2dWeightGrad(Function):
+    """dL/dw of a convolution: x: (N, C, H, W), G: (N, F, H', W') -> (F, C, kh, kw).
+
+        dw = Σ_n G[n] @ cols[n]ᵀ   (F, H'·W') @ (H'·W', C·kh·kw), summed over the batch
+
+    ``cols`` (the forward's im2col of x) is reused when given. Linear in x and in G;
+    for an upstream H: (F, C, kh, kw): dL/dx = conv_transpose(G, H), dL/dG = conv2d(x, H).
+    """
+
+    label = "conv2d_weight_grad"
+
+    def forward(self, x, g, *, kernel, stride, padding, out, cols=None):
+        self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
+        if cols is None:
+            cols = _im2col(x, kernel, stride, padding, out)
+        n, f = g.shape[:2]
+        gw = np.tensordot(g.reshape(n, f, -1), cols, axes=([0, 2], [0, 2]))  # (F, C·kh·kw)
+        return gw.reshape(f, x.shape[1], *kernel)
+
+    def backward(self, h):
+        x, g = self.inputs
+        need = self.needs_input_grad
+        geometry = self.geometry
+        dx = Conv2dInputGrad.apply(g, h, x_shape=x.shape, **geometry) if need[0] else None
+        dg = None
+        if need[1]:
+            dg = Conv2d.apply(x, h, stride=geometry["stride"], padding=geometry["padding"])
+        return dx, dg
+
+
+def _conv_geometry(x_shape: tuple, w_shape: tuple, b: Any, stride: Pair, padding: Pair) -> dict:
+    if len(w_shape) != 4:
+        raise ShapeError(
+            f"conv2d: weight must be 4-D (out_channels, in_channels, kh, kw), got shape "
+            f"{fmt_shape(w_shape)}"
+        )
+    kernel = (int(w_shape[2]), int(w_shape[3]))
+    out = output_size(x_shape, kernel, stride, padding, "conv2d")
+    if x_shape[1] != w_shape[1]:
+        raise ShapeError(
+            f"conv2d: input of shape {fmt_shape(x_shape)} has {x_shape[1]} channels but the "
+            f"weight of shape {fmt_shape(w_shape)} expects {w_shape[1]} (its second dimension)"
+        )
+    if b is not None and np.shape(b) != (w_shape[0],):
+        raise ShapeError(
+            f"conv2d: bias of shape {fmt_shape(np.shape(b))} does not fit weight of shape "
+            f"{fmt_shape(w_shape)}: it must be ({w_shape[0]},), one per output channel"
+        )
+    return dict(kernel=kernel, stride=stride, padding=padding, out=out)
+
+
+# -- pooling -----------------------------------------------------------------------------
+
+
+class MaxPool2d(Function):
+    """Max pooling: the largest value of each window, channel by channel.
+
+    x: (N, C, H, W) -> y: (N, C, H', W'),   y[n, c, i, j] = max_{u,v} x_pad[n, c, s·i + u, s·j + v]
+
+    Padding counts as -inf, so it is never the maximum. The whole gradient of a window goes
+    to its maximum — the first one in row-major order if several tie, as in PyTorch (after
+    a ReLU whole windows of zeros tie). dL/dx = G scattered to those positions.
+    """
+
+    label = "max_pool2d"
+
+    def forward(self, x, *, kernel, stride, padding):
+        out = output_size(x.shape, kernel, stride, padding, "max_pool2d")
+        self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
+        # One pass per kernel offset (4 for 2x2): keep the running max and where it was.
+        # Strictly greater replaces, so ties keep the first offset.
+        y = arg = None
+        for t, view in _offsets(_pad(x, padding, -np.inf), kernel, stride, out):
+            if y is None:
+                y, arg = view.copy(), np.zeros(view.shape, dtype=np.intp)
+                continue
+            better = view > y
+            np.copyto(y, view, where=better)
+            np.copyto(arg, t, where=better)
+        self.argmax = arg  # (N, C, H', W'): offset u·kw + v of each window's maximum
+        return y
+
+    def backward(self, g):
+        x_shape = self.inputs[0].shape
+        return MaxPool2dScatter.apply(g, argmax=self.argmax, x_shape=x_shape, **self.geometry)
+
+
+class MaxPool2dScatter(Function):
+    """dL/dx of max pooling: G: (N, C, H', W') -> (N, C, H, W), each G[n, c, i, j] added
+    at the argmax of window (i, j); zero elsewhere. Its gradient gathers (MaxPool2dGather)."""
+
+    label = "max_pool2d_backward"
+
+    def forward(self, g, *, argmax, x_shape, kernel, stride, padding, out):
+        self.saved = dict(argmax=argmax, kernel=kernel, stride=stride, padding=padding, out=out)
+        n, c = g.shape[:2]
+        cols = np.zeros((n, c, kernel[0] * kernel[1], *out), dtype=g.dtype)
+        np.put_along_axis(cols, argmax[:, :, None].astype(np.intp), g[:, :, None], axis=2)
+        return _col2im(cols.reshape(n, -1, out[0] * out[1]), x_shape, kernel, stride, padding, out)
+
+    def backward(self, h):
+        return MaxPool2dGather.apply(h, **self.saved)
+
+
+class MaxPool2dGather(Function):
+    """Each window's value at its argmax: H: (N, C, H, W) -> (N, C, H', W') — max pooling with
+    the positions fixed (linear in H). Its gradient scatters (MaxPool2dScatter)."""
+
+    label = "max_pool2d_gather"
+
+    def forward(self, h, *, argmax, kernel, stride, padding, out):
+        self.saved = dict(
+            argmax=argmax, x_shape=h.shape, kernel=kernel, stride=stride, padding=padding, out=out
+        )
+        n, c = h.shape[:2]
+        cols = _im2col(h, kernel, stride, padding, out).reshape(n, c, -1, *out)
+        return np.take_along_axis(cols, argmax[:, :, None].astype(np.intp), axis=2)[:, :, 0]
+
+    def backward(self, g):
+        return MaxPool2dScatter.apply(g, **self.saved)
+
+
+class AvgPool2d(Function):
+    """Average pooling: the mean of each window (padding counts as zeros and is included in
+    the count, PyTorch's default ``count_include_pad=True``).
+
+    x: (N, C, H, W) -> y: (N, C, H', W')
+
+        y[n, c, i, j] = 1/(kh·kw) Σ_{u,v} x_pad[n, c, s·i + u, s·j + v]
+
+    dL/dx: every pixel of window (i, j) receives G[n, c, i, j] / (kh·kw) (AvgPool2dBackward).
+    """
+
+    label = "avg_pool2d"
+
+    def forward(self, x, *, kernel, stride, padding):
+        out = output_size(x.shape, kernel, stride, padding, "avg_pool2d")
+        self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
+        y = None
+        for _, view in _offsets(_pad(x, padding), kernel, stride, out):
+            y = view.copy() if y is None else np.add(y, view, out=y)
+        y *= y.dtype.type(1.0 / (kernel[0] * kernel[1]))
+        return y
+
+    def backward(self, g):
+        return AvgPool2dBackward.apply(g, x_shape=self.inputs[0].shape, **self.geometry)
+
+
+class AvgPool2dBackward(Function):
+    """dL/dx of average pooling: G: (N, C, H', W') -> (N, C, H, W), G / (kh·kw) spread over
+    each window (overlaps add up). Linear; its gradient is average pooling again."""
+
+    label = "avg_pool2d_backward"
+
+    def forward(self, g, *, x_shape, kernel, stride, padding, out):
+        self.geometry = dict(kernel=kernel, stride=stride, padding=padding)
+        n, c = g.shape[:2]
+        k = kernel[0] * kernel[1]
+        share = g * g.dtype.type(1.0 / k)
+        cols = np.broadcast_to(share[:, :, None], (n, c, k, *out))
+        return _col2im(cols.reshape(n, -1, out[0] * out[1]), x_shape, kernel, stride, padding, out)
+
+    def backward(self, h):
+        return AvgPool2d.apply(h, **self.geometry)
+
+
+# -- the functional API --------------------------------------------------------------------
+
+
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+) -> Tensor:
+    """2-D convolution: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> (N, F, H', W'),
+    H' = (H + 2·padding - kh) // stride + 1."""
+    stride = pair(stride, "stride", "conv2d")
+    padding = pair(padding, "padding", "conv2d", minimum=0)
+    if bias is None:
+        return Conv2d.apply(x, weight, stride=stride, padding=padding)
+    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+
+
+def _pool_args(kernel_size, stride, padding, where):
+    kernel = pair(kernel_size, "kernel_size", where)
+    stride = kernel if stride is None else pair(stride, "stride", where)
+    padding = pair(padding, "padding", where, minimum=0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        # Beyond half a kernel, a window could hold nothing but padding.
+        raise ValueError(
+            f"{where}: padding {padding} must be at most half the kernel size {kernel}"
+        )
+    return dict(kernel=kernel, stride=stride, padding=padding)
+
+
+def max_pool2d(
+    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+) -> Tensor:
+    """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
+    kernel size (non-overlapping windows)."""
+    return MaxPool2d.apply(x, **_pool_args(kernel_size, stride, padding, "max_pool2d"))
+
+
+def avg_pool2d(
+    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+) -> Tensor:
+    """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
+    kernel size."""
+    return AvgPool2d.apply(x, **_pool_args(kernel_size, stride, padding, "avg_pool2d"))
