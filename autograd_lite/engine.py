@@ -55,7 +55,7 @@ def run_backward(
         if inputs is not None:
             wanted = {id(t._node): None for t in inputs if t._node is not None}
         anomaly = state.anomaly
-        for node in _topological_order([r._node for r in roots if r._node is not None]):
+        for node in topological_order([r._node for r in roots if r._node is not None]):
             grad = node_grads.pop(node, None)
             if grad is None:
                 continue  # no gradient reached this node (backward returned None)
@@ -172,7 +172,7 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...], node: Any = None, i: int = 0)
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _topological_order(roots: list[Function]) -> list[Function]:
+def topological_order(roots: list[Function]) -> list[Function]:
     """Nodes reachable from ``roots``, every consumer before its producers.
 
     An iterative depth-first search: a node is appended after all nodes it depends on

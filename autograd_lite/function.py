@@ -28,6 +28,7 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any
 
@@ -37,7 +38,9 @@ from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
 from autograd_lite.grad_mode import state
 from autograd_lite.tensor import Tensor, _make, as_array
 
-_PACKAGE_DIR = __file__.rsplit("/", 1)[0]
+# detect_anomaly() reports the innermost line of code outside these directories: the
+# user's line, not the library's. Libraries built on the engine add theirs (nn does).
+LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 # Constants passed to forward as they are (exact types: np.float64 is a float subclass
 # but would upcast float32, so it takes the slow path and becomes a Python float).
 _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
@@ -55,7 +58,7 @@ class Function:
     # A node is created by every op, but no __slots__ here: user subclasses keep
     # whatever backward needs on self, and CPython's compact instance dicts make that
     # nearly as cheap. These class attributes are the defaults a node starts from.
-    label: str = ""  # short name for drawings ("+", "matmul"); the class name if empty
+    label: str = ""  # short name for drawings ("+", "matmul"); class name in lower case if unset
     inputs: tuple | None = None
     scope: tuple[str, ...] = ()
     grad: Tensor | None = None
@@ -63,6 +66,11 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("label"):
+            cls.label = cls.__name__.lower()
 
     def forward(self, *arrays: Any, **params: Any) -> np.ndarray:
         """Compute the output from NumPy arrays (and constants)."""
@@ -178,8 +186,8 @@ class Function:
 
 
 def _user_frame() -> str:
-    """'file.py:12 in f: y = x.log()' for the innermost frame outside autograd_lite."""
+    """'file.py:12 in f: y = x.log()' for the innermost frame outside LIBRARY_DIRS."""
     for frame in reversed(traceback.extract_stack()):
-        if not frame.filename.startswith(_PACKAGE_DIR):
+        if not frame.filename.startswith(tuple(LIBRARY_DIRS)):
             return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
     return "<unknown>"

@@ -102,25 +102,31 @@ def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, out: Pair)
 
 
 def _col2im(
-    cols: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, out: Pair
+    parts: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, out: Pair
 ) -> np.ndarray:
-    """The adjoint of ``_im2col``: add each column entry back to the pixel it came from.
+    """The adjoint of ``_im2col``: add every window entry back to the pixel it came from.
 
-    cols: (N, C·kh·kw, H'·W') -> (N, C, H, W). Windows that overlap add up, one strided
-    add per kernel offset. When the windows tile the image exactly (stride == kernel,
-    nothing left over) no pixel is shared and a transpose does it.
+    parts: (kh·kw, N, C, H', W'), ``parts[u·kw + v]`` holding entry (u, v) of every window
+    -> (N, C, H, W). Overlapping windows add up: one strided add per kernel offset. When the
+    windows tile the padded image exactly (stride == kernel) no pixel is shared, and each
+    offset's slice is simply assigned.
     """
     n, c, h, w = x_shape
-    (kh, kw), (ph, pw) = kernel, padding
-    parts = cols.reshape(n, c, kh, kw, *out)
-    hp, wp = h + 2 * ph, w + 2 * pw
-    if stride == kernel and (hp, wp) == (out[0] * kh, out[1] * kw):
-        gxp = parts.transpose(0, 1, 4, 2, 5, 3).reshape(n, c, hp, wp)
-    else:
-        gxp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    (ph, pw), hp, wp = padding, h + 2 * padding[0], w + 2 * padding[1]
+    if stride == kernel and (hp, wp) == (out[0] * kernel[0], out[1] * kernel[1]):
+        gxp = np.empty((n, c, hp, wp), dtype=parts.dtype)
         for t, view in _offsets(gxp, kernel, stride, out):
-            view += parts[:, :, t // kw, t % kw]
+            view[...] = parts[t]
+    else:
+        gxp = np.zeros((n, c, hp, wp), dtype=parts.dtype)
+        for t, view in _offsets(gxp, kernel, stride, out):
+            view += parts[t]
     return gxp[:, :, ph : ph + h, pw : pw + w] if ph or pw else gxp
+
+
+def _cols_to_parts(cols: np.ndarray, c: int, kernel: Pair, out: Pair) -> np.ndarray:
+    """im2col layout (N, C·kh·kw, H'·W') -> (kh·kw, N, C, H', W'), a view (no copy)."""
+    return cols.reshape(cols.shape[0], c, kernel[0] * kernel[1], *out).transpose(2, 0, 1, 3, 4)
 
 
 # -- convolution -------------------------------------------------------------------------
@@ -175,7 +181,8 @@ class Conv2dInputGrad(Function):
         self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
         n, f = g.shape[:2]
         cols = np.matmul(w.reshape(f, -1).T, g.reshape(n, f, -1))  # (N, C·kh·kw, H'·W')
-        return _col2im(cols, x_shape, kernel, stride, padding, out)
+        parts = _cols_to_parts(cols, x_shape[1], kernel, out)
+        return _col2im(parts, x_shape, kernel, stride, padding, out)
 
     def backward(self, h):
         g, w = self.inputs
@@ -245,11 +252,13 @@ def _conv_geometry(x_shape: tuple, w_shape: tuple, b: Any, stride: Pair, padding
 class MaxPool2d(Function):
     """Max pooling: the largest value of each window, channel by channel.
 
-    x: (N, C, H, W) -> y: (N, C, H', W'),   y[n, c, i, j] = max_{u,v} x_pad[n, c, s·i + u, s·j + v]
+    x: (N, C, H, W) -> y: (N, C, H', W')
+
+        y[n, c, i, j] = max_{u,v} x_pad[n, c, s·i + u, s·j + v]
 
     Padding counts as -inf, so it is never the maximum. The whole gradient of a window goes
     to its maximum — the first one in row-major order if several tie, as in PyTorch (after
-    a ReLU whole windows of zeros tie). dL/dx = G scattered to those positions.
+    a ReLU, whole windows of zeros tie). dL/dx = G scattered to those positions.
     """
 
     label = "max_pool2d"
@@ -257,54 +266,56 @@ class MaxPool2d(Function):
     def forward(self, x, *, kernel, stride, padding):
         out = output_size(x.shape, kernel, stride, padding, "max_pool2d")
         self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
-        # One pass per kernel offset (4 for 2x2): keep the running max and where it was.
-        # Strictly greater replaces, so ties keep the first offset.
-        y = arg = None
-        for t, view in _offsets(_pad(x, padding, -np.inf), kernel, stride, out):
-            if y is None:
-                y, arg = view.copy(), np.zeros(view.shape, dtype=np.intp)
-                continue
-            better = view > y
-            np.copyto(y, view, where=better)
-            np.copyto(arg, t, where=better)
-        self.argmax = arg  # (N, C, H', W'): offset u·kw + v of each window's maximum
+        # A running maximum over the kernel offsets: kh·kw fast passes over strided views.
+        y = None
+        for _, view in _offsets(_pad(x, padding, -np.inf), kernel, stride, out):
+            y = view.copy() if y is None else np.maximum(y, view, out=y)
         return y
 
     def backward(self, g):
-        x_shape = self.inputs[0].shape
-        return MaxPool2dScatter.apply(g, argmax=self.argmax, x_shape=x_shape, **self.geometry)
+        x = self.inputs[0].data
+        # Where each window's maximum is: found only now, so inference never pays for it.
+        found = np.zeros(self._out.shape, dtype=bool)
+        masks = np.empty(
+            (self.geometry["kernel"][0] * self.geometry["kernel"][1], *found.shape), bool
+        )
+        for t, view in _offsets(_pad(x, self.geometry["padding"], -np.inf), **self._window()):
+            np.logical_and(view == self._out, ~found, out=masks[t])  # first maximum only
+            found |= masks[t]
+        return MaxPool2dScatter.apply(g, masks=masks, x_shape=x.shape, **self.geometry)
+
+    def _window(self) -> dict:
+        return {k: self.geometry[k] for k in ("kernel", "stride", "out")}
 
 
 class MaxPool2dScatter(Function):
-    """dL/dx of max pooling: G: (N, C, H', W') -> (N, C, H, W), each G[n, c, i, j] added
-    at the argmax of window (i, j); zero elsewhere. Its gradient gathers (MaxPool2dGather)."""
+    """dL/dx of max pooling: G: (N, C, H', W') -> (N, C, H, W), each G[n, c, i, j] put at the
+    maximum of window (i, j) (``masks``: (kh·kw, N, C, H', W'), one True per window), zero
+    elsewhere. Linear in G; its gradient gathers (MaxPool2dGather)."""
 
     label = "max_pool2d_backward"
 
-    def forward(self, g, *, argmax, x_shape, kernel, stride, padding, out):
-        self.saved = dict(argmax=argmax, kernel=kernel, stride=stride, padding=padding, out=out)
-        n, c = g.shape[:2]
-        cols = np.zeros((n, c, kernel[0] * kernel[1], *out), dtype=g.dtype)
-        np.put_along_axis(cols, argmax[:, :, None].astype(np.intp), g[:, :, None], axis=2)
-        return _col2im(cols.reshape(n, -1, out[0] * out[1]), x_shape, kernel, stride, padding, out)
+    def forward(self, g, *, masks, x_shape, kernel, stride, padding, out):
+        self.saved = dict(masks=masks, kernel=kernel, stride=stride, padding=padding, out=out)
+        return _col2im(masks * g, x_shape, kernel, stride, padding, out)
 
     def backward(self, h):
         return MaxPool2dGather.apply(h, **self.saved)
 
 
 class MaxPool2dGather(Function):
-    """Each window's value at its argmax: H: (N, C, H, W) -> (N, C, H', W') — max pooling with
-    the positions fixed (linear in H). Its gradient scatters (MaxPool2dScatter)."""
+    """Each window's value at its maximum's position: H: (N, C, H, W) -> (N, C, H', W') —
+    max pooling with the positions fixed (linear in H). Its gradient scatters."""
 
     label = "max_pool2d_gather"
 
-    def forward(self, h, *, argmax, kernel, stride, padding, out):
-        self.saved = dict(
-            argmax=argmax, x_shape=h.shape, kernel=kernel, stride=stride, padding=padding, out=out
-        )
-        n, c = h.shape[:2]
-        cols = _im2col(h, kernel, stride, padding, out).reshape(n, c, -1, *out)
-        return np.take_along_axis(cols, argmax[:, :, None].astype(np.intp), axis=2)[:, :, 0]
+    def forward(self, h, *, masks, kernel, stride, padding, out):
+        self.saved = dict(masks=masks, x_shape=h.shape, **dict(kernel=kernel, stride=stride))
+        self.saved.update(padding=padding, out=out)
+        y = np.zeros(masks.shape[1:], dtype=h.dtype)
+        for t, view in _offsets(_pad(h, padding), kernel, stride, out):
+            y += view * masks[t]
+        return y
 
     def backward(self, g):
         return MaxPool2dScatter.apply(g, **self.saved)
@@ -344,11 +355,10 @@ class AvgPool2dBackward(Function):
 
     def forward(self, g, *, x_shape, kernel, stride, padding, out):
         self.geometry = dict(kernel=kernel, stride=stride, padding=padding)
-        n, c = g.shape[:2]
         k = kernel[0] * kernel[1]
         share = g * g.dtype.type(1.0 / k)
-        cols = np.broadcast_to(share[:, :, None], (n, c, k, *out))
-        return _col2im(cols.reshape(n, -1, out[0] * out[1]), x_shape, kernel, stride, padding, out)
+        parts = np.broadcast_to(share, (k, *share.shape))  # every offset gets the same share
+        return _col2im(parts, x_shape, kernel, stride, padding, out)
 
     def backward(self, h):
         return AvgPool2d.apply(h, **self.geometry)
