@@ -394,3 +394,25 @@ def test_memory_flat_over_many_training_steps():
     # A leak of even one small tensor per step would add > 30 kB per 300 steps.
     assert middle[2] - middle[1] < 10_000
     assert middle[2] - middle[0] < 20_000
+
+
+def test_retain_graph_keeps_each_nodes_gradient_for_drawing():
+    x, y, z = leaf(-2.0), leaf(5.0), leaf(-4.0)
+    q = x + y
+    f = q * z
+    f.backward(retain_graph=True)
+    assert f.grad_fn.grad.item() == 1.0
+    assert q.grad_fn.grad.item() == -4.0  # df/dq = z
+    assert q.grad_fn.inputs[0] is x  # the structure is still there
+
+
+def test_topological_order_puts_consumers_first():
+    from autograd_lite.engine import topological_order
+
+    x = leaf(1.0)
+    a = x * 2
+    b = a + 1
+    c = a * b
+    order = topological_order([c.grad_fn])
+    position = {id(n): k for k, n in enumerate(order)}
+    assert position[id(c.grad_fn)] < position[id(b.grad_fn)] < position[id(a.grad_fn)]
