@@ -211,7 +211,9 @@ class Conv2dWeightGrad(Function):
         if cols is None:
             cols = _im2col(x, kernel, stride, padding, out)
         n, f = g.shape[:2]
-        gw = np.tensordot(g.reshape(n, f, -1), cols, axes=([0, 2], [0, 2]))  # (F, C·kh·kw)
+        # A batched matmul, then the sum over the batch: faster than one tensordot, which
+        # would first copy G and cols into (F, N·H'·W') and (N·H'·W', C·kh·kw).
+        gw = np.matmul(g.reshape(n, f, -1), cols.transpose(0, 2, 1)).sum(axis=0)
         return gw.reshape(f, x.shape[1], *kernel)
 
     def backward(self, h):

@@ -8,7 +8,6 @@ itself be differentiated.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -99,8 +98,8 @@ class Pow(Function):
             # ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes the product as 0.
             if isinstance(a, Tensor):
                 gb = g * self.output * log(where(a.data == 0, 1.0, a))
-            else:
-                gb = g * self.output * (math.log(a) if a != 0 else 0.0)
+            else:  # a constant base: a number or an array
+                gb = g * self.output * np.log(np.where(np.equal(a, 0), 1.0, a))
         return ga, gb
 
 
