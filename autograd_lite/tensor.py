@@ -562,45 +562,20 @@ Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = _e.abs
 Tensor.__getitem__ = _s.getitem
 
-for _name in [
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "neg",
-    "pow",
-    "matmul",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sin",
-    "cos",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "maximum",
-    "minimum",
-    "clip",
-]:
-    setattr(Tensor, _name, getattr(_e, _name) if hasattr(_e, _name) else getattr(_l, _name))
-for _name in [
-    "sum",
-    "mean",
-    "max",
-    "min",
-    "var",
-    "std",
-    "logsumexp",
-    "softmax",
-    "log_softmax",
-    "argmax",
-]:
-    setattr(Tensor, _name, getattr(_r, _name))
-for _name in ["reshape", "permute", "transpose", "expand", "squeeze", "unsqueeze", "flatten"]:
-    setattr(Tensor, _name, getattr(_s, _name))
+# Methods that are the functional op itself: x.exp() is exp(x), x.sum(axis=1) is sum(x, axis=1).
+# fmt: off
+_METHODS = {
+    _e: ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
+         "tanh", "sigmoid", "relu", "leaky_relu", "elu", "maximum", "minimum", "clip"),
+    _l: ("matmul",),
+    _r: ("sum", "mean", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax",
+         "argmax"),
+    _s: ("reshape", "permute", "transpose", "expand", "squeeze", "unsqueeze", "flatten"),
+}
+# fmt: on
+for _module, _names in _METHODS.items():
+    for _name in _names:
+        setattr(Tensor, _name, getattr(_module, _name))
 Tensor.where = lambda self, condition, other: _e.where(condition, self, other)
 Tensor.view = _s.reshape
 Tensor.clamp = _e.clip
@@ -622,4 +597,4 @@ Tensor.float = lambda self: _astype(self, np.float32)
 Tensor.double = lambda self: _astype(self, np.float64)
 Tensor.long = lambda self: _astype(self, np.int64)
 Tensor.T = property(lambda self: _s.transpose(self), doc="The tensor with its axes reversed.")
-del _name
+del _module, _names, _name
