@@ -142,7 +142,8 @@ class Function:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """For each input, whether a gradient is wanted (lets backward skip work)."""
-        return tuple(isinstance(x, Tensor) and x._requires_grad for x in self.inputs or ())
+        # (A list, not a generator: tuple(generator) churns CPython's tuple free lists.)
+        return tuple([isinstance(x, Tensor) and x._requires_grad for x in self.inputs or ()])
 
     @classmethod
     def name(cls) -> str:
