@@ -92,7 +92,12 @@ class Pow(Function):
     def backward(self, g):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        ga = g * b * a ** (b - 1) if need_a else None
+        ga = None
+        if need_a:
+            # b·a^(b-1) is 0·inf at a == 0 when b == 0; PyTorch (and calculus: a^0 is
+            # constant) says 0.
+            ga = where(np.equal(b.data if isinstance(b, Tensor) else b, 0), 0.0, b * a ** (b - 1))
+            ga = g * ga
         gb = None
         if need_b:
             # ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes the product as 0.
@@ -203,11 +208,10 @@ class ReLU(Function):
     label = "relu"
 
     def forward(self, a):
-        self.mask = a > 0
-        return a * self.mask
+        return np.maximum(a, 0)  # not a * (a > 0): that makes NaN of -inf
 
     def backward(self, g):
-        return g * self.mask
+        return g * (self.inputs[0].data > 0)
 
 
 class LeakyReLU(Function):

@@ -125,7 +125,8 @@ class Softmax(Function):
     """
 
     def forward(self, a, *, axis):
-        (self.axis,) = normalize_axes(axis, a.ndim, "softmax", a.shape)
+        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
+        (self.axis,) = normalize_axes(axis, a.ndim, "softmax", a.shape) if a.ndim else (None,)
         e = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
@@ -143,7 +144,8 @@ class LogSoftmax(Function):
     label = "log_softmax"
 
     def forward(self, a, *, axis):
-        (self.axis,) = normalize_axes(axis, a.ndim, "log_softmax", a.shape)
+        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
+        (self.axis,) = normalize_axes(axis, a.ndim, "log_softmax", a.shape) if a.ndim else (None,)
         shifted = a - np.max(a, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 

@@ -291,11 +291,16 @@ def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
     return Pad.apply(a, widths=tuple(widths), value=value)
 
 
+def _index_array(index: list) -> np.ndarray:
+    # An empty list selects nothing; np.asarray([]) would be a float array, not an index.
+    return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
+
+
 def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
     index = _unwrap_index(index)
     if isinstance(index, tuple):
-        index = tuple(np.asarray(i) if isinstance(i, list) else i for i in index)
+        index = tuple(_index_array(i) if isinstance(i, list) else i for i in index)
     elif isinstance(index, list):
-        index = np.asarray(index)
+        index = _index_array(index)
     return GetItem.apply(a, index=index)
