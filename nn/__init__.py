@@ -8,12 +8,43 @@ carries over: ``nn.Linear(in_features, out_features)`` has ``weight`` of shape
 import os as _os
 
 from autograd_lite.function import LIBRARY_DIRS as _LIBRARY_DIRS
-from nn import data, datasets
+
+# -- modules and layers, data, saving ---------------------------------------------------
+from nn import data, datasets, functional, init
+from nn.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    Maxout,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from nn.conv import Conv2d
+from nn.dropout import Dropout
+from nn.linear import Flatten, Identity, Linear
+from nn.module import Module, ModuleList, Parameter, Sequential
+from nn.normalization import BatchNorm1d, BatchNorm2d
+from nn.pooling import AvgPool2d, MaxPool2d
 from nn.serialization import load, save
+
+# isort: split
+
+# -- losses, optimizers, training -----------------------------------------------------
+from nn import optim, utils
+from nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    MulticlassSVMLoss,
+    MultiMarginLoss,
+    NLLLoss,
+)
+from nn.training import History, evaluate, fit
 
 # detect_anomaly() should point at the user's line, not at a line inside nn.
 _LIBRARY_DIRS.append(_os.path.dirname(__file__) + _os.sep)
-
-# -- layers and modules (nn/module.py, linear.py, conv.py, ...) -----------------------
-
-# -- losses, optimizers, training -----------------------------------------------------

@@ -275,19 +275,16 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, g):
-        x = self.inputs[0].data
+        x, geometry = self.inputs[0].data, self.geometry
         # Where each window's maximum is: found only now, so inference never pays for it.
+        kernel, stride, out = geometry["kernel"], geometry["stride"], geometry["out"]
+        masks = np.empty((kernel[0] * kernel[1], *self._out.shape), dtype=bool)
         found = np.zeros(self._out.shape, dtype=bool)
-        masks = np.empty(
-            (self.geometry["kernel"][0] * self.geometry["kernel"][1], *found.shape), bool
-        )
-        for t, view in _offsets(_pad(x, self.geometry["padding"], -np.inf), **self._window()):
-            np.logical_and(view == self._out, ~found, out=masks[t])  # first maximum only
+        for t, view in _offsets(_pad(x, geometry["padding"], -np.inf), kernel, stride, out):
+            # is the maximum and none was found before (for bools, a > b is a and not b)
+            np.greater(view == self._out, found, out=masks[t])
             found |= masks[t]
-        return MaxPool2dScatter.apply(g, masks=masks, x_shape=x.shape, **self.geometry)
-
-    def _window(self) -> dict:
-        return {k: self.geometry[k] for k in ("kernel", "stride", "out")}
+        return MaxPool2dScatter.apply(g, masks=masks, x_shape=x.shape, **geometry)
 
 
 class MaxPool2dScatter(Function):
@@ -312,8 +309,9 @@ class MaxPool2dGather(Function):
     label = "max_pool2d_gather"
 
     def forward(self, h, *, masks, kernel, stride, padding, out):
-        self.saved = dict(masks=masks, x_shape=h.shape, **dict(kernel=kernel, stride=stride))
-        self.saved.update(padding=padding, out=out)
+        self.saved = dict(
+            masks=masks, x_shape=h.shape, kernel=kernel, stride=stride, padding=padding, out=out
+        )
         y = np.zeros(masks.shape[1:], dtype=h.dtype)
         for t, view in _offsets(_pad(h, padding), kernel, stride, out):
             y += view * masks[t]
@@ -385,7 +383,10 @@ def conv2d(
     return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
 
 
-def _pool_args(kernel_size, stride, padding, where):
+def pool_args(
+    kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, where: str
+) -> dict:
+    """The checked (kernel, stride, padding) pairs of a pooling op (stride defaults to kernel)."""
     kernel = pair(kernel_size, "kernel_size", where)
     stride = kernel if stride is None else pair(stride, "stride", where)
     padding = pair(padding, "padding", where, minimum=0)
@@ -402,7 +403,7 @@ def max_pool2d(
 ) -> Tensor:
     """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
     kernel size (non-overlapping windows)."""
-    return MaxPool2d.apply(x, **_pool_args(kernel_size, stride, padding, "max_pool2d"))
+    return MaxPool2d.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
 
 
 def avg_pool2d(
@@ -410,4 +411,4 @@ def avg_pool2d(
 ) -> Tensor:
     """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
     kernel size."""
-    return AvgPool2d.apply(x, **_pool_args(kernel_size, stride, padding, "avg_pool2d"))
+    return AvgPool2d.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))

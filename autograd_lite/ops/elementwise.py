@@ -94,10 +94,12 @@ class Pow(Function):
         need_a, need_b = self.needs_input_grad
         ga = None
         if need_a:
-            # b·a^(b-1) is 0·inf at a == 0 when b == 0; PyTorch (and calculus: a^0 is
-            # constant) says 0.
-            ga = where(np.equal(b.data if isinstance(b, Tensor) else b, 0), 0.0, b * a ** (b - 1))
-            ga = g * ga
+            # b·a^(b-1) is 0·inf at a == 0 when b == 0, but a^0 is constant: the derivative
+            # is 0 (as PyTorch says). Any base gives 0 there, so use 1 and no inf appears,
+            # not even in second derivatives.
+            zero_power = np.equal(b.data if isinstance(b, Tensor) else b, 0) & (a.data == 0)
+            base = where(zero_power, 1.0, a) if zero_power.any() else a
+            ga = g * b * base ** (b - 1)
         gb = None
         if need_b:
             # ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes the product as 0.

@@ -1,0 +1,71 @@
+"""2-D convolution layer (NCHW images)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import autograd_lite
+from autograd_lite import ShapeError, Tensor
+from autograd_lite.ops.conv import IntOrPair, conv2d, output_size, pair
+from nn.linear import check_size, default_init_, input_shape
+from nn.module import Module, Parameter
+
+
+class Conv2d(Module):
+    """2-D convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = (H + 2p - kh) // s + 1.
+
+    weight: (out_channels, in_channels, kh, kw), bias: (out_channels,). Each output channel
+    slides its kernel over all input channels:
+        y[n, f, i, j] = bias[f] + Σ_{c,u,v} x_pad[n, c, s·i + u, s·j + v] · weight[f, c, u, v]
+    One fused op (``autograd_lite.ops.conv.Conv2d``: im2col and one matmul).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrPair,
+        stride: IntOrPair = 1,
+        padding: IntOrPair = 0,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.in_channels = check_size(in_channels, "in_channels", "Conv2d")
+        self.out_channels = check_size(out_channels, "out_channels", "Conv2d")
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.padding = pair(padding, "padding", "Conv2d", minimum=0)
+        dtype = autograd_lite.get_default_dtype()
+        shape = (out_channels, in_channels, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        default_init_(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        where = f"Conv2d({self.extra_repr()})"
+        shape = input_shape(x, where)
+        if len(shape) != 4 or shape[1] != self.in_channels:
+            raise ShapeError(
+                f"{where}: input of shape {shape} "
+                + (
+                    f"has {shape[1]} channels, expected {self.in_channels}"
+                    if len(shape) == 4
+                    else f"is not 4-D; expected (N, {self.in_channels}, H, W)"
+                )
+            )
+        output_size(shape, self.kernel_size, self.stride, self.padding, where)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

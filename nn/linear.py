@@ -1,0 +1,104 @@
+"""Linear (fully connected) layer, plus the shape-only layers Identity and Flatten."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd_lite
+from autograd_lite import ShapeError, Tensor
+from nn import init
+from nn.module import Module, Parameter
+
+
+def check_size(value: Any, what: str, where: str) -> int:
+    """A layer size as an int, or ValueError if it is not a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{where}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def input_shape(x: Any, where: str) -> tuple[int, ...]:
+    """The shape of a layer's input; TypeError unless it holds floating-point numbers
+    (an integer tensor would silently become float64 in the matmul)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: input has dtype {data.dtype}, but layers compute in floating point; "
+            "convert it first (x.float())"
+        )
+    return tuple(data.shape)
+
+
+def default_init_(weight: Parameter, bias: Parameter | None) -> None:
+    """PyTorch's default for Linear and Conv2d: weight ~ U(-1/√fan_in, 1/√fan_in) (that is
+    kaiming_uniform_ with a=√5), bias ~ U(-1/√fan_in, 1/√fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.uniform_(bias, -bound, bound)
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias: x (..., in_features) -> (..., out_features).
+
+    weight: (out_features, in_features) — the course's W[l]: (n[l], n[l-1]); bias: (out_features,).
+    One fused op (``autograd_lite.linear``), so the graph has one node per layer.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features = check_size(in_features, "in_features", "Linear")
+        self.out_features = check_size(out_features, "out_features", "Linear")
+        dtype = autograd_lite.get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        default_init_(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        where = f"Linear({self.extra_repr()})"
+        shape = input_shape(x, where)
+        if len(shape) == 0 or shape[-1] != self.in_features:
+            got = shape[-1] if shape else 0
+            raise ShapeError(
+                f"{where}: input of shape {shape} has {got} "
+                f"features (last dimension), expected {self.in_features}"
+            )
+        return autograd_lite.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer from a model)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Merge dimensions start_dim..end_dim: (N, C, H, W) -> (N, C·H·W) by default, keeping
+    the batch dimension (``start_dim=1``)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return autograd_lite.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

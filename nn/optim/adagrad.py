@@ -1,0 +1,65 @@
+"""Adagrad: a learning rate per parameter element, shrinking with its gradients' history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nn.optim.optimizer import Optimizer, ParamsT
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011): divide each step by the root of the sum of all past
+    squared gradients, element by element.
+
+    With learning rate η, decay δ, weight decay λ, for each parameter θ with gradient g at
+    step t = 1, 2, ... (PyTorch's update)::
+
+        g ← g + λθ
+        η_t = η / (1 + (t - 1)·δ)
+        s ← s + g²                              (s starts at initial_accumulator_value)
+        θ ← θ - η_t · g / (√s + ε)
+
+    Elements with large past gradients take small steps, rarely-updated ones large steps;
+    since s only grows, the steps shrink over time (RMSprop and Adam fix that).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyperparameters(group)
+        for key in ("lr_decay", "initial_accumulator_value"):
+            if not group[key] >= 0.0:
+                raise ValueError(f"Adagrad: {key} must be >= 0, got {key}={group[key]!r}")
+
+    def _update(
+        self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(p, group["initial_accumulator_value"])
+        state["step"] += 1
+        wd = float(group["weight_decay"])
+        if wd:
+            grad = grad + wd * p
+        lr_t = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
+        s = state["sum"]
+        s += grad * grad
+        p -= lr_t * grad / (np.sqrt(s) + float(group["eps"]))

@@ -1,0 +1,117 @@
+"""Adam and AdamW: momentum plus a per-element step size from the squared gradients."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nn.optim.optimizer import Optimizer, ParamsT
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015): momentum (a running mean m of the gradients) divided by the
+    root of a running mean v of their squares, both corrected for starting at zero.
+
+    With learning rate η, β₁, β₂, weight decay λ, for each parameter θ with gradient g at
+    step t = 1, 2, ... (PyTorch's update)::
+
+        g ← g + λθ                          (Adam: L2 penalty in the gradient; see AdamW)
+        m ← β₁·m + (1 - β₁)·g               (first moment, starts at 0)
+        v ← β₂·v + (1 - β₂)·g²              (second moment, starts at 0)
+        m̂ = m / (1 - β₁ᵗ),  v̂ = v / (1 - β₂ᵗ)   (bias correction: early m, v are too small)
+        v̂ ← max(v̂_max, v̂)  if amsgrad     (the largest v so far: steps never grow back)
+        θ ← θ - η·m̂ / (√v̂ + ε)
+
+    Each element's step is about η in size whatever the gradient's scale, which is why
+    Adam's default η = 0.001 works for most problems.
+    """
+
+    decoupled = False  # AdamW sets this: weight decay on θ itself, not through g
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyperparameters(group)
+        name = type(self).__name__
+        betas = group["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(
+                    f"{name}: betas[{i}] must be in [0, 1), got betas={tuple(betas)!r}"
+                )
+
+    def _update(
+        self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_avg_sq"] = np.zeros_like(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p)
+        state["step"] += 1
+        t = state["step"]
+        lr, wd, eps = float(group["lr"]), float(group["weight_decay"]), float(group["eps"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        if wd:
+            if self.decoupled:
+                p *= 1.0 - lr * wd  # AdamW: shrink θ directly
+            else:
+                grad = grad + wd * p
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1.0 - beta1) * (grad - m)  # = β₁·m + (1 - β₁)·g, as PyTorch's lerp
+        v *= beta2
+        v += (1.0 - beta2) * grad * grad
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        # m̂ / (√v̂ + ε) with the corrections folded into two scalars (PyTorch's order)
+        step_size = lr / (1.0 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t)
+        denom += eps
+        p -= step_size * m / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019)::
+
+        θ ← θ - η·λ·θ                       (decay θ directly, before the Adam step)
+        θ ← θ - η·m̂ / (√v̂ + ε)             (m, v from the raw gradient g)
+
+    In Adam, the L2 term λθ passes through the division by √v̂, so weights with large
+    gradients are barely decayed; AdamW decays every weight at the same rate. Default
+    λ = 0.01.
+    """
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
