@@ -1,0 +1,225 @@
+"""The `autograd-lite` command end to end, in a subprocess: exit codes, output, files."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Without `pip install -e .`, tests/visualize/ would be imported as a "visualize" namespace
+# package; the repository root must come first.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120):
+    """Run `autograd-lite ARGS` (as `python -m visualize`, so no install is needed)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "visualize", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def svg_texts(path: Path) -> list[str]:
+    root = ET.fromstring(path.read_bytes())
+    return [t.text or "" for t in root.iter(f"{SVG_NS}text")]
+
+
+@pytest.mark.parametrize("command", [[], ["graph"], ["demo"], ["gradcheck"]])
+def test_help_on_every_subcommand(command, tmp_path):
+    done = run(*command, "--help", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: autograd-lite")
+    assert not list(tmp_path.iterdir())  # --help writes nothing
+
+
+def test_no_subcommand_is_a_usage_error(tmp_path):
+    done = run(cwd=tmp_path)
+    assert done.returncode == 2
+    assert "COMMAND" in done.stderr
+
+
+def test_graph_cs231n_table_and_picture(tmp_path):
+    done = run(
+        "graph", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", "graph.svg",
+        "--steps", "steps.html", cwd=tmp_path,
+        env={"AUTOGRAD_LITE_RENDERER": "wasm"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "out = (x + y) * z = -12"
+    table = {line.split()[0]: line.split()[1:] for line in lines[2:6]}
+    assert table == {
+        "variable": ["value", "d", "out", "/", "d", "variable"],
+        "x": ["-2", "-4"],
+        "y": ["5", "-4"],
+        "z": ["-4", "3"],
+    }
+    texts = svg_texts(tmp_path / "graph.svg")
+    for number in ["-12", "-4", "3", "-2", "5"]:
+        assert number in texts
+    assert texts.count("-4") >= 4  # z's value, and the gradients of x, y and q
+    page = (tmp_path / "steps.html").read_text()
+    assert page.count('<div class="frame"') == 2
+    assert "wrote steps.html (2 steps)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "expression,message",
+    [
+        ("__import__('os').system('touch pwned')", "attribute access"),
+        ("open('pwned', 'w')", "calling 'open'"),
+        ("x.data", "attribute access"),
+        ("x[0]", "subscripts"),
+        ("(lambda: x)()", "lambda"),
+        ("[x for x in (1, 2)]", "comprehensions"),
+        ("x + " * 300 + "x", "limit is 500"),
+        ("exp(" * 60 + "x" + ")" * 60, "nested too deeply"),
+        ("x + y", "no value given for y"),
+    ],
+)
+def test_refused_expressions_exit_2_and_write_nothing(
+    expression, message, tmp_path, monkeypatch, capsys
+):
+    from visualize.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", expression, "x=1", "-o", "graph.svg"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("autograd-lite graph: error: refused:")
+    assert message in err
+    assert out == ""
+    assert not list(tmp_path.iterdir())  # nothing evaluated, nothing written
+
+
+def test_refused_expression_in_a_subprocess(tmp_path):
+    done = run("graph", "__import__('os').system('touch pwned')", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "refused: attribute access" in done.stderr
+    assert done.stdout == ""
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_variable_and_output_name(tmp_path):
+    done = run("graph", "x * 2", "print=3", cwd=tmp_path)
+    assert done.returncode == 2 and "cannot be a variable name" in done.stderr
+    done = run("graph", "x * 2", "x=1", "-o", "graph.jpg", cwd=tmp_path)
+    assert done.returncode == 2 and "graph.jpg" in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_graph_dot_output_and_expression_after_double_dash(tmp_path):
+    done = run("graph", "-o", "g.dot", "--", "-x * y", "x=3", "y=2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "out = -x * y = -6" in done.stdout
+    source = (tmp_path / "g.dot").read_text()
+    assert source.startswith("digraph autograd {")
+    assert "label=neg" in source
+
+
+def test_png_without_graphviz_fails_clearly(tmp_path):
+    # An empty PATH hides the system `dot`, as on a machine without Graphviz.
+    done = run(
+        "graph", "x * 2", "x=1", "-o", "graph.png", cwd=tmp_path,
+        env={"PATH": str(tmp_path / "empty")},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "needs the system Graphviz program" in done.stderr
+    assert not (tmp_path / "graph.png").exists()
+
+
+def test_main_in_process_returns_status(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from visualize.cli import main
+
+    assert main(["graph", "relu(x) * w", "x=3", "w=0.5", "-o", "g.svg"]) == 0
+    out = capsys.readouterr().out
+    assert "out = relu(x) * w = 1.5" in out
+    assert (tmp_path / "g.svg").exists()
+    assert main(["graph", "x.y", "x=1"]) == 2
+    assert "refused" in capsys.readouterr().err
+
+
+def test_demo_default_is_fast_and_accurate(tmp_path):
+    start = time.perf_counter()
+    done = run("demo", "--out", "out", cwd=tmp_path)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 0, done.stderr
+    assert seconds < 30
+    accuracy = float(re.search(r"train accuracy ([0-9.]+)", done.stdout)[1])
+    assert accuracy >= 0.95
+    assert re.search(r"validation accuracy ([0-9.]+)", done.stdout)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["boundary.svg", "graph.svg", "history.svg"]
+    graph = svg_texts(out / "graph.svg")
+    # Collapsed by module: one node per layer, the parameters listed on it by name.
+    assert "Sequential.0" in graph and "weight (100, 2)" in graph
+    assert any("cross_entropy" in t for t in graph)
+    for name in ("history.svg", "boundary.svg"):
+        ET.fromstring((out / name).read_bytes())  # well-formed SVG
+
+
+def test_demo_other_dataset_and_bad_epochs(tmp_path):
+    done = run("demo", "--dataset", "moons", "--epochs", "3", "--out", "m", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "trained on moons" in done.stdout
+    assert (tmp_path / "m" / "boundary.svg").exists()
+    done = run("demo", "--epochs", "0", cwd=tmp_path)
+    assert done.returncode == 2 and "--epochs must be at least 1" in done.stderr
+    done = run("demo", "--dataset", "mnist", cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_gradcheck_passes_and_prints_table(tmp_path):
+    done = run("gradcheck", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["op", "or", "layer", "max", "rel.", "error", "result"]
+    names = {line.split()[0] for line in lines[1:] if line.strip() and "passed" not in line}
+    assert {"matmul", "relu", "softmax", "nn.Linear", "nn.Conv2d", "nn.CrossEntropyLoss"} <= names
+    errors = [float(line.split()[-2]) for line in lines[1:] if line.endswith(" ok")]
+    assert errors == sorted(errors, reverse=True)  # the worst first
+    assert max(errors) < 1e-4
+    assert re.search(r"^(\d+) of \1 passed$", lines[-1])
+
+
+def test_gradcheck_fails_with_status_1(monkeypatch, capsys):
+    import autograd_lite as al
+    from visualize import checks
+    from visualize.cli import main
+
+    class BadSquare(al.Function):
+        """x ** 2 with a wrong derivative (x instead of 2x)."""
+
+        def forward(self, x):
+            return x * x
+
+        def backward(self, grad):
+            (x,) = self.inputs
+            return grad * x
+
+    def leaf(rng):
+        x = al.tensor(np.array([0.5, 1.5]), requires_grad=True)
+        return (lambda: BadSquare.apply(x)), [x]
+
+    monkeypatch.setattr(checks, "op_cases", lambda: [checks.Case("bad square", leaf)])
+    monkeypatch.setattr(checks, "layer_cases", lambda: [])
+    assert main(["gradcheck"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"bad square\s+5\.00e-01\s+FAIL", out)
+    assert "0 of 1 passed" in out

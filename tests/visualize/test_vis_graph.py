@@ -1,0 +1,279 @@
+"""draw_graph: which nodes and wires are drawn, and what they say."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from vis_helpers import (
+    dot_edge_attrs,
+    dot_edges,
+    dot_nodes,
+    needs_dot,
+    parse_svg,
+    svg_colored_texts,
+    svg_count,
+)
+
+import autograd_lite as al
+import nn
+from visualize import GraphView, draw_graph
+from visualize.graph import format_array, format_number
+
+
+def wire(source, tail_name, head=None):
+    """Attributes of the edge leaving node ``tail_name``."""
+    matches = [a for t, h, a in dot_edge_attrs(source) if t == tail_name and head in (None, h)]
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+def key_of(source, text):
+    """The DOT id of the node whose label starts with ``text``."""
+    for line in source.splitlines():
+        line = line.strip()
+        if f'[label="{text}\\n' in line or f"[label={text} " in line:
+            return line.split(" ", 1)[0]
+    raise AssertionError(f"no node labelled {text!r} in\n{source}")
+
+
+def test_cs231n_structure_and_numbers(cs231n):
+    f = cs231n[0]
+    src = draw_graph(f).source
+    # x, y, z, the two ops and the output: 6 nodes; 5 wires.
+    assert len(dot_nodes(src)) == 6
+    assert len(dot_edges(src)) == 5
+    kx, ky, kz = key_of(src, "x"), key_of(src, "y"), key_of(src, "z")
+    assert (wire(src, kx)["label"], wire(src, kx)["headlabel"]) == ("-2", "-4")
+    assert (wire(src, ky)["label"], wire(src, ky)["headlabel"]) == ("5", "-4")
+    assert (wire(src, kz)["label"], wire(src, kz)["headlabel"]) == ("-4", "3")
+    # q = x + y flows into * with value 3 and gradient z = -4; f = -12 with gradient 1.
+    plus = next(h for t, h, _ in dot_edge_attrs(src) if t == kx)
+    assert (wire(src, plus)["label"], wire(src, plus)["headlabel"]) == ("3", "-4")
+    assert (wire(src, "op0", "out")["label"], wire(src, "op0", "out")["headlabel"]) == ("-12", "1")
+    for _, _, attrs in dot_edge_attrs(src):
+        assert attrs["fontcolor"] == "darkgreen"
+        assert attrs["labelfontcolor"] == "red"
+
+
+@pytest.mark.parametrize("renderer", ["wasm", pytest.param("dot", marks=needs_dot)])
+def test_cs231n_svg_shows_values_green_and_gradients_red(cs231n, renderer):
+    f, *_ = cs231n
+    svg = draw_graph(f, renderer=renderer).svg()
+    parse_svg(svg)
+    assert svg_count(svg, "node") == 6
+    assert svg_count(svg, "edge") == 5
+    colored = svg_colored_texts(svg)
+    green = [t for t, c in colored if c == "darkgreen"]
+    red = [t for t, c in colored if c == "red"]
+    assert sorted(green) == sorted(["-2", "5", "-4", "3", "-12"])
+    # df/dx = df/dy = df/dq = -4, df/dz = 3, df/df = 1
+    assert sorted(red) == sorted(["-4", "-4", "-4", "3", "1"])
+
+
+def test_before_backward_shows_values_only():
+    x = al.tensor(-2.0, requires_grad=True, name="x")
+    f = (x + 5.0) * -4.0
+    src = draw_graph(f).source
+    labels = [a.get("label") for _, _, a in dot_edge_attrs(src)]
+    assert "-2" in labels and "-12" in labels
+    assert "headlabel" not in src
+    f.backward(retain_graph=True)
+    assert wire(draw_graph(f).source, key_of(src, "x"))["headlabel"] == "-4"
+
+
+def test_after_plain_backward_says_retain_graph():
+    x = al.tensor(2.0, requires_grad=True)
+    f = x * x + x
+    f.backward()
+    with pytest.raises(al.AutogradError, match=r"draw_graph: .*backward\(retain_graph=True\)"):
+        draw_graph(f)
+
+
+def test_same_tensor_twice_gives_two_wires():
+    x = al.tensor(3.0, requires_grad=True, name="x")
+    f = x * x
+    f.backward(retain_graph=True)
+    src = draw_graph(f).source
+    kx = key_of(src, "x")
+    into_mul = [a for t, h, a in dot_edge_attrs(src) if t == kx]
+    assert len(into_mul) == 2
+    # Both wires carry the total gradient 2x = 6.
+    assert [a["headlabel"] for a in into_mul] == ["6", "6"]
+
+
+def test_constants_and_kinds_are_styled_apart():
+    x = al.tensor([1.0, 2.0], requires_grad=True, name="x")
+    data = al.tensor([3.0, 4.0], name="data")  # no grad: a constant tensor
+    f = (x * data * 2.0).sum()
+    src = draw_graph(f).source
+    data_line = next(line for line in src.splitlines() if 'label="data' in line)
+    x_line = next(line for line in src.splitlines() if 'label="x' in line)
+    assert "dashed" in data_line
+    assert "dashed" not in x_line
+    # The Python number 2.0 is a plain node with a dashed wire and no gradient.
+    number_line = next(line for line in src.splitlines() if "shape=plain" in line)
+    assert "label=2 " in number_line
+    number_key = number_line.strip().split(" ")[0]
+    assert wire(src, number_key)["style"] == "dashed"
+
+
+def test_small_arrays_in_full_large_ones_summarized():
+    assert format_array(np.array([1.0, -2.5, 3.0])) == ["shape (3,)", "[1, -2.5, 3]"]
+    big = np.arange(100, dtype=np.float64).reshape(10, 10)
+    assert format_array(big) == ["shape (10, 10)", "mean 49.5  min 0  max 99"]
+    assert format_number(-0.0) == "0"
+    assert format_number(np.float32(0.123456)) == "0.1235"
+
+    w = al.tensor(big, requires_grad=True, name="W")
+    f = (w * 2.0).sum()
+    f.backward(retain_graph=True)
+    src = draw_graph(f).source
+    attrs = wire(src, key_of(src, "W"))
+    assert attrs["label"] == "shape (10, 10)\\nmean 49.5  min 0  max 99"
+    assert attrs["headlabel"] == "shape (10, 10)\\nmean 2  min 2  max 2"
+
+
+def test_show_flags_remove_text():
+    x = al.tensor(np.ones((2, 2)), requires_grad=True, name="x")
+    f = (x * 3.0).sum()
+    f.backward(retain_graph=True)
+    plain = draw_graph(f, show_values=False, show_grads=False, show_shapes=False).source
+    assert "fontcolor=darkgreen" not in plain
+    assert "headlabel" not in plain
+    assert "float" not in plain
+    full = draw_graph(f).source
+    assert "(2, 2) float" in full
+
+
+def test_name_scopes_become_nested_clusters():
+    x = al.tensor(np.ones((1, 3)), requires_grad=True, name="x")
+    w = nn.Parameter(np.ones((3, 2)))
+    w.name = "weight"
+    with al.name_scope("model"):
+        with al.name_scope("0"):
+            h = al.relu(x @ w)
+        with al.name_scope("1"):
+            out = (h * 2.0).sum()
+    src = draw_graph(out).source
+    assert src.count("subgraph cluster_") == 3  # model, model.0, model.1
+    assert "label=model " in src and "label=0 " in src and "label=1 " in src
+    # The parameter used only in model.0 sits inside that cluster; the data does not.
+    lines = src.splitlines()
+    weight_line = next(i for i, line in enumerate(lines) if 'label="weight' in line)
+    cluster0_line = next(i for i, line in enumerate(lines) if "label=0 " in line)
+    assert weight_line > cluster0_line
+    assert lines[weight_line].startswith("\t\t\t")  # nested two clusters deep
+
+
+def test_collapse_modules_draws_one_node_per_module():
+    x = al.tensor(np.ones((1, 3)), name="x")
+    w = nn.Parameter(np.ones((3, 2)))
+    w.name = "weight"
+    with al.name_scope("model"):
+        with al.name_scope("0"):
+            h = al.relu(x @ w)
+        with al.name_scope("1"):
+            out = (h * 2.0).sum()
+    out.backward(retain_graph=True)
+    src = draw_graph(out, collapse_modules=True).source
+    modules = [line for line in src.splitlines() if "shape=component" in line]
+    assert len(modules) == 2
+    assert "model.0\\nmatmul, relu\\nweight (3, 2)" in modules[0]
+    assert "model.1" in modules[1]
+    # x, two modules, output; wires x -> model.0 -> model.1 -> output.
+    assert len(dot_nodes(src)) == 4
+    assert len(dot_edges(src)) == 3
+
+
+def test_big_graph_is_summarized_quickly():
+    x = al.tensor(1.0, requires_grad=True, name="x")
+    y = x
+    for _ in range(3000):
+        y = y * 1.0001 + 0.0
+    start = time.perf_counter()
+    view = draw_graph(y, max_nodes=40)
+    assert time.perf_counter() - start < 5
+    nodes = dot_nodes(view.source)
+    assert len(nodes) <= 41  # max_nodes plus the note
+    note = next(line for line in view.source.splitlines() if "shape=note" in line)
+    assert "max_nodes=40" in note
+    assert "more ops and 1 more leaf tensors not drawn" in note
+    assert view.model.truncated
+    # The note is joined to where the graph was cut.
+    assert any(t == "omitted" for t, _ in dot_edges(view.source))
+    parse_svg(view.svg(renderer="wasm"))
+
+
+def test_lone_leaf_and_bad_arguments():
+    x = al.tensor(4.0, requires_grad=True, name="x")
+    src = draw_graph(x).source
+    assert len(dot_nodes(src)) == 1 and "value\\n4" in src
+    with pytest.raises(TypeError, match="draw_graph: expected a Tensor, got list"):
+        draw_graph([1, 2])
+    with pytest.raises(ValueError, match="draw_graph: rankdir"):
+        draw_graph(x, rankdir="UP")
+    with pytest.raises(ValueError, match="draw_graph: max_nodes"):
+        draw_graph(x, max_nodes=1)
+
+
+def test_graphview_save_by_extension(cs231n, tmp_path):
+    f, *_ = cs231n
+    view = draw_graph(f, renderer="wasm")
+    svg_path = view.save(tmp_path / "g.svg")
+    assert svg_count(svg_path.read_text(), "node") == 6
+    assert view.save(tmp_path / "g.dot").read_text() == view.source
+    with pytest.raises(ValueError, match=r"GraphView\.save: cannot tell the format from 'g\.jpg'"):
+        view.save(tmp_path / "g.jpg")
+    assert not (tmp_path / "g.jpg").exists()
+    bundle = view._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == view._repr_svg_() == view.svg()
+    assert isinstance(view, GraphView) and "ops=2" in repr(view)
+
+
+@needs_dot
+def test_graphview_save_png_and_pdf(cs231n, tmp_path):
+    f, *_ = cs231n
+    view = draw_graph(f)
+    assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert view.save(tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_leaf_used_far_apart_is_drawn_beside_each_user():
+    # w is used at the first and the last of 12 steps: one node with a wire across the whole
+    # picture would make the layout slow, so each use gets its own copy of w.
+    w = al.tensor(0.5, requires_grad=True, name="w")
+    x = al.tensor(1.0, requires_grad=True, name="x")
+    h = x * w
+    for _ in range(10):
+        h = al.tanh(h)
+    f = h * w
+    f.backward(retain_graph=True)
+    src = draw_graph(f).source
+    w_nodes = [line for line in src.splitlines() if 'label="w\\n' in line]
+    assert len(w_nodes) == 2
+    # Each copy feeds one multiplication, and both carry w's value and total gradient.
+    w_keys = [line.split()[0] for line in w_nodes]
+    wires = [a for t, _, a in dot_edge_attrs(src) if t in w_keys]
+    assert len(wires) == 2
+    assert {a["label"] for a in wires} == {"0.5"}
+    assert len({a["headlabel"] for a in wires}) == 1
+    # Users close together share one node (x * x: one x).
+    y = al.tensor(3.0, requires_grad=True, name="y")
+    g = al.exp(y) * y
+    assert draw_graph(g).source.count('label="y\\n') == 1
+
+
+def test_many_shared_leaves_lay_out_quickly():
+    rng = np.random.default_rng(0)
+    xs = [al.tensor(rng.normal(size=3), requires_grad=True, name=f"x{i}") for i in range(50)]
+    h = xs[0]
+    for i in range(600):
+        h = al.tanh(h * xs[i % 50] + xs[(i * 7) % 50])
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    start = time.perf_counter()
+    svg = draw_graph(loss).svg(renderer="wasm")  # took minutes before leaves were copied
+    assert time.perf_counter() - start < 20
+    assert svg_count(svg, "node") > 500

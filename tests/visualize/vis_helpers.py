@@ -1,0 +1,58 @@
+"""Helpers for the visualize tests: read SVG and DOT written by visualize.graph."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+
+
+def parse_svg(svg: str) -> ET.Element:
+    """Parse SVG text (raises if it is not well-formed XML)."""
+    return ET.fromstring(svg.encode("utf-8"))
+
+
+def svg_texts(svg: str) -> list[str]:
+    """Every piece of text drawn in the SVG, in document order."""
+    return [t.text or "" for t in parse_svg(svg).iter(f"{SVG_NS}text")]
+
+
+def svg_count(svg: str, cls: str) -> int:
+    """How many <g class="node"> (cls="node") or edges (cls="edge") the SVG has."""
+    return sum(1 for g in parse_svg(svg).iter(f"{SVG_NS}g") if g.get("class") == cls)
+
+
+def dot_nodes(source: str) -> list[str]:
+    """IDs of the node statements in DOT source written by visualize.graph."""
+    ids = re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*) \[", source, flags=re.M)
+    return [i for i in ids if i not in ("graph", "node", "edge")]
+
+
+def dot_edges(source: str) -> list[tuple[str, str]]:
+    """(tail, head) of every edge statement."""
+    return re.findall(r"^\s*(\w+) -> (\w+)", source, flags=re.M)
+
+
+def svg_colored_texts(svg: str) -> list[tuple[str, str | None]]:
+    """(text, fill colour) of every text element, in document order."""
+    return [(t.text or "", t.get("fill")) for t in parse_svg(svg).iter(f"{SVG_NS}text")]
+
+
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
+
+
+def dot_edge_attrs(source: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(tail, head, attributes) of every edge; quoted values are unquoted (escapes kept)."""
+    edges = []
+    for line in source.splitlines():
+        m = re.match(r"\s*(\w+) -> (\w+)(?: \[(.*)\])?$", line)
+        if m:
+            attrs = {k: v[1:-1] if v.startswith('"') else v for k, v in _ATTR.findall(m[3] or "")}
+            edges.append((m[1], m[2], attrs))
+    return edges

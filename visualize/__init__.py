@@ -1,0 +1,35 @@
+"""Pictures of autograd: computational graphs with values and gradients, a backward
+step-through, training plots, and the ``autograd-lite`` command.
+
+    >>> import autograd_lite as al, visualize
+    >>> x = al.tensor(-2.0, requires_grad=True, name="x")
+    >>> f = (x + 5.0) * -4.0
+    >>> f.backward(retain_graph=True)
+    >>> visualize.draw_graph(f).save("graph.svg")
+
+visualize imports autograd_lite (and nn when drawing modules); nothing imports visualize.
+"""
+
+from visualize.graph import GraphView, draw_graph
+from visualize.plots import (
+    plot_activation_stats,
+    plot_decision_boundary,
+    plot_function,
+    plot_history,
+    save_figure,
+)
+from visualize.render import RenderError
+from visualize.steps import BackwardSteps, backward_steps
+
+__all__ = [
+    "BackwardSteps",
+    "GraphView",
+    "RenderError",
+    "backward_steps",
+    "draw_graph",
+    "plot_activation_stats",
+    "plot_decision_boundary",
+    "plot_function",
+    "plot_history",
+    "save_figure",
+]
