@@ -3,8 +3,11 @@
 All the bookkeeping lives here, so an op only states its derivative:
 
 1. **Order.** Nodes are visited in reverse topological order (every consumer of a
-   tensor before its producer), found with an iterative depth-first search — no
-   recursion, so a chain of a million ops works.
+   tensor before its producer). Every node is numbered when it is created, and a
+   node is always created after the nodes it consumes, so "newest first" is such an
+   order: a heap of the nodes that have received a gradient gives the next one. No
+   recursion, so a chain of a million ops works. (``topological_order`` computes the
+   same order by depth-first search, for tools that want the whole list at once.)
 2. **Accumulate.** A tensor used twice receives two gradients; they are summed before
    its producer's backward runs, so each node's backward is called exactly once.
 3. **Unbroadcast.** If an input was broadcast in forward, its gradient has the
@@ -17,6 +20,7 @@ All the bookkeeping lives here, so an op only states its derivative:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -43,22 +47,31 @@ def run_backward(
     """
     node_grads: dict[Function, Tensor] = {}
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, gradient]
+    # Nodes that have received a gradient wait in a heap, newest first: a node is
+    # always created after the nodes of its inputs, so the newest waiting node has
+    # received every gradient it will get (all its consumers are done).
+    waiting: list[tuple[int, Function]] = []
     with set_grad_enabled(create_graph):
         for root, g in zip(roots, root_grads):
             g = _seed_grad(root, g)
             if root._node is None:
-                _add_leaf(leaf_grads, root, g)
+                _add_leaf(leaf_grads, root, g, create_graph)
             else:
-                _add(node_grads, root._node, g)
+                _add(node_grads, waiting, root._node, g, create_graph)
 
         wanted = None
         if inputs is not None:
             wanted = {id(t._node): None for t in inputs if t._node is not None}
         anomaly = state.anomaly
-        for node in topological_order([r._node for r in roots if r._node is not None]):
-            grad = node_grads.pop(node, None)
-            if grad is None:
-                continue  # no gradient reached this node (backward returned None)
+        while waiting:
+            node = heappop(waiting)[1]
+            grad = node_grads.pop(node)
+            if node.inputs is None:
+                raise AutogradError(
+                    f"backward: trying to backward through the graph a second time: the "
+                    f"saved values of {type(node).__name__} were freed by the first "
+                    "backward(). Call backward(retain_graph=True) the first time to keep them."
+                )
             if node._hooks:
                 for hook in node._hooks:
                     new = hook(grad)
@@ -93,9 +106,9 @@ def run_backward(
                 if anomaly:
                     _check_backward(node, i, gx)
                 if x._node is None:
-                    _add_leaf(leaf_grads, x, gx)
+                    _add_leaf(leaf_grads, x, gx, create_graph)
                 else:
-                    _add(node_grads, x._node, gx)
+                    _add(node_grads, waiting, x._node, gx, create_graph)
             if not retain_graph:
                 node.release()
 
@@ -236,17 +249,22 @@ def _seed_grad(root: Tensor, g: Any) -> Tensor:
     return g if isinstance(g, Tensor) and g.data is arr else _make(arr)
 
 
-def _add(node_grads: dict, node: Function, g: Tensor) -> None:
+def _add(node_grads: dict, waiting: list, node: Function, g: Tensor, create_graph: bool) -> None:
+    """Add ``g`` to the gradient waiting for ``node`` (the first one puts it in line)."""
     prev = node_grads.get(node)
-    node_grads[node] = g if prev is None else prev + g
+    if prev is None:
+        node_grads[node] = g
+        heappush(waiting, (-node._sequence_nr, node))
+    else:
+        node_grads[node] = prev + g if create_graph else _make(prev.data + g.data)
 
 
-def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor) -> None:
+def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor, create_graph: bool) -> None:
     entry = leaf_grads.get(id(leaf))
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
     else:
-        entry[1] = entry[1] + g
+        entry[1] = entry[1] + g if create_graph else _make(entry[1].data + g.data)
 
 
 def _owned(g: Tensor, seen: set[int]) -> Tensor:

@@ -28,6 +28,7 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 
 from __future__ import annotations
 
+import itertools
 import os
 import traceback
 from typing import Any
@@ -44,6 +45,10 @@ LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 # Constants passed to forward as they are (exact types: np.float64 is a float subclass
 # but would upcast float32, so it takes the slow path and becomes a Python float).
 _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
+# Recorded nodes are numbered in creation order; backward runs the newest first.
+# (itertools.count is atomic under the GIL, so threads never get the same number.)
+_sequence = itertools.count(1)
+_new = object.__new__
 
 
 class Function:
@@ -66,6 +71,7 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
+    _sequence_nr: int = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,32 +89,40 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run forward on the inputs' arrays; record a node if any input requires grad."""
-        fn = object.__new__(cls)
+        fn = _new(cls)
         record = False
         arrays = []
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                record = record or x._requires_grad
+                if x._requires_grad:
+                    record = True
             elif type(x) in _CONSTANT_TYPES:
                 arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
             else:
                 return cls._apply_converted(inputs, params)
         try:
-            out = fn.forward(*arrays, **params)
+            out = fn.forward(*arrays, **params) if params else fn.forward(*arrays)
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
+        # The output tensor, built inline (this is the hottest path of the engine).
+        t = _new(Tensor)
+        t.data = out
+        t.grad = t._hooks = t.name = None
         if record and state.grad_enabled:
             fn.inputs = inputs
             fn._out = out
+            fn._sequence_nr = next(_sequence)
             if state.scope:
                 fn.scope = state.scope
             if state.anomaly:
                 fn._check_forward(out)
-            return _make(out, True, fn)
-        return _make(out)
+            t._requires_grad, t._node = True, fn
+        else:
+            t._requires_grad, t._node = False, None
+        return t
 
     @classmethod
     def _apply_converted(cls, inputs: tuple, params: dict) -> Tensor:

@@ -52,7 +52,8 @@ class Mul(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        return g * b, g * a
+        # A constant factor (the 2.0 in x * 2.0) needs no gradient: skip its product.
+        return (g * b if isinstance(a, Tensor) else None), (g * a if isinstance(b, Tensor) else None)
 
 
 class Div(Function):
@@ -66,7 +67,7 @@ class Div(Function):
     def backward(self, g):
         a, b = self.inputs
         ga = g / b
-        return ga, -ga * a / b
+        return ga, (-ga * a / b if isinstance(b, Tensor) else None)  # x / 2.0: none for 2.0
 
 
 class Neg(Function):
