@@ -53,7 +53,9 @@ class Mul(Function):
     def backward(self, g):
         a, b = self.inputs
         # A constant factor (the 2.0 in x * 2.0) needs no gradient: skip its product.
-        return (g * b if isinstance(a, Tensor) else None), (g * a if isinstance(b, Tensor) else None)
+        ga = g * b if isinstance(a, Tensor) else None
+        gb = g * a if isinstance(b, Tensor) else None
+        return ga, gb
 
 
 class Div(Function):
