@@ -84,7 +84,7 @@ def run_backward(
             if retain_graph and not create_graph and wanted is None:
                 # Kept for drawing (visualize). Not under create_graph: the gradient's
                 # graph can point back at this node, which would make a reference cycle.
-                node.grad = grad if node.grad is None else _make(node.grad.data + grad.data)
+                node.grad = grad if node.grad is None else _plus(node.grad, grad)
 
             grads = node.backward(grad)
             if type(grads) is not tuple:
@@ -125,7 +125,7 @@ def run_backward(
                 leaf.grad = g if create_graph else _owned(g, seen)
             else:
                 # Out of place: leaf.grad may be shared with the caller.
-                leaf.grad = leaf.grad + g if create_graph else _make(leaf.grad.data + g.data)
+                leaf.grad = leaf.grad + g if create_graph else _plus(leaf.grad, g)
     return None
 
 
@@ -256,7 +256,14 @@ def _add(node_grads: dict, waiting: list, node: Function, g: Tensor, create_grap
         node_grads[node] = g
         heappush(waiting, (-node._sequence_nr, node))
     else:
-        node_grads[node] = prev + g if create_graph else _make(prev.data + g.data)
+        node_grads[node] = prev + g if create_graph else _plus(prev, g)
+
+
+def _plus(a: Tensor, b: Tensor) -> Tensor:
+    """a + b on the arrays, outside the graph (cheaper than the Add op)."""
+    total = a.data + b.data
+    # NumPy gives a scalar, not an array, for 0-d operands; a Tensor holds an array.
+    return _make(total if type(total) is np.ndarray else np.asarray(total))
 
 
 def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -264,7 +271,7 @@ def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor, create_graph: bool) -> 
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g]
     else:
-        entry[1] = entry[1] + g if create_graph else _make(entry[1].data + g.data)
+        entry[1] = entry[1] + g if create_graph else _plus(entry[1], g)
 
 
 def _owned(g: Tensor, seen: set[int]) -> Tensor:

@@ -416,3 +416,15 @@ def test_topological_order_puts_consumers_first():
     order = topological_order([c.grad_fn])
     position = {id(n): k for k, n in enumerate(order)}
     assert position[id(c.grad_fn)] < position[id(b.grad_fn)] < position[id(a.grad_fn)]
+
+
+def test_accumulated_scalar_gradients_are_arrays():
+    x = al.tensor(2.0, requires_grad=True)
+    h = x * 3.0
+    y = h * h + h  # h receives two gradients; x is used through h twice
+    y.backward()
+    y2 = x * 1.0
+    y2.backward()  # accumulates into an existing x.grad
+    assert type(x.grad.data) is np.ndarray and x.grad.data.shape == ()
+    assert x.grad.item() == pytest.approx(3 * (2 * 6.0 + 1) + 1)
+    np.asarray(x.grad)  # __array__ must produce an array
