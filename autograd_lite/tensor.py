@@ -29,7 +29,10 @@ _NUMERIC_KINDS = "biuf"
 def set_default_dtype(dtype: Any) -> None:
     """Set the dtype that Python floats become: ``np.float32`` (default) or ``np.float64``."""
     global _default_dtype
-    d = np.dtype(dtype)
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"set_default_dtype: {dtype!r} is not a dtype") from None
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
     _default_dtype = d
@@ -183,6 +186,8 @@ class Tensor:
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
         replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
         if not self._requires_grad:
             raise AutogradError(
                 "register_hook: cannot register a hook on a tensor that does not require grad"
@@ -437,6 +442,8 @@ def _shape_arg(shape: Sequence[Any], where: str) -> tuple[int, ...]:
 
 def _filled(fill: Any, shape: tuple, dtype: Any, requires_grad: bool, where: str) -> Tensor:
     dtype = _default_dtype if dtype is None else np.dtype(dtype)
+    if isinstance(fill, (str, bytes)) or (not np.isscalar(fill) and np.ndim(fill) != 0):
+        raise TypeError(f"{where}: fill_value must be a number, got {fill!r}")
     t = Tensor(np.full(shape, fill, dtype=dtype))
     return t.requires_grad_(True) if requires_grad else t
 
@@ -495,6 +502,9 @@ def arange(
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix, (n, m) with ones on the diagonal."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0):
+            raise ValueError(f"eye: {name} must be a non-negative int, got {v!r}")
     t = Tensor(np.eye(n, m, dtype=dtype or _default_dtype))
     return t.requires_grad_(True) if requires_grad else t
 
@@ -506,6 +516,8 @@ _rng = np.random.default_rng()
 def manual_seed(seed: int) -> None:
     """Seed the generator behind ``rand`` and ``randn`` (and nn's initializers)."""
     global _rng
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
     _rng = np.random.default_rng(seed)
 
 
@@ -524,6 +536,8 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples (mean 0, standard deviation 1)."""
     dtype = np.dtype(dtype or _default_dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"randn: dtype must be floating, got {dtype}")
     t = Tensor(_rng.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
 

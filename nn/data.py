@@ -43,10 +43,10 @@ def _as_array(a: Any, where: str, i: int) -> np.ndarray:
     if isinstance(a, TensorDataset):
         raise TypeError(f"{where}: argument {i} is a TensorDataset; pass it alone, not with arrays")
     arr = np.asarray(a)
-    if arr.dtype == object:
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise TypeError(
-            f"{where}: argument {i} is not a numeric array (got dtype=object, "
-            f"from {type(a).__name__}); ragged lists cannot be batched"
+            f"{where}: argument {i} is not a numeric array (got dtype={arr.dtype}, "
+            f"from {type(a).__name__}); batches hold numbers (ragged lists cannot be batched)"
         )
     return arr
 
@@ -363,6 +363,10 @@ class StandardScaler(_Scaler):
         X = _float_input(X, "StandardScaler.fit")
         if X.shape[0] == 0:
             raise ValueError(f"StandardScaler.fit: X has no examples (shape {X.shape})")
+        if not np.isfinite(X).all():
+            raise ValueError(
+                "StandardScaler.fit: X holds NaN or infinite values; remove or impute them"
+            )
         X64 = X.astype(np.float64)
         self.mean_ = X64.mean(axis=0)
         self.var_ = X64.var(axis=0)
@@ -409,6 +413,10 @@ class MinMaxScaler(_Scaler):
         X = _float_input(X, "MinMaxScaler.fit")
         if X.shape[0] == 0:
             raise ValueError(f"MinMaxScaler.fit: X has no examples (shape {X.shape})")
+        if not np.isfinite(X).all():
+            raise ValueError(
+                "MinMaxScaler.fit: X holds NaN or infinite values; remove or impute them"
+            )
         X64 = X.astype(np.float64)
         lo, hi = self.feature_range
         self.data_min_ = X64.min(axis=0)

@@ -21,6 +21,7 @@ function           X            classes
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -293,7 +294,7 @@ def _parse_idx(raw: bytes, path: Path, where: str) -> tuple[int, np.ndarray]:
         )
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dt = _IDX_TYPES[type_code]
-    expected = dt.itemsize * int(np.prod(shape, dtype=np.int64))
+    expected = dt.itemsize * math.prod(shape)  # Python ints: no int64 wrap-around
     actual = len(raw) - header
     if actual != expected:
         dims = "x".join(map(str, shape))

@@ -289,7 +289,7 @@ def binary_cross_entropy(
     target = _float_target(target, input, where)
     _check_same_shape(input, target, where)
     p = input.data
-    if p.size and (p.min() < 0 or p.max() > 1):
+    if p.size and not np.all((p >= 0) & (p <= 1)):  # NaN fails both comparisons
         raise ValueError(
             f"{where}: input must be probabilities in [0, 1], got values from {p.min():.4g} "
             f"to {p.max():.4g} (apply sigmoid first, or use binary_cross_entropy_with_logits)"

@@ -321,9 +321,13 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         mismatched = []
+        non_numeric = []
         for key, target in own.items():
             if key in state_dict:
-                shape = np.shape(_as_array(state_dict[key]))
+                value = _as_array(state_dict[key])
+                if value.dtype.kind not in "biuf":
+                    non_numeric.append(f"{key!r} holds {value.dtype} values, not numbers")
+                shape = np.shape(value)
                 if shape != target.shape:
                     mismatched.append(
                         f"{key!r}: checkpoint has shape {tuple(shape)}, model has "
@@ -336,6 +340,8 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         if mismatched:
             problems.append("shape mismatch for " + "; ".join(mismatched))
+        if non_numeric:
+            problems.append("non-numeric entries: " + "; ".join(non_numeric))
         if problems:
             cls = ShapeError if mismatched else ValueError
             raise cls(

@@ -34,6 +34,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -156,6 +157,8 @@ def save(obj: Mapping[str, Any], path: PathLike) -> None:
             f"save: obj must be a dict such as model.state_dict(), got {type(obj).__name__}"
         )
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"save: directory {str(path.parent)!r} does not exist")
     # Validate and flatten everything before touching the disk.
     arrays: dict[str, np.ndarray] = {}
     structure = _flatten(obj, "", arrays)
@@ -228,7 +231,9 @@ def load(path: PathLike) -> dict[Any, Any]:
             if str(e).startswith("load: "):
                 raise
             raise ValueError(f"load: {name} is corrupted: {e}") from None
-        except (EOFError, OSError) as e:
+        except (EOFError, OSError, zlib.error, NotImplementedError, RuntimeError) as e:
+            # zlib: corrupted deflate data; NotImplementedError/RuntimeError: zipfile on
+            # garbled flag bits or version fields ("compressed patched data", "encrypted")
             raise ValueError(f"load: {name} is truncated or corrupted: {e}") from None
 
     if STRUCTURE_KEY not in arrays:

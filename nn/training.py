@@ -45,6 +45,13 @@ def accuracy(output: np.ndarray, target: np.ndarray) -> float:
       already probabilities (after a sigmoid) need a threshold of 0.5: pass your own metric.
     """
     if output.ndim >= 2 and output.shape[1] > 1:
+        expected = output.shape[:1] + output.shape[2:]
+        if target.shape != expected:
+            raise ValueError(
+                f"accuracy: scores of shape {output.shape} need class-index targets of shape "
+                f"{expected}, got {target.shape}; for regression pass metrics=None (or your "
+                "own metric) to fit / evaluate"
+            )
         return float(np.mean(output.argmax(axis=1) == target))
     return float(np.mean((output.reshape(target.shape) > 0) == (target > 0.5)))
 

@@ -175,6 +175,8 @@ def plot_decision_boundary(
         raise ValueError(
             f"plot_decision_boundary: y must have shape ({X.shape[0]},) to match X, got {y.shape}"
         )
+    if not np.isfinite(X).all():
+        raise ValueError("plot_decision_boundary: X holds NaN or infinite values")
     if not 2 <= resolution <= 2000:
         raise ValueError(f"plot_decision_boundary: resolution must be in 2..2000, got {resolution}")
     dtype = X.dtype if X.dtype.kind == "f" else np.float32

@@ -114,6 +114,13 @@ class Optimizer:
         """Raise a ValueError naming the optimizer and the value for a bad setting."""
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay"):
+            value = group.get(key, 0.0)
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise TypeError(
+                    f"{name}: {key} must be a real number, got {type(value).__name__} {value!r}"
+                )
             if key in group and not group[key] >= 0.0:
                 raise ValueError(f"{name}: {key} must be >= 0, got {key}={group[key]!r}")
 
