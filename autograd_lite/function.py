@@ -175,8 +175,8 @@ class Function:
 
     def _explain(self, exc: Exception, arrays: list) -> Exception:
         """Turn a NumPy error from forward into one that names the op and the shapes."""
-        if isinstance(exc, (ShapeError, AutogradError)):
-            return exc
+        if isinstance(exc, (ShapeError, AutogradError)) or str(exc).startswith(self.name() + ":"):
+            return exc  # already explained by the op itself
         shapes = " and ".join(fmt_shape(np.shape(a)) for a in arrays)
         msg = str(exc)
         if isinstance(exc, TypeError):

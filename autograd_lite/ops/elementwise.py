@@ -314,6 +314,11 @@ class Cast(Function):
 # -- the functional API -----------------------------------------------------------
 
 
+def _check_number(value: Any, where: str, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {what} must be a number, got {type(value).__name__} {value!r}")
+
+
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting."""
     return Add.apply(a, b)
@@ -389,11 +394,13 @@ def relu(a: Any) -> Tensor:
 
 def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
     """a for a > 0, negative_slope * a otherwise."""
+    _check_number(negative_slope, "leaky_relu", "negative_slope")
     return LeakyReLU.apply(a, negative_slope=negative_slope)
 
 
 def elu(a: Any, alpha: float = 1.0) -> Tensor:
     """a for a > 0, alpha * (e^a - 1) otherwise."""
+    _check_number(alpha, "elu", "alpha")
     return ELU.apply(a, alpha=alpha)
 
 

@@ -201,3 +201,14 @@ def test_reshape_and_ops_with_bad_arguments():
         al.ones(2) + None
     with pytest.raises(ShapeError, match="expand"):
         al.ones(3).expand(4)
+
+
+def test_empty_joins_and_bad_activation_parameters():
+    with pytest.raises(ValueError, match=r"^stack: needs at least one tensor$"):
+        al.stack([])
+    with pytest.raises(ValueError, match=r"^concatenate: needs at least one tensor$"):
+        al.concatenate([])
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a number"):
+        al.leaky_relu(al.ones(2), "a")
+    with pytest.raises(TypeError, match="elu: alpha must be a number"):
+        al.elu(al.ones(2), None)
