@@ -99,6 +99,10 @@ class Function:
                     record = True
             elif type(x) in _CONSTANT_TYPES:
                 arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
+            elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
+                # NumPy scalars (what 0-d array ops return) become Python numbers, so
+                # np.float64(2) does not upcast a float32 tensor.
+                arrays.append(x.item())
             else:
                 return cls._apply_converted(inputs, params)
         try:

@@ -100,8 +100,11 @@ class Pow(Function):
             # b·a^(b-1) is 0·inf at a == 0 when b == 0, but a^0 is constant: the derivative
             # is 0 (as PyTorch says). Any base gives 0 there, so use 1 and no inf appears,
             # not even in second derivatives.
-            zero_power = np.equal(b.data if isinstance(b, Tensor) else b, 0) & (a.data == 0)
-            base = where(zero_power, 1.0, a) if zero_power.any() else a
+            if type(b) in (int, float):  # the usual x ** 2: only b == 0 needs care
+                base = where(a.data == 0, 1.0, a) if b == 0 else a
+            else:
+                zero_power = np.equal(b.data if isinstance(b, Tensor) else b, 0) & (a.data == 0)
+                base = where(zero_power, 1.0, a) if zero_power.any() else a
             ga = g * b * base ** (b - 1)
         gb = None
         if need_b:
