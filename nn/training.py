@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from autograd_lite.grad_mode import no_grad
 from autograd_lite.tensor import Tensor
@@ -198,6 +197,8 @@ def fit(
     except TypeError:
         batches_per_epoch = None
     show = progress and sys.stderr.isatty()
+    from tqdm import tqdm  # imported on first use: `import nn` need not load it
+
     bar = tqdm(
         total=epochs * batches_per_epoch if batches_per_epoch is not None else None,
         desc="fit",

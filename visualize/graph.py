@@ -29,12 +29,14 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import graphviz
 import numpy as np
 
 from visualize.render import render, render_svg, write_atomic
+
+if TYPE_CHECKING:
+    import graphviz
 
 VALUE_COLOR = "darkgreen"
 GRAD_COLOR = "red"
@@ -87,6 +89,8 @@ def dot_label(*lines: str) -> str:
     like ``<b>x</b>`` is not read as an HTML-like label. Quotes are escaped by the
     ``graphviz`` package when it writes the attribute.
     """
+    import graphviz  # imported on first use: `import visualize` stays light
+
     escaped = [
         graphviz.escape(clean_text(line, limit=10 * MAX_TEXT).replace("&", "&amp;"))
         for line in lines
@@ -500,6 +504,8 @@ class _DotWriter:
     """Turns a GraphModel into DOT: nodes (inside their module clusters), then wires."""
 
     def __init__(self, model: GraphModel, opts: DrawOptions, frame: Frame | None) -> None:
+        import graphviz
+
         self.model, self.opts, self.frame = model, opts, frame
         self.g = graphviz.Digraph(
             "autograd",

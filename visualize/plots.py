@@ -13,13 +13,14 @@ import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from visualize.render import write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 # Keys of a history that are bookkeeping, not curves.
@@ -27,6 +28,11 @@ _NOT_CURVES = {"epoch", "epochs", "time", "seconds", "step"}
 
 
 def _new_figure(width: float, height: float) -> Figure:
+    # matplotlib is imported on first use: it takes a third of a second, and the CLI's
+    # `graph` command and `import visualize` do not need it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)  # the Agg canvas: draws to memory, no screen needed
     return fig
