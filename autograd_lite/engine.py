@@ -63,10 +63,12 @@ def run_backward(
         if inputs is not None:
             wanted = {id(t._node): None for t in inputs if t._node is not None}
         anomaly = state.anomaly
+        keep_node_grads = retain_graph and not create_graph and wanted is None
         while waiting:
             node = heappop(waiting)[1]
             grad = node_grads.pop(node)
-            if node.inputs is None:
+            inputs_of_node = node.inputs
+            if inputs_of_node is None:
                 raise AutogradError(
                     f"backward: trying to backward through the graph a second time: the "
                     f"saved values of {type(node).__name__} were freed by the first "
@@ -81,7 +83,7 @@ def run_backward(
                 _retain(node, grad)
             if wanted is not None and id(node) in wanted:
                 wanted[id(node)] = grad
-            if retain_graph and not create_graph and wanted is None:
+            if keep_node_grads:
                 # Kept for drawing (visualize). Not under create_graph: the gradient's
                 # graph can point back at this node, which would make a reference cycle.
                 node.grad = grad if node.grad is None else _plus(node.grad, grad)
@@ -89,12 +91,13 @@ def run_backward(
             grads = node.backward(grad)
             if type(grads) is not tuple:
                 grads = (grads,)
-            if len(grads) != len(node.inputs):
+            if len(grads) != len(inputs_of_node):
                 raise AutogradError(
                     f"{type(node).__name__}.backward returned {len(grads)} gradient(s) "
-                    f"for {len(node.inputs)} input(s)"
+                    f"for {len(inputs_of_node)} input(s)"
                 )
-            for i, (x, gx) in enumerate(zip(node.inputs, grads)):
+            for i, x in enumerate(inputs_of_node):
+                gx = grads[i]
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
                     continue
                 if not isinstance(gx, Tensor):
@@ -105,10 +108,15 @@ def run_backward(
                     gx = gx.astype(x.data.dtype)
                 if anomaly:
                     _check_backward(node, i, gx)
-                if x._node is None:
+                producer = x._node
+                if producer is None:
                     _add_leaf(leaf_grads, x, gx, create_graph)
-                else:
-                    _add(node_grads, waiting, x._node, gx, create_graph)
+                elif producer in node_grads:  # a second gradient for it: sum
+                    prev = node_grads[producer]
+                    node_grads[producer] = prev + gx if create_graph else _plus(prev, gx)
+                else:  # its first gradient: it joins the line
+                    node_grads[producer] = gx
+                    heappush(waiting, (-producer._sequence_nr, producer))
             if not retain_graph:
                 node.release()
 
