@@ -280,12 +280,14 @@ def test_name_scope_is_recorded_on_nodes():
 # -- anomaly detection --------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/Inf on purpose
 def test_detect_anomaly_names_op_and_line_in_forward():
     x = leaf([-1.0, 1.0])
     with al.detect_anomaly(), pytest.raises(AutogradError, match=r"log.*test_engine\.py"):
         al.log(x)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/Inf on purpose
 def test_detect_anomaly_in_backward():
     x = leaf(0.0)
     with al.detect_anomaly():
@@ -294,6 +296,7 @@ def test_detect_anomaly_in_backward():
             y.backward()
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/Inf on purpose
 def test_no_anomaly_checks_outside_the_block():
     x = leaf([-1.0])
     y = al.log(x)  # nan, but no error outside detect_anomaly
