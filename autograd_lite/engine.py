@@ -108,6 +108,7 @@ def run_backward(
                     gx = gx.astype(x.data.dtype)
                 if anomaly:
                     _check_backward(node, i, gx)
+                # What _add does, written out: this is the hottest loop of backward.
                 producer = x._node
                 if producer is None:
                     _add_leaf(leaf_grads, x, gx, create_graph)
