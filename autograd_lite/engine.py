@@ -64,6 +64,7 @@ def run_backward(
             wanted = {id(t._node): None for t in inputs if t._node is not None}
         anomaly = state.anomaly
         keep_node_grads = retain_graph and not create_graph and wanted is None
+        watch = keep_node_grads or wanted is not None
         while waiting:
             node = heappop(waiting)[1]
             grad = node_grads.pop(node)
@@ -74,19 +75,8 @@ def run_backward(
                     f"saved values of {type(node).__name__} were freed by the first "
                     "backward(). Call backward(retain_graph=True) the first time to keep them."
                 )
-            if node._hooks:
-                for hook in node._hooks:
-                    new = hook(grad)
-                    if new is not None:
-                        grad = new
-            if node._retained is not None:
-                _retain(node, grad)
-            if wanted is not None and id(node) in wanted:
-                wanted[id(node)] = grad
-            if keep_node_grads:
-                # Kept for drawing (visualize). Not under create_graph: the gradient's
-                # graph can point back at this node, which would make a reference cycle.
-                node.grad = grad if node.grad is None else _plus(node.grad, grad)
+            if watch or node._hooks or node._retained is not None:
+                grad = _visit(node, grad, wanted, keep_node_grads)
 
             grads = node.backward(grad)
             if type(grads) is not tuple:
@@ -96,22 +86,25 @@ def run_backward(
                     f"{type(node).__name__}.backward returned {len(grads)} gradient(s) "
                     f"for {len(inputs_of_node)} input(s)"
                 )
-            for i, x in enumerate(inputs_of_node):
-                gx = grads[i]
+            for x, gx in zip(inputs_of_node, grads):
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
                     continue
-                if not isinstance(gx, Tensor):
-                    gx = _make(np.asarray(gx))
-                if gx.data.shape != x.data.shape:
-                    gx = unbroadcast(gx, x.data.shape, node, i)
-                if gx.data.dtype != x.data.dtype:
-                    gx = gx.astype(x.data.dtype)
-                if anomaly:
-                    _check_backward(node, i, gx)
-                # What _add does, written out: this is the hottest loop of backward.
+                if (
+                    anomaly
+                    or not isinstance(gx, Tensor)
+                    or gx.data.shape != x.data.shape
+                    or (gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype)
+                ):
+                    gx = _fit(gx, x, node, inputs_of_node)
+                # Add gx to what x's producer has received (written out, not a call:
+                # this is the hottest loop of backward).
                 producer = x._node
                 if producer is None:
-                    _add_leaf(leaf_grads, x, gx, create_graph)
+                    entry = leaf_grads.get(id(x))
+                    if entry is None:
+                        leaf_grads[id(x)] = [x, gx]
+                    else:
+                        entry[1] = entry[1] + gx if create_graph else _plus(entry[1], gx)
                 elif producer in node_grads:  # a second gradient for it: sum
                     prev = node_grads[producer]
                     node_grads[producer] = prev + gx if create_graph else _plus(prev, gx)
@@ -256,6 +249,39 @@ def _seed_grad(root: Tensor, g: Any) -> Tensor:
     if arr.dtype != root.dtype:
         arr = arr.astype(root.dtype)
     return g if isinstance(g, Tensor) and g.data is arr else _make(arr)
+
+
+def _visit(node: Function, grad: Tensor, wanted: dict | None, keep_node_grads: bool) -> Tensor:
+    """What happens to a node's gradient before its backward: hooks, retain_grad, grad()."""
+    if node._hooks:
+        for hook in node._hooks:
+            new = hook(grad)
+            if new is not None:
+                grad = new
+    if node._retained is not None:
+        _retain(node, grad)
+    if wanted is not None and id(node) in wanted:
+        wanted[id(node)] = grad
+    if keep_node_grads:
+        # Kept for drawing (visualize). Not under create_graph: the gradient's graph can
+        # point back at this node, which would make a reference cycle.
+        node.grad = grad if node.grad is None else _plus(node.grad, grad)
+    return grad
+
+
+def _fit(gx: Any, x: Tensor, node: Function, inputs: tuple) -> Tensor:
+    """The gradient for input ``x`` as a Tensor of x's shape and dtype (checked under
+    detect_anomaly)."""
+    i = next(k for k, y in enumerate(inputs) if y is x)  # for messages (not ==: elementwise)
+    if not isinstance(gx, Tensor):
+        gx = _make(np.asarray(gx))
+    if gx.data.shape != x.data.shape:
+        gx = unbroadcast(gx, x.data.shape, node, i)
+    if gx.data.dtype != x.data.dtype:
+        gx = gx.astype(x.data.dtype)
+    if state.anomaly:
+        _check_backward(node, i, gx)
+    return gx
 
 
 def _add(node_grads: dict, waiting: list, node: Function, g: Tensor, create_graph: bool) -> None:

@@ -546,17 +546,18 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 # The ops live in autograd_lite/ops/ (each a Function with its forward and backward).
 # They need the Tensor class, so they are attached to it here, once it exists.
 
+from autograd_lite.function import apply_binary  # noqa: E402
 from autograd_lite.ops import elementwise as _e  # noqa: E402
 from autograd_lite.ops import linalg as _l  # noqa: E402
 from autograd_lite.ops import reduce as _r  # noqa: E402
 from autograd_lite.ops import shape as _s  # noqa: E402
 
 
-def _binary(fn: Callable, swap: bool = False) -> Callable:
-    # x + y calls Add.apply(x, y); 2 - x (a reflected operator) calls Sub.apply(2, x).
+def _binary(fn: type, swap: bool = False) -> Callable:
+    # x + y runs Add on (x, y); 2 - x (a reflected operator) runs Sub on (2, x).
     if swap:
-        return lambda self, other: fn.apply(other, self)
-    return lambda self, other: fn.apply(self, other)
+        return lambda self, other: apply_binary(fn, other, self)
+    return lambda self, other: apply_binary(fn, self, other)
 
 
 Tensor.__add__ = _binary(_e.Add)

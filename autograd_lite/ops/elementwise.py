@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.function import Function
+from autograd_lite.function import Function, apply_binary
 from autograd_lite.tensor import Tensor
 
 # -- arithmetic ----------------------------------------------------------------------
@@ -324,22 +324,22 @@ def _check_number(value: Any, where: str, what: str) -> None:
 
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting."""
-    return Add.apply(a, b)
+    return apply_binary(Add, a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, broadcasting."""
-    return Sub.apply(a, b)
+    return apply_binary(Sub, a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b elementwise, broadcasting."""
-    return Mul.apply(a, b)
+    return apply_binary(Mul, a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
     """a / b elementwise (true division), broadcasting."""
-    return Div.apply(a, b)
+    return apply_binary(Div, a, b)
 
 
 def neg(a: Any) -> Tensor:
@@ -349,7 +349,7 @@ def neg(a: Any) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:
     """a ** b; the exponent may be a number or a tensor."""
-    return Pow.apply(a, b)
+    return apply_binary(Pow, a, b)
 
 
 def exp(a: Any) -> Tensor:
