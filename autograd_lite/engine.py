@@ -27,7 +27,7 @@ import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.grad_mode import set_grad_enabled, state
+from autograd_lite.grad_mode import state
 from autograd_lite.tensor import Tensor, _make, as_array
 
 
@@ -51,7 +51,10 @@ def run_backward(
     # always created after the nodes of its inputs, so the newest waiting node has
     # received every gradient it will get (all its consumers are done).
     waiting: list[tuple[int, Function]] = []
-    with set_grad_enabled(create_graph):
+    # Record the backward pass only for create_graph. (A try/finally, not the
+    # set_grad_enabled context manager: this runs once per backward() call.)
+    grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
+    try:
         for root, g in zip(roots, root_grads):
             g = _seed_grad(root, g)
             if root._node is None:
@@ -128,6 +131,8 @@ def run_backward(
             else:
                 # Out of place: leaf.grad may be shared with the caller.
                 leaf.grad = leaf.grad + g if create_graph else _plus(leaf.grad, g)
+    finally:
+        state.grad_enabled = grad_mode_before
     return None
 
 

@@ -167,9 +167,7 @@ class Tensor:
             create_graph: record the backward pass itself, so the gradients can be
                 differentiated again (higher-order derivatives). Implies retain_graph.
         """
-        from autograd_lite.engine import run_backward
-
-        run_backward(
+        _engine.run_backward(
             (self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph
         )
 
@@ -546,6 +544,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 # The ops live in autograd_lite/ops/ (each a Function with its forward and backward).
 # They need the Tensor class, so they are attached to it here, once it exists.
 
+from autograd_lite import engine as _engine  # noqa: E402
 from autograd_lite.function import apply_binary  # noqa: E402
 from autograd_lite.ops import elementwise as _e  # noqa: E402
 from autograd_lite.ops import linalg as _l  # noqa: E402
