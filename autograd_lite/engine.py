@@ -54,9 +54,15 @@ def run_backward(
     # Record the backward pass only for create_graph. (A try/finally, not the
     # set_grad_enabled context manager: this runs once per backward() call.)
     grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
+    # Arrays that must not become a leaf's .grad as they are (copied if they would):
+    # the caller's own gradient arrays, and arrays already given to another leaf.
+    seen: set[int] = set()
     try:
         for root, g in zip(roots, root_grads):
+            given = g is not None
             g = _seed_grad(root, g)
+            if given:
+                seen.add(id(g.data))
             if root._node is None:
                 _add_leaf(leaf_grads, root, g, create_graph)
             else:
@@ -119,7 +125,6 @@ def run_backward(
 
         if inputs is not None:
             return _collect(inputs, wanted, leaf_grads, allow_unused)
-        seen: set[int] = set()
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
                 for hook in leaf._hooks:
@@ -233,26 +238,26 @@ def _seed_grad(root: Tensor, g: Any) -> Tensor:
             "nothing to differentiate (did you forget requires_grad=True on an input, or "
             "compute it under no_grad()?)"
         )
+    data = root.data
     if g is None:
-        if root.data.size != 1:
+        if data.size != 1:
             raise AutogradError(
                 f"backward: a gradient can be created implicitly only for a one-element "
-                f"output, this one has shape {fmt_shape(root.shape)}; pass "
+                f"output, this one has shape {fmt_shape(data.shape)}; pass "
                 f"grad= with that shape (e.g. y.backward(ones_like(y))) or reduce it first "
                 "(y.sum().backward())"
             )
-        return _make(np.ones_like(root.data))
-    if isinstance(g, Tensor):
-        arr = g.data
-    else:
-        arr = as_array(g, dtype=root.dtype, where="backward")
-    if arr.shape != root.shape:
+        return _make(np.ones_like(data))
+    arr = g.data if isinstance(g, Tensor) else as_array(g, dtype=data.dtype, where="backward")
+    if arr.shape != data.shape:
         raise ShapeError(
             f"backward: grad has shape {fmt_shape(arr.shape)} but the tensor has shape "
-            f"{fmt_shape(root.shape)}; they must be equal"
+            f"{fmt_shape(data.shape)}; they must be equal"
         )
-    if arr.dtype != root.dtype:
-        arr = arr.astype(root.dtype)
+    if arr.dtype != data.dtype:
+        arr = arr.astype(data.dtype)
+    # The caller's tensor itself if it fits: under create_graph it may be part of a graph
+    # (gradgradcheck differentiates with respect to it).
     return g if isinstance(g, Tensor) and g.data is arr else _make(arr)
 
 
@@ -318,7 +323,7 @@ def _owned(g: Tensor, seen: set[int]) -> Tensor:
     """``g`` if its array is ours alone, else a copy (so in-place updates of one
     ``.grad``, e.g. by gradient clipping, never change another)."""
     arr = g.data
-    if arr.base is not None or not arr.flags.writeable or id(arr) in seen:
+    if id(arr) in seen or arr.base is not None or not arr.flags.writeable:
         arr = arr.copy()
     seen.add(id(arr))
     return _make(arr)

@@ -208,6 +208,8 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
         record = record or b._requires_grad
     elif type(b) in _CONSTANT_TYPES:
         b_data = b
+    elif isinstance(b, np.generic) and b.dtype.kind in "biuf":
+        b_data = b.item()  # as in apply; derivatives make these: g * (x > 0) on a 0-d x
     else:
         return cls.apply(a, b)
     fn = _new(cls)

@@ -431,3 +431,16 @@ def test_accumulated_scalar_gradients_are_arrays():
     assert type(x.grad.data) is np.ndarray and x.grad.data.shape == ()
     assert x.grad.item() == pytest.approx(3 * (2 * 6.0 + 1) + 1)
     np.asarray(x.grad)  # __array__ must produce an array
+
+
+def test_leaf_grad_never_shares_memory_with_the_callers_gradient():
+    # clip_grad_norm_ and friends change .grad in place: that must not change `seed`.
+    seed = al.ones(3)
+    a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (a + 0.0).backward(seed)
+    b = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b.backward(seed)
+    for leaf in (a, b):
+        assert not np.shares_memory(leaf.grad.data, seed.data)
+        leaf.grad.data *= 0.0
+    assert seed.tolist() == [1.0, 1.0, 1.0]
