@@ -91,10 +91,7 @@ def run_backward(
             if type(grads) is not tuple:
                 grads = (grads,)
             if len(grads) != len(inputs_of_node):
-                raise AutogradError(
-                    f"{type(node).__name__}.backward returned {len(grads)} gradient(s) "
-                    f"for {len(inputs_of_node)} input(s)"
-                )
+                _wrong_count(node, grads)
             for x, gx in zip(inputs_of_node, grads):
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
                     continue
@@ -259,6 +256,13 @@ def _seed_grad(root: Tensor, g: Any) -> Tensor:
     # The caller's tensor itself if it fits: under create_graph it may be part of a graph
     # (gradgradcheck differentiates with respect to it).
     return g if isinstance(g, Tensor) and g.data is arr else _make(arr)
+
+
+def _wrong_count(node: Function, grads: tuple) -> None:
+    raise AutogradError(
+        f"{type(node).__name__}.backward returned {len(grads)} gradient(s) "
+        f"for {len(node.inputs)} input(s)"
+    )
 
 
 def _visit(node: Function, grad: Tensor, wanted: dict | None, keep_node_grads: bool) -> Tensor:
