@@ -62,6 +62,17 @@ class Linear(Module):
         default_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        data = x.data if isinstance(x, Tensor) else None
+        if (
+            data is None
+            or data.dtype.kind != "f"
+            or not data.ndim
+            or data.shape[-1] != self.in_features
+        ):
+            self._check_input(x)  # the message names the layer and the shapes
+        return autograd_lite.linear(x, self.weight, self.bias)
+
+    def _check_input(self, x: Any) -> None:
         where = f"Linear({self.extra_repr()})"
         shape = input_shape(x, where)
         if len(shape) == 0 or shape[-1] != self.in_features:
@@ -70,7 +81,6 @@ class Linear(Module):
                 f"{where}: input of shape {shape} has {got} "
                 f"features (last dimension), expected {self.in_features}"
             )
-        return autograd_lite.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

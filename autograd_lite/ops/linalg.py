@@ -93,9 +93,12 @@ class Affine(Function):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
         n_out, n_in = w.shape
-        g2 = g.reshape(-1, n_out)
+        if g.ndim == 2:
+            g2, x2 = g, x
+        else:  # (..., out): every leading axis is part of the batch
+            g2, x2 = g.reshape(-1, n_out), x.reshape(-1, n_in)
         gx = g @ w if need[0] else None
-        gw = g2.T @ x.reshape(-1, n_in) if need[1] else None
+        gw = g2.T @ x2 if need[1] else None
         if len(self.inputs) == 2:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if need[2] else None)

@@ -66,7 +66,7 @@ class Sum(Function):
     def forward(self, a, *, axis, keepdims):
         self.axes = normalize_axes(axis, a.ndim, "sum", a.shape)
         self.in_shape, self.keepdims = a.shape, keepdims
-        return np.sum(a, axis=self.axes, keepdims=keepdims)
+        return np.add.reduce(a, axis=self.axes, keepdims=keepdims)  # np.sum, minus a wrapper
 
     def backward(self, g):
         return _spread(g, self.in_shape, self.axes, self.keepdims)

@@ -54,7 +54,10 @@ class Permute(Function):
                 f"permute: dims {tuple(dims)} must be a reordering of 0..{a.ndim - 1} for a "
                 f"tensor of shape {fmt_shape(a.shape)}"
             )
-        self.inverse = tuple(np.argsort(dims))
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i  # axis d of the input is axis i of the output
+        self.inverse = tuple(inverse)
         return a.transpose(dims)
 
     def backward(self, g):
@@ -190,7 +193,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
 def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
     """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
     them all (``x.T``)."""
-    ndim = np.ndim(a.data if isinstance(a, Tensor) else a)
+    ndim = a.data.ndim if isinstance(a, Tensor) else np.ndim(a)
     order = list(range(ndim))
     if dim0 is None and dim1 is None:
         order.reverse()
