@@ -191,6 +191,21 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
+def apply_unary(cls: type[Function], a: Any) -> Tensor:
+    """``cls.apply(a)`` for one tensor input and no options: ``x.relu()``, ``x.exp()``, ``-g``.
+
+    The same steps as ``apply`` for the commonest case (a quarter of the time).
+    """
+    if not isinstance(a, Tensor):
+        return cls.apply(a)
+    fn = _new(cls)
+    try:
+        out = fn.forward(a.data)
+    except (ValueError, TypeError) as exc:
+        raise fn._explain(exc, [a.data]) from None
+    return _output(fn, out, (a,), a._requires_grad)
+
+
 def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     """``cls.apply(a, b)`` for two inputs and no options: the path of ``x + y``, ``g * w``.
 

@@ -571,7 +571,7 @@ Tensor.__pow__ = _binary(_e.Pow)
 Tensor.__rpow__ = _binary(_e.Pow, swap=True)
 Tensor.__matmul__ = _binary(_l.MatMul)
 Tensor.__rmatmul__ = _binary(_l.MatMul, swap=True)
-Tensor.__neg__ = lambda self: _e.Neg.apply(self)
+Tensor.__neg__ = _e.neg
 Tensor.__pos__ = lambda self: self
 Tensor.__abs__ = _e.abs
 Tensor.__getitem__ = _s.getitem

@@ -12,8 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.function import Function, apply_binary
+from autograd_lite.function import Function, apply_binary, apply_unary
 from autograd_lite.tensor import Tensor
+
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+
+
+def _zero(dtype: np.dtype) -> np.ndarray:
+    """A read-only 0-d zero of ``dtype``: NumPy compares with it about twice as fast as
+    with the Python number 0 (which it converts on every call)."""
+    zero = _ZEROS.get(dtype)
+    if zero is None:
+        zero = _ZEROS[dtype] = np.zeros((), dtype)
+        zero.flags.writeable = False
+    return zero
+
 
 # -- arithmetic ----------------------------------------------------------------------
 
@@ -218,10 +231,11 @@ class ReLU(Function):
     label = "relu"
 
     def forward(self, a):
-        return np.maximum(a, 0)  # not a * (a > 0): that makes NaN of -inf
+        return np.maximum(a, _zero(a.dtype))  # not a * (a > 0): that makes NaN of -inf
 
     def backward(self, g):
-        return g * (self.inputs[0].data > 0)
+        x = self.inputs[0].data
+        return g * (x > _zero(x.dtype))
 
 
 class LeakyReLU(Function):
@@ -346,7 +360,7 @@ def div(a: Any, b: Any) -> Tensor:
 
 def neg(a: Any) -> Tensor:
     """-a."""
-    return Neg.apply(a)
+    return apply_unary(Neg, a)
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -356,45 +370,45 @@ def pow(a: Any, b: Any) -> Tensor:
 
 def exp(a: Any) -> Tensor:
     """e ** a."""
-    return Exp.apply(a)
+    return apply_unary(Exp, a)
 
 
 def log(a: Any) -> Tensor:
     """Natural logarithm."""
-    return Log.apply(a)
+    return apply_unary(Log, a)
 
 
 def sqrt(a: Any) -> Tensor:
     """Square root."""
-    return Sqrt.apply(a)
+    return apply_unary(Sqrt, a)
 
 
 def abs(a: Any) -> Tensor:
     """|a|."""
-    return Abs.apply(a)
+    return apply_unary(Abs, a)
 
 
 def sin(a: Any) -> Tensor:
-    return Sin.apply(a)
+    return apply_unary(Sin, a)
 
 
 def cos(a: Any) -> Tensor:
-    return Cos.apply(a)
+    return apply_unary(Cos, a)
 
 
 def tanh(a: Any) -> Tensor:
     """Hyperbolic tangent, in (-1, 1)."""
-    return Tanh.apply(a)
+    return apply_unary(Tanh, a)
 
 
 def sigmoid(a: Any) -> Tensor:
     """1 / (1 + e^-a), in (0, 1); stable for large |a|."""
-    return Sigmoid.apply(a)
+    return apply_unary(Sigmoid, a)
 
 
 def relu(a: Any) -> Tensor:
     """max(a, 0)."""
-    return ReLU.apply(a)
+    return apply_unary(ReLU, a)
 
 
 def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
