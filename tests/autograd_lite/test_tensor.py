@@ -41,6 +41,16 @@ def test_python_scalars_never_upcast():
         assert y.dtype == np.float32
 
 
+def test_numpy_scalars_from_0d_results_never_upcast():
+    # Ops on 0-d arrays give NumPy scalars (np.bool_ masks, np.float64 numbers): none of
+    # them may change a float32 tensor's dtype, whether 0-d or not.
+    for x in (al.tensor(1.5), al.tensor([1.5, -2.0])):
+        for c in (np.True_, np.float64(2.0), np.int64(3), x.data.sum() > 0):
+            for y in (x * c, x + c, x - c, x / c if c else x):
+                assert y.dtype == np.float32 and y.shape == x.shape
+        assert (x * (x.data > 0)).tolist() == np.where(x.data > 0, x.data, 0).tolist()
+
+
 def test_creation_functions():
     assert al.zeros(2, 3).shape == (2, 3) and al.zeros((2, 3)).shape == (2, 3)
     assert np.all(al.ones(4).data == 1)
