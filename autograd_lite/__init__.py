@@ -30,7 +30,7 @@ from autograd_lite.tensor import (
 )
 
 # isort: split
-from autograd_lite.allocator import keep_freed_memory
+from autograd_lite import allocator as _allocator
 from autograd_lite.anomaly import detect_anomaly
 from autograd_lite.engine import grad
 from autograd_lite.errors import AutogradError, GradcheckError, ShapeError
@@ -171,4 +171,4 @@ __all__ = [
     "zeros_like",
 ]
 
-keep_freed_memory()  # see allocator.py: training steps reuse memory instead of page-faulting
+_allocator.keep_freed_memory()  # see allocator.py: training steps reuse memory instead of page-faulting
