@@ -171,4 +171,5 @@ __all__ = [
     "zeros_like",
 ]
 
-_allocator.keep_freed_memory()  # see allocator.py: training steps reuse memory instead of page-faulting
+# Training steps reuse freed memory instead of page-faulting it back in (see allocator.py).
+_allocator.keep_freed_memory()
