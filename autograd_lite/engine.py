@@ -312,9 +312,7 @@ def _add(node_grads: dict, waiting: list, node: Function, g: Tensor, create_grap
 
 def _plus(a: Tensor, b: Tensor) -> Tensor:
     """a + b on the arrays, outside the graph (cheaper than the Add op)."""
-    total = a.data + b.data
-    # NumPy gives a scalar, not an array, for 0-d operands; a Tensor holds an array.
-    return _make(total if type(total) is np.ndarray else np.asarray(total))
+    return _make(np.add(a.data, b.data, out=...))  # out=...: an array even for 0-d operands
 
 
 def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor, create_graph: bool) -> None:

@@ -4,6 +4,10 @@ Binary ops broadcast their inputs as NumPy does; their backward returns gradient
 of the broadcast shape and the engine sums them back (see ``engine.unbroadcast``).
 Each op's derivative is one or two lines, written with Tensor ops so that it can
 itself be differentiated.
+
+The forwards call NumPy's ufuncs with ``out=...`` (``np.multiply(a, b, out=...)`` is
+``a * b``): on 0-d arrays NumPy otherwise returns a NumPy scalar, which the engine
+would have to turn back into an array (an eighth of a scalar op's time).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class Add(Function):
     label = "+"
 
     def forward(self, a, b):
-        return a + b
+        return np.add(a, b, out=...)
 
     def backward(self, g):
         return g, g
@@ -49,7 +53,7 @@ class Sub(Function):
     label = "-"
 
     def forward(self, a, b):
-        return a - b
+        return np.subtract(a, b, out=...)
 
     def backward(self, g):
         return g, -g
@@ -61,7 +65,7 @@ class Mul(Function):
     label = "*"
 
     def forward(self, a, b):
-        return a * b
+        return np.multiply(a, b, out=...)
 
     def backward(self, g):
         a, b = self.inputs
@@ -77,7 +81,7 @@ class Div(Function):
     label = "/"
 
     def forward(self, a, b):
-        return a / b
+        return np.divide(a, b, out=...)
 
     def backward(self, g):
         a, b = self.inputs
@@ -91,7 +95,7 @@ class Neg(Function):
     label = "neg"
 
     def forward(self, a):
-        return -a
+        return np.negative(a, out=...)
 
     def backward(self, g):
         return -g
@@ -103,7 +107,7 @@ class Pow(Function):
     label = "**"
 
     def forward(self, a, b):
-        return np.power(a, b)
+        return np.power(a, b, out=...)
 
     def backward(self, g):
         a, b = self.inputs
@@ -138,7 +142,7 @@ class Exp(Function):
     """exp(a).  d/da = exp(a), the output itself."""
 
     def forward(self, a):
-        return np.exp(a)
+        return np.exp(a, out=...)
 
     def backward(self, g):
         return g * self.output
@@ -148,7 +152,7 @@ class Log(Function):
     """ln(a).  d/da = 1/a."""
 
     def forward(self, a):
-        return np.log(a)
+        return np.log(a, out=...)
 
     def backward(self, g):
         (a,) = self.inputs
@@ -159,7 +163,7 @@ class Sqrt(Function):
     """√a.  d/da = 1 / (2√a)."""
 
     def forward(self, a):
-        return np.sqrt(a)
+        return np.sqrt(a, out=...)
 
     def backward(self, g):
         return g / (self.output * 2.0)
@@ -180,7 +184,7 @@ class Sin(Function):
     """sin(a).  d/da = cos(a)."""
 
     def forward(self, a):
-        return np.sin(a)
+        return np.sin(a, out=...)
 
     def backward(self, g):
         return g * cos(self.inputs[0])
@@ -190,7 +194,7 @@ class Cos(Function):
     """cos(a).  d/da = -sin(a)."""
 
     def forward(self, a):
-        return np.cos(a)
+        return np.cos(a, out=...)
 
     def backward(self, g):
         return -(g * sin(self.inputs[0]))
@@ -203,7 +207,7 @@ class Tanh(Function):
     """tanh(a).  d/da = 1 - tanh²(a)."""
 
     def forward(self, a):
-        return np.tanh(a)
+        return np.tanh(a, out=...)
 
     def backward(self, g):
         y = self.output
@@ -231,11 +235,11 @@ class ReLU(Function):
     label = "relu"
 
     def forward(self, a):
-        return np.maximum(a, _zero(a.dtype))  # not a * (a > 0): that makes NaN of -inf
+        return np.maximum(a, _zero(a.dtype), out=...)  # not a * (a > 0): NaN at -inf
 
     def backward(self, g):
         x = self.inputs[0].data
-        return g * (x > _zero(x.dtype))
+        return g * np.greater(x, _zero(x.dtype), out=...)
 
 
 class LeakyReLU(Function):

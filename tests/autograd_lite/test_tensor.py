@@ -51,6 +51,17 @@ def test_numpy_scalars_from_0d_results_never_upcast():
         assert (x * (x.data > 0)).tolist() == np.where(x.data > 0, x.data, 0).tolist()
 
 
+def test_0d_results_are_arrays_forward_and_backward():
+    # NumPy returns scalars for 0-d results; a Tensor always holds an ndarray.
+    x = al.tensor(0.5, requires_grad=True)
+    outs = [x + 1.0, x - x, x * 2.0, x / 3.0, -x, x**2, x.exp(), x.log(), x.sqrt()]
+    outs += [x.sin(), x.cos(), x.tanh(), x.sigmoid(), x.relu(), abs(x)]
+    for y in outs:
+        assert type(y.data) is np.ndarray and y.shape == () and y.dtype == np.float32
+    sum(outs[1:], outs[0]).backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.shape == ()
+
+
 def test_creation_functions():
     assert al.zeros(2, 3).shape == (2, 3) and al.zeros((2, 3)).shape == (2, 3)
     assert np.all(al.ones(4).data == 1)
