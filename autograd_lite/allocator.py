@@ -17,7 +17,6 @@ it costs memory only once touched, and what it keeps is what the last step used.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 
@@ -41,8 +40,10 @@ def keep_freed_memory(pad_bytes: int = TOP_PAD_BYTES) -> bool:
     if pad_bytes <= 0:
         return False
     try:
+        import ctypes  # (some embedded Pythons have no ctypes: then nothing to do)
+
         mallopt = ctypes.CDLL(None).mallopt  # the C library this process already uses
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return False  # not glibc (musl has it as a no-op; others may not have it)
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
