@@ -200,10 +200,9 @@ def _finish(total: np.ndarray, denom: float, reduction: str) -> np.ndarray:
     s = total.sum()
     if reduction == "sum":
         return s
-    if denom:
-        return s / s.dtype.type(denom)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as PyTorch
-        return s / s.dtype.type(denom)
+    if not denom:  # every target ignored: NaN, as PyTorch
+        return s.dtype.type(np.nan)
+    return s / s.dtype.type(denom)
 
 
 def _scale(g: Tensor, reduction: str, denom: float) -> Tensor:

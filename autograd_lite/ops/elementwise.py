@@ -239,7 +239,7 @@ class ReLU(Function):
 
     def backward(self, g):
         x = self.inputs[0].data
-        return g * np.greater(x, _zero(x.dtype), out=...)
+        return g * (x > _zero(x.dtype))
 
 
 class LeakyReLU(Function):
