@@ -6,8 +6,8 @@ All the bookkeeping lives here, so an op only states its derivative:
    tensor before its producer). Every node is numbered when it is created, and a
    node is always created after the nodes it consumes, so "newest first" is such an
    order: a heap of the nodes that have received a gradient gives the next one. No
-   recursion, so a chain of a million ops works. (``topological_order`` computes the
-   same order by depth-first search, for tools that want the whole list at once.)
+   recursion, so a chain of a million ops works. (``topological_order`` lists the
+   same order up front, for tools that want the whole list: the step-through drawing.)
 2. **Accumulate.** A tensor used twice receives two gradients; they are summed before
    its producer's backward runs, so each node's backward is called exactly once.
 3. **Unbroadcast.** If an input was broadcast in forward, its gradient has the
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import state
 from autograd_lite.tensor import Tensor, _make, as_array
@@ -79,11 +79,7 @@ def run_backward(
             grad = node_grads.pop(node)
             inputs_of_node = node.inputs
             if inputs_of_node is None:
-                raise AutogradError(
-                    f"backward: trying to backward through the graph a second time: the "
-                    f"saved values of {type(node).__name__} were freed by the first "
-                    "backward(). Call backward(retain_graph=True) the first time to keep them."
-                )
+                raise freed_graph_error(type(node).__name__)
             if watch or node._hooks or node._retained is not None:
                 grad = _visit(node, grad, wanted, keep_node_grads)
 
@@ -194,35 +190,32 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...], node: Any = None, i: int = 0)
     return g.reshape(shape) if g.shape != shape else g
 
 
-def topological_order(roots: list[Function]) -> list[Function]:
-    """Nodes reachable from ``roots``, every consumer before its producers.
+def topological_order(roots: Sequence[Function], where: str = "backward") -> list[Function]:
+    """The nodes reachable from ``roots`` in the order ``backward()`` runs them.
 
-    An iterative depth-first search: a node is appended after all nodes it depends on
-    (post-order), and the reversed list is the order backward needs.
+    That order is "newest first" (see the module docstring): every consumer comes before
+    its producers. A walk with an explicit stack (no recursion) finds the nodes; sorting
+    by creation number gives the engine's order exactly. (A node whose consumers all
+    return None for it receives no gradient, and backward skips it.)
+    Raises the freed-graph error, naming ``where``, if backward() already freed a node.
     """
-    order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
+    seen: dict[int, Function] = {}
+    stack = list(roots)
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        seen[id(node)] = node
         if node.inputs is None:
-            raise AutogradError(
-                f"backward: trying to backward through the graph a second time: the saved "
-                f"values of {type(node).__name__} were freed by the first backward(). "
-                "Call backward(retain_graph=True) the first time to keep them."
-            )
+            raise freed_graph_error(type(node).__name__, where)
         for x in node.inputs:
-            if isinstance(x, Tensor) and x._node is not None and id(x._node) not in visited:
-                stack.append((x._node, False))
-    order.reverse()
-    return order
+            if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
+                stack.append(x._node)
+    return sorted(seen.values(), key=_newest_first)
+
+
+def _newest_first(node: Function) -> int:
+    return -node._sequence_nr
 
 
 def _seed_grad(root: Tensor, g: Any) -> Tensor:

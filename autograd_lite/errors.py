@@ -23,3 +23,12 @@ class GradcheckError(AutogradError):
 def fmt_shape(shape: tuple) -> str:
     """(3,) and (2, 4) as Python prints them, () for a scalar."""
     return str(tuple(int(s) for s in shape))
+
+
+def freed_graph_error(op_name: str, where: str = "backward") -> AutogradError:
+    """The one message for a graph that an earlier ``backward()`` freed (engine and drawings)."""
+    return AutogradError(
+        f"{where}: the saved values of {op_name} were freed by an earlier backward(), so the "
+        "graph cannot be walked again. Call backward(retain_graph=True) the first time to "
+        "keep it (and every wire's gradient, for drawing)."
+    )

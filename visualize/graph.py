@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter, deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd_lite.errors import fmt_shape, freed_graph_error
 from visualize.render import render, render_svg, write_atomic
 
 if TYPE_CHECKING:
@@ -119,18 +119,14 @@ def format_array(value: Any, show_shape: bool = True) -> list[str]:
     if a.size <= SMALL_ARRAY and a.ndim <= 2:
         text = np.array2string(a, separator=", ", formatter={"float_kind": format_number})
         lines = [line.strip() for line in text.splitlines()]
-        return [f"shape {_shape(a.shape)}", *lines] if show_shape else lines
+        return [f"shape {fmt_shape(a.shape)}", *lines] if show_shape else lines
     if a.size == 0:
-        return [f"shape {_shape(a.shape)} (empty)"]
+        return [f"shape {fmt_shape(a.shape)} (empty)"]
     af = a.astype(np.float64)
     with np.errstate(all="ignore"):
         stats = f"mean {format_number(af.mean())}"
         stats += f"  min {format_number(af.min())}  max {format_number(af.max())}"
-    return [f"shape {_shape(a.shape)}", stats]
-
-
-def _shape(shape: Iterable[int]) -> str:
-    return str(tuple(int(s) for s in shape))
+    return [f"shape {fmt_shape(a.shape)}", stats]
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -235,15 +231,6 @@ class GraphModel:
         return bool(self.omitted_ops) or self.omitted_leaves > 0
 
 
-def _freed_graph_error(where: str) -> Exception:
-    from autograd_lite import AutogradError
-
-    return AutogradError(
-        f"{where}: the graph was freed by backward(). Call backward(retain_graph=True) "
-        "to keep the graph (and every wire's gradient) for drawing, or draw before backward."
-    )
-
-
 def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> GraphModel:
     """Walk the graph from ``root`` breadth first (nearest the output first).
 
@@ -296,7 +283,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
         node = queue.popleft()
         inputs = node.inputs
         if inputs is None:
-            raise _freed_graph_error(where)
+            raise freed_graph_error(op_label(node), where)
         consumer = ops[id(node)]
         was_cut = False
         for x in inputs:
@@ -398,7 +385,7 @@ def _tensor_title(t: Any, default: str) -> str:
 def _tensor_lines(t: Any, default: str, opts: DrawOptions) -> list[str]:
     lines = [_tensor_title(t, default)]
     if opts.show_shapes:
-        lines.append(f"{_shape(t.shape)} {np.dtype(t.dtype).name}")
+        lines.append(f"{fmt_shape(t.shape)} {np.dtype(t.dtype).name}")
     return lines
 
 
@@ -601,7 +588,7 @@ class _DotWriter:
             ops_line = ", ".join(op_labels[:4]) + (" …" if len(op_labels) > 4 else "")
             lines = [".".join(scope), ops_line]
             for leaf in self.folded.get(key, []):
-                shape = f" {_shape(leaf.tensor.shape)}" if self.opts.show_shapes else ""
+                shape = f" {fmt_shape(leaf.tensor.shape)}" if self.opts.show_shapes else ""
                 lines.append(f"{_tensor_title(leaf.tensor, 'parameter')}{shape}")
             attrs = {"label": dot_label(*lines), **_NODE_STYLE["module"]}
             if any(op is active for op in members):

@@ -421,6 +421,36 @@ def test_topological_order_puts_consumers_first():
     assert position[id(c.grad_fn)] < position[id(b.grad_fn)] < position[id(a.grad_fn)]
 
 
+def test_topological_order_is_the_order_backward_runs():
+    # a = x*2; b = x.exp(); c = b + a: the engine runs +, exp, * (newest first), which
+    # reversing a forward walk (+, *, exp) would not give.
+    from autograd_lite.engine import topological_order
+
+    x = leaf(0.5)
+    a = x * 2
+    b = x.exp()
+    c = b + a
+    d = (c * a).sum() + b
+    ran = []
+    for t in (a, b, c, d):
+        t.register_hook(lambda g, node=t.grad_fn: ran.append(node))
+    listed = topological_order([d.grad_fn])
+    d.backward(retain_graph=True)
+    hooked = {id(t.grad_fn) for t in (a, b, c, d)}
+    assert [id(n) for n in listed if id(n) in hooked] == [id(n) for n in ran]
+    assert [type(n).__name__ for n in topological_order([c.grad_fn])] == ["Add", "Exp", "Mul"]
+
+
+def test_topological_order_of_a_freed_graph_names_the_op():
+    from autograd_lite.engine import topological_order
+
+    x = leaf(1.0)
+    y = (x * 2).exp()
+    y.backward()
+    with pytest.raises(al.AutogradError, match=r"draw: .*Exp.*retain_graph=True"):
+        topological_order([y.grad_fn], where="draw")
+
+
 def test_accumulated_scalar_gradients_are_arrays():
     x = al.tensor(2.0, requires_grad=True)
     h = x * 3.0
