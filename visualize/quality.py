@@ -7,7 +7,10 @@ slide trips over:
 * ``overlap``: two texts overlap (``edge text on node text`` when one is a wire's label
   and the other a node's);
 * ``edge text on a node``: a wire's label lies over a node's shape;
-* ``ambiguous label``: a wire's text is at least as near to another wire as to its own;
+* ``ambiguous label``: a wire's label (all its lines, as one block) is not clearly (by
+  ``LABEL_MARGIN_PT``) nearer to its own wire than to every other wire;
+* ``wire through text``: a wire passes through a text that is not its own label;
+* ``text on a cluster border``: a text straddles the visible outline of a module's box;
 * ``clipped``: a text reaches outside the picture;
 * ``aspect``: the picture is more than ``max_aspect`` times wider than high (or higher
   than wide);
@@ -22,11 +25,12 @@ box is never narrower than the text a browser draws with those fonts: an overlap
 reported may be a near miss, but one that is not reported is not there.
 
 Distances from a text to a wire are measured from the text's box to the wire's path
-(its Bézier curves sampled finely, plus the arrowhead).
+(its Bézier curves and arrowhead, sampled at least every point).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -52,6 +56,9 @@ ASCENT_EM = 0.8
 DESCENT_EM = 0.2
 
 DEFAULT_MAX_ASPECT = 4.0
+# A label must be this much (points) nearer its own wire than any other: a wire a hair
+# farther away reads as an underline of the label, not as a different wire.
+LABEL_MARGIN_PT = 4.0
 DEFAULT_MIN_FONT_PT = 10.0
 # Boxes closer than this (in points) still count as apart: Graphviz rounds to 0.01.
 _TOLERANCE = 0.05
@@ -131,7 +138,8 @@ class Picture:
     canvas: Box
     texts: list[Text] = field(default_factory=list)
     shapes: list[Shape] = field(default_factory=list)
-    wires: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    wires: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # sampled
+    clusters: list[tuple[str, Box]] = field(default_factory=list)  # (id, outline's box)
 
 
 @dataclass(frozen=True)
@@ -240,9 +248,14 @@ def read_svg(svg: str) -> Picture:
                     pts = _bezier_points(child.get("d", ""))
                 else:
                     pts = _points(child.get("points", ""))
-                picture.wires.setdefault(owner_id, []).extend(pts)
+                picture.wires.setdefault(owner_id, []).extend(_densify(pts))
             elif owner == "node" and tag in ("polygon", "path", "ellipse", "polyline"):
                 picture.shapes.append(_shape(child, tag, owner_id))
+            elif owner == "cluster" and tag in ("polygon", "path"):
+                # Only a visible outline can cut a text (a tinted box without one cannot).
+                stroke = child.get("stroke", "black")
+                if stroke not in ("none", "transparent", child.get("fill")):
+                    picture.clusters.append((owner_id, _shape(child, tag, owner_id).box))
 
     walk(graph, "graph", "graph")
     return picture
@@ -258,17 +271,27 @@ def _shape(el: ET.Element, tag: str, owner_id: str) -> Shape:
     return Shape(Box(min(xs), min(ys), max(xs), max(ys)), owner_id)
 
 
+def _densify(points: list[tuple[float, float]], step: float = 1.0) -> list[tuple[float, float]]:
+    """The polyline through ``points`` sampled at least every ``step`` points."""
+    out = points[:1]
+    for (ax, ay), (bx, by) in itertools.pairwise(points):
+        n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
+        out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+    return out
+
+
 def _distance_to_wire(box: Box, points: list[tuple[float, float]]) -> float:
-    """Distance from a box to a wire given as densely sampled points (joined by segments)."""
-    best = math.inf
-    for (ax, ay), (bx, by) in zip(points, points[1:] or points):
-        # Sample each segment: wires are sampled every few points, so 4 steps suffice.
-        for k in range(5):
-            t = k / 4
-            best = min(best, box.distance_to(ax + t * (bx - ax), ay + t * (by - ay)))
-        if best == 0.0:
-            break
-    return best
+    """Distance from a box to a wire (its sampled points; off by at most half a point)."""
+    return min((box.distance_to(x, y) for x, y in points), default=math.inf)
+
+
+def _union(boxes: list[Box]) -> Box:
+    return Box(
+        min(b.x0 for b in boxes),
+        min(b.y0 for b in boxes),
+        max(b.x1 for b in boxes),
+        max(b.y1 for b in boxes),
+    )
 
 
 def _describe(t: Text) -> str:
@@ -293,25 +316,51 @@ def find_defects(
                 defects.append(Defect(kind, f"{_describe(a)} and {_describe(b)}"))
 
     for t in texts:
-        if t.owner != "edge":
-            continue
-        for shape in pic.shapes:
-            if shape.overlaps(t.box):
-                defects.append(Defect("edge text on a node", f"{_describe(t)} on {shape.owner_id}"))
-        own = pic.wires.get(t.owner_id)
+        if t.owner == "edge":
+            for shape in pic.shapes:
+                if shape.overlaps(t.box):
+                    defects.append(
+                        Defect("edge text on a node", f"{_describe(t)} on {shape.owner_id}")
+                    )
+        # A wire grazing a text is fine; one through it (half a point inside) is not.
+        inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
+        for wire_id, points in pic.wires.items():
+            if wire_id != t.owner_id and _distance_to_wire(inner, points) == 0.0:
+                defects.append(Defect("wire through text", f"{wire_id} through {_describe(t)}"))
+
+    for t in texts:
+        inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
+        for cluster_id, frame in pic.clusters:
+            inside = (
+                frame.x0 <= inner.x0
+                and inner.x1 <= frame.x1
+                and frame.y0 <= inner.y0
+                and inner.y1 <= frame.y1
+            )
+            if frame.overlaps(inner) and not inside:
+                defects.append(
+                    Defect("text on a cluster border", f"{_describe(t)} on {cluster_id}")
+                )
+
+    labels: dict[str, list[Text]] = {}
+    for t in texts:
+        if t.owner == "edge":
+            labels.setdefault(t.owner_id, []).append(t)
+    for wire_id, lines in labels.items():
+        own = pic.wires.get(wire_id)
         if not own:
             continue
-        mine = _distance_to_wire(t.box, own)
-        for wire_id, points in pic.wires.items():
-            if wire_id == t.owner_id:
-                continue
-            other = _distance_to_wire(t.box, points)
-            if other <= mine:
+        block = _union([t.box for t in lines])
+        mine = _distance_to_wire(block, own)
+        for other_id, points in pic.wires.items():
+            other = _distance_to_wire(block, points) if other_id != wire_id else math.inf
+            if other < mine + LABEL_MARGIN_PT:
+                text = " / ".join(t.text for t in lines)
                 defects.append(
                     Defect(
                         "ambiguous label",
-                        f"{_describe(t)} is {other:.1f} pt from {wire_id} "
-                        f"but {mine:.1f} pt from its own wire {t.owner_id}",
+                        f"label {text!r} of {wire_id} is {other:.1f} pt from {other_id} "
+                        f"but {mine:.1f} pt from its own wire",
                     )
                 )
                 break
