@@ -75,8 +75,8 @@ def test_graph_cs231n_table_and_picture(tmp_path):
         assert number in texts
     assert texts.count("-4") >= 4  # z's value, and the gradients of x, y and q
     page = (tmp_path / "steps.html").read_text()
-    assert page.count('<div class="frame"') == 2
-    assert "wrote steps.html (2 steps)" in done.stdout
+    assert page.count('<div class="frame"') == 3  # step 0 (the seed), then * and +
+    assert "wrote steps.html (step 0 and 2 backward steps)" in done.stdout
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def _run_graph(args: argparse.Namespace) -> int:
             from visualize.steps import backward_steps
 
             steps = backward_steps(result, rankdir=args.rankdir, renderer=args.renderer)
-            print(f"wrote {steps.save(args.steps)} ({len(steps)} steps)")
+            print(f"wrote {steps.save(args.steps)} (step 0 and {len(steps) - 1} backward steps)")
     except (RenderError, ValueError, OSError) as exc:
         return _fail("graph", str(exc), status=1)
     return 0
