@@ -11,21 +11,19 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import struct
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from vis_helpers import dump_dom, needs_chromium
 
 nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 KERNEL = "autograd-lite-test"
 
 CELLS = {
@@ -164,34 +162,13 @@ second.querySelector(".play").click();
 </script></body></html>"""
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+@needs_chromium
 def test_step_controls_work_in_the_output(outputs, tmp_path):
     pages = [_result(outputs, name)["data"]["text/html"] for name in ("steps", "steps2")]
     page = tmp_path / "notebook.html"
     page.write_text(_JUPYTER_LIKE.format(outputs=json.dumps(pages).replace("</", "<\\/")))
-    done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            # Timers run in virtual time: 4 s is two and a half play intervals.
-            "--virtual-time-budget=4000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    dom = done.stdout.decode()
+    # Timers run in virtual time: 4 s is two and a half play intervals.
+    dom = dump_dom(page.as_uri(), tmp_path / "profile", "--virtual-time-budget=4000")
     counters = re.findall(r'<span class="counter">(.*?)</span>', dom)
     assert counters == ["Step 2 / 2", "Step 2 / 3"]  # next, next; and play ran two steps
     plays = re.findall(r'<button class="play"[^>]*aria-pressed="(\w+)"', dom)

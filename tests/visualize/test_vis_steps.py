@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
-from vis_helpers import parse_svg, svg_texts
+from vis_helpers import dump_dom, needs_chromium, parse_svg, run_chromium, svg_texts
 
 import autograd_lite as al
 from visualize import backward_steps
 from visualize.steps import MAX_ZOOM
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 
 
 def fork():
@@ -198,24 +193,6 @@ def test_captions_are_escaped(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;" in page
 
 
-def _chromium(*args, timeout=60):
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1000,700",
-    ]
-    return subprocess.run(
-        [CHROMIUM, *flags, *args], capture_output=True, timeout=timeout, check=False
-    )
-
-
 @pytest.fixture
 def page(cs231n, tmp_path):
     f, *_ = cs231n
@@ -225,10 +202,7 @@ def page(cs231n, tmp_path):
 
 
 def _dom(url, tmp_path, *flags):
-    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    done = _chromium(f"--user-data-dir={profile}", *flags, "--dump-dom", url)
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    return done.stdout.decode()
+    return dump_dom(url, tmp_path / f"profile-{len(list(tmp_path.iterdir()))}", *flags)
 
 
 def _counter(html_text):
@@ -294,7 +268,7 @@ def test_screenshots_change_with_the_step(page, tmp_path):
 
     def screenshot(fragment, name, *flags):
         out = tmp_path / name
-        done = _chromium(
+        done = run_chromium(
             f"--user-data-dir={tmp_path / ('profile-' + name)}",
             *flags,
             f"--screenshot={out}",
