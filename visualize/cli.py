@@ -11,11 +11,12 @@ written), 2 for bad usage (including a refused expression).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +131,19 @@ def _refuse(exc: ExpressionError, expression: str | None) -> int:
     return status
 
 
-def _numpy_notes(caught: list[warnings.WarningMessage], phase: str) -> list[str]:
-    """One line per distinct warning (NumPy's floating-point ones above all), no file paths."""
-    notes = []
+@contextlib.contextmanager
+def _warnings_as_notes(notes: list[str], phase: str) -> Iterator[None]:
+    """Collect the warnings raised inside (NumPy's floating-point ones above all: overflow,
+    division by zero, invalid value) as one-line notes, without file paths, into ``notes``."""
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        yield
     for w in caught:
         note = f"note: during the {phase} pass: {w.message}"
         if note not in notes:
             notes.append(note)
-    return notes
 
 
 def _not_finite(what: str, value: float) -> str | None:
@@ -176,11 +182,7 @@ def _with_dpi(source: str, dpi: int) -> str:
 
 
 def _run_graph(args: argparse.Namespace) -> int:
-    import numpy as np
-
     import autograd_lite as al
-    from visualize.graph import GraphView, draw_graph
-    from visualize.render import RenderError
 
     suffix = Path(args.output).suffix.lower()
     if suffix not in PICTURE_SUFFIXES:
@@ -209,17 +211,11 @@ def _run_graph(args: argparse.Namespace) -> int:
             if name in env:
                 raise ExpressionError(f"{name} is given twice")
             env[name] = al.tensor(value, dtype="float64", requires_grad=True, name=name)
-        # NumPy's floating-point warnings become one-line notes (no file paths).
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            np.errstate(all="warn", under="ignore"),
-        ):
-            warnings.simplefilter("always")
+        with _warnings_as_notes(notes, "forward"):
             result = evaluate(tree, env)
-        notes += _numpy_notes(caught, "forward")
     except ExpressionError as exc:
         return _refuse(exc, None)
-    except (ValueError, TypeError, al.AutogradError) as exc:  # e.g. clip(x, 2, 1)
+    except (ValueError, TypeError, al.AutogradError) as exc:  # an op refused its input
         return _fail("graph", f"refused: {exc}")
 
     if not isinstance(result, al.Tensor):  # no variables: a plain number
@@ -227,15 +223,20 @@ def _run_graph(args: argparse.Namespace) -> int:
     result.name = "out"
     if result.requires_grad:
         # retain_graph keeps the graph and every wire's gradient for the drawing.
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            np.errstate(all="warn", under="ignore"),
-        ):
-            warnings.simplefilter("always")
+        with _warnings_as_notes(notes, "backward"):
             result.backward(retain_graph=True)
-        notes += _numpy_notes(caught, "backward")
 
     expr = " ".join(args.expression.split())
+    _print_table(expr, result, env, notes)
+    if args.dpi is not None and suffix != ".png":
+        print(
+            f"note: --dpi sets a PNG's resolution; {args.output} does not use it", file=sys.stderr
+        )
+    return _draw(args, result, expr)
+
+
+def _print_table(expr: str, result: Any, env: dict[str, Any], notes: list[str]) -> None:
+    """The result and each variable's value and gradient (stdout), then the notes (stderr)."""
     print(f"out = {expr} = {format_number(result.item())}")
     used = [name for name in env if env[name].grad is not None]
     if used:
@@ -250,22 +251,23 @@ def _run_graph(args: argparse.Namespace) -> int:
     unused = [name for name in env if name not in used]
     if unused:
         notes.append(f"note: {', '.join(unused)} not used in the expression")
-    notes.append(_not_finite("the result", result.item()))
+    notes.append(_not_finite("the result", result.item()) or "")
     bad = [name for name in used if not math.isfinite(env[name].grad.item())]
     if bad:
         grads = ", ".join(f"d out / d {n} = {format_number(env[n].grad.item())}" for n in bad)
         notes.append(f"note: not every gradient is a finite number: {grads}")
-    for note in notes:
-        if note:
-            print(note, file=sys.stderr)
-    if args.dpi is not None and suffix != ".png":
-        print(
-            f"note: --dpi sets a PNG's resolution; {args.output} does not use it", file=sys.stderr
-        )
+    for note in filter(None, notes):
+        print(note, file=sys.stderr)
+
+
+def _draw(args: argparse.Namespace, result: Any, expr: str) -> int:
+    """Write the picture (and the step-through page); 1 if that fails."""
+    from visualize.graph import GraphView, draw_graph
+    from visualize.render import RenderError
 
     try:
         view = draw_graph(result, rankdir=args.rankdir, renderer=args.renderer, title=expr)
-        if args.dpi is not None and suffix == ".png":
+        if args.dpi is not None and Path(args.output).suffix.lower() == ".png":
             view = GraphView(_with_dpi(view.source, args.dpi), view.renderer, view.model)
         written = view.save(args.output)
         print(f"\nwrote {written}")
@@ -297,8 +299,15 @@ def _add_demo_parser(sub: Any) -> None:
             "curves) and, for 2-D data, boundary.svg (the decision boundary)."
         ),
     )
-    p.add_argument("--dataset", default="spiral", choices=DATASETS, help="default: spiral")
-    p.add_argument("--epochs", type=int, default=None, help="default: a per-data-set recipe")
+    p.add_argument(
+        "--dataset", default="spiral", choices=DATASETS, help="toy data set (default: spiral)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="passes over the training data (default: a per-data-set recipe)",
+    )
     p.add_argument(
         "--out", default="autograd-lite-demo", metavar="DIR", help="default: autograd-lite-demo"
     )

@@ -388,7 +388,9 @@ _PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
 <h1>{title}</h1>
 <p class="legend">Forward values in <span class="value">green</span>, gradients in
 <span class="grad">red</span>; the op that just ran and the gradients it completed in
-<span class="new">orange</span>. Keys: &larr; &rarr;, Home, End, space to play.</p>
+<span class="new">orange</span>. The steps follow the order backward() runs the ops:
+newest first, each after every op that used its output. Keys: &larr; &rarr;, Home, End,
+space to play.</p>
 <div class="controls">
   <button class="prev" type="button" data-action="prev">&#9664; Previous</button>
   <button class="play" type="button" data-action="play">&#9654; Play</button>
@@ -403,7 +405,9 @@ _PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
 <script>
 (function () {{
   "use strict";
-  var root = document.getElementById("{uid}");
+  // This script's own player (even if a notebook shows the same output twice), else by id.
+  var here = document.currentScript;
+  var root = (here && here.closest(".autograd-steps")) || document.getElementById("{uid}");
   if (!root || root.getAttribute("data-ready")) {{ return; }}
   root.setAttribute("data-ready", "1");
   function find(selector) {{ return root.querySelector(selector); }}
