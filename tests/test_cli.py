@@ -35,6 +35,14 @@ def run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120):
     )
 
 
+def needs_dot(test):
+    import shutil
+
+    return pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")(
+        test
+    )
+
+
 def svg_texts(path: Path) -> list[str]:
     root = ET.fromstring(path.read_bytes())
     return [t.text or "" for t in root.iter(f"{SVG_NS}text")]
@@ -75,8 +83,8 @@ def test_graph_cs231n_table_and_picture(tmp_path):
         assert number in texts
     assert texts.count("-4") >= 4  # z's value, and the gradients of x, y and q
     page = (tmp_path / "steps.html").read_text()
-    assert page.count('<div class="frame"') == 2
-    assert "wrote steps.html (2 steps)" in done.stdout
+    assert page.count('<div class="frame"') == 3  # step 0 (the seed), then * and +
+    assert "wrote steps.html (step 0 and 2 backward steps)" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -88,7 +96,7 @@ def test_graph_cs231n_table_and_picture(tmp_path):
         ("x[0]", "subscripts"),
         ("(lambda: x)()", "lambda"),
         ("[x for x in (1, 2)]", "comprehensions"),
-        ("x + " * 300 + "x", "limit is 500"),
+        ("x + " * 1000 + "x", "limit is 4000"),
         ("exp(" * 60 + "x" + ")" * 60, "nested too deeply"),
         ("x + y", "no value given for y"),
     ],
@@ -223,3 +231,135 @@ def test_gradcheck_fails_with_status_1(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert re.search(r"bad square\s+5\.00e-01\s+FAIL", out)
     assert "0 of 1 passed" in out
+
+
+# ---------------------------------------------------------------------------------------
+# graph: the student's slips
+
+
+def test_help_lists_every_function_and_every_option_has_help(tmp_path):
+    from visualize.cli import build_parser
+    from visualize.expression import FUNCTIONS
+
+    done = run("graph", "--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for name, spec in FUNCTIONS.items():
+        assert spec.signature(name) in done.stdout
+    for name in ("sin", "cos", "tanh", "sigmoid", "relu", "exp", "log", "sqrt", "abs"):
+        assert f"{name}(x)" in done.stdout
+    assert "maximum(x, y)" in done.stdout and "minimum(x, y)" in done.stdout
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for command, sub in subparsers.items():
+        for action in sub._actions:
+            assert action.help, f"{command} {action.option_strings or action.dest} has no help"
+
+
+@pytest.mark.parametrize(
+    "expression,hint,caret",
+    [
+        ("x ^ 2", "use ** for powers: x ** 2", "    ^"),
+        ("y + 2x", "write 2*x", "      ^^"),
+        ("2(x + y)", "write 2*(x + y)", "  ^^^^^^^^"),
+    ],
+)
+def test_slips_are_explained_with_a_pointer(expression, hint, caret, tmp_path):
+    done = run("graph", expression, "x=3", "y=1", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    first, shown, pointer = done.stderr.splitlines()
+    assert first.startswith("autograd-lite graph: error: refused: ") and hint in first
+    assert shown == f"  {expression}"
+    assert pointer == caret
+    assert not list(tmp_path.iterdir())
+
+
+def test_flat_sums_and_products_of_hundreds_of_terms(tmp_path):
+    terms = " + ".join(f"w{i}*x{i}" for i in range(300))
+    values = [f"w{i}=2" for i in range(300)] + [f"x{i}={i}" for i in range(300)]
+    done = run("graph", terms, *values, "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith(" = 8.97e+04")  # 2 * (0 + 1 + ... + 299)
+    rows = {line.split()[0]: line.split()[1:] for line in lines[3:603]}
+    assert rows["w7"] == ["2", "7"] and rows["x7"] == ["7", "2"]
+    product = run("graph", " * ".join(["x"] * 400), "x=1.001", "-o", "p.svg", cwd=tmp_path)
+    assert product.returncode == 0, product.stderr
+    assert product.stdout.splitlines()[0].endswith(" = 1.492")  # 1.001 ** 400
+
+
+@pytest.mark.parametrize(
+    "expression,value,notes",
+    [
+        (
+            "log(x)",
+            "x=-1",
+            [
+                "note: during the forward pass: invalid value encountered in log",
+                "note: the result is NaN (not a number): ",
+            ],
+        ),
+        (
+            "1 / x",
+            "x=0",
+            [
+                "note: during the forward pass: divide by zero encountered in divide",
+                "note: during the backward pass: divide by zero encountered in divide",
+                "note: the result is inf (infinite): ",
+                "note: not every gradient is a finite number: d out / d x = -inf",
+            ],
+        ),
+        (
+            "exp(x)",
+            "x=1000",
+            ["note: during the forward pass: overflow encountered in exp"],
+        ),
+    ],
+)
+def test_floating_point_trouble_is_said_plainly(expression, value, notes, tmp_path):
+    done = run("graph", expression, value, "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    for note in notes:
+        assert any(line.startswith(note) for line in lines), (note, lines)
+    # One line each, no warning machinery: no file paths, no "RuntimeWarning", no source line.
+    assert all(line.startswith("note: ") for line in lines), lines
+    assert ".py" not in done.stderr and "Warning" not in done.stderr
+
+
+def test_wasm_renderer_cannot_write_png(tmp_path):
+    done = run("graph", "x * 2", "x=1", "--renderer", "wasm", "-o", "x.png", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "PNG needs the system Graphviz program `dot`" in done.stderr
+    assert "--renderer wasm" in done.stderr and "draws SVG only" in done.stderr
+    assert done.stdout == "" and not list(tmp_path.iterdir())
+    done = run(
+        "graph", "x * 2", "x=1", "-o", "x.pdf", cwd=tmp_path,
+        env={"AUTOGRAD_LITE_RENDERER": "wasm"},
+    )  # fmt: skip
+    assert done.returncode == 2 and "PDF needs the system Graphviz program `dot`" in done.stderr
+
+
+@needs_dot
+def test_dpi_sets_the_png_resolution(tmp_path):
+    import struct
+
+    def png_size(name, *extra):
+        done = run("graph", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", name, *extra, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(b"\x89PNG")
+        return struct.unpack(">II", data[16:24])
+
+    width, height = png_size("a.png")
+    width2, height2 = png_size("b.png", "--dpi", "192")
+    # Graphviz draws PNG at 96 dpi unless told otherwise (+-1 pixel of rounding).
+    assert abs(width2 - 2 * width) <= 2 and abs(height2 - 2 * height) <= 2
+
+
+def test_bad_dpi_is_a_usage_error(tmp_path):
+    done = run("graph", "x * 2", "x=1", "--dpi", "5", cwd=tmp_path)
+    assert done.returncode == 2 and "--dpi: must be between 10 and 1200" in done.stderr
+    done = run("graph", "x * 2", "x=1", "--dpi", "100", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "note: --dpi sets a PNG's resolution; g.svg does not use it" in done.stderr

@@ -11,12 +11,24 @@ written), 2 for bad usage (including a refused expression).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from visualize.expression import ExpressionError, evaluate, parse_assignment, parse_expression
+from visualize.expression import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    ExpressionError,
+    evaluate,
+    function_table,
+    parse_assignment,
+    parse_expression,
+)
 from visualize.graph import format_number
 from visualize.render import ENV_VAR, RENDERERS
 
@@ -38,40 +50,142 @@ def _add_graph_parser(sub: Any) -> None:
     p = sub.add_parser(
         "graph",
         help="draw an expression's graph with values and gradients",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Evaluate an expression, run backward, print every variable's value and gradient, "
-            "and draw the computational graph (values in green, gradients in red). "
-            "Allowed: numbers, variables, + - * / **, unary minus, and the functions "
-            "exp log sqrt tanh sigmoid relu abs max min. An expression that starts with '-' "
-            "goes after '--':  autograd-lite graph -- \"-x * y\" x=1 y=2"
+            "Evaluate an expression, run backward, print every variable's value and gradient,\n"
+            "and draw the computational graph (values in green, gradients in red).\n\n"
+            "Allowed: numbers, variables, + - * / ** (powers: x ** 2, not x ^ 2), unary minus,\n"
+            "parentheses, and these functions (settings after x must be plain numbers):\n\n"
+            f"{function_table()}\n\n"
+            "Sums and products may have any number of terms (up to "
+            f"{MAX_LENGTH} characters);\nnesting is limited to {MAX_DEPTH} levels. "
+            "An expression that starts with '-' goes after '--':\n"
+            '  autograd-lite graph -- "-x * y" x=1 y=2'
         ),
         epilog='example: autograd-lite graph "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg',
     )
     p.add_argument("expression", help='the expression, e.g. "(x + y) * z"')
-    p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="a value for each variable")
+    p.add_argument(
+        "values", nargs="*", metavar="NAME=VALUE", help="a value for each variable, e.g. x=-2"
+    )
     p.add_argument(
         "-o",
         "--output",
         default="graph.svg",
         help="picture to write: .svg, .dot, .png or .pdf (default: graph.svg)",
     )
-    p.add_argument("--steps", metavar="HTML", help="also write a backward step-through page")
-    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"])
+    p.add_argument(
+        "--steps",
+        metavar="HTML",
+        help="also write a page that steps through the backward pass, one op at a time",
+    )
+    p.add_argument(
+        "--rankdir",
+        default="LR",
+        choices=["LR", "TB", "RL", "BT"],
+        help="layout direction: LR left to right (default), TB top to bottom, RL, BT",
+    )
     p.add_argument(
         "--renderer",
         choices=RENDERERS,
         default=None,
-        help=f"who draws the SVG (default: ${ENV_VAR} or auto = system dot if present, else wasm)",
+        help=(
+            f"who draws the picture (default: ${ENV_VAR} or auto = the system Graphviz `dot` "
+            "if present, else wasm, the in-process Graphviz, which writes SVG only)"
+        ),
+    )
+    p.add_argument(
+        "--dpi",
+        type=_dpi,
+        default=None,
+        help="resolution of a PNG in dots per inch (default: Graphviz's 96; e.g. 200 for slides)",
     )
     p.set_defaults(run=_run_graph)
 
 
+def _dpi(text: str) -> int:
+    """argparse type of --dpi: a whole number from 10 to 1200."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 10 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"must be between 10 and 1200, got {value}")
+    return value
+
+
+def _pointer(text: str, column: int, length: int, width: int = 72) -> str:
+    """Two lines: the expression (a window of it when long) and ^^^ under ``column``."""
+    start = max(0, min(column - 1 - width // 2, len(text) - width))
+    shown = text[start : start + width]
+    left = "…" if start > 0 else ""
+    right = "…" if start + width < len(text) else ""
+    caret = " " * (len(left) + column - 1 - start) + "^" * max(1, min(length, width))
+    return f"  {left}{shown}{right}\n  {caret}"
+
+
+def _refuse(exc: ExpressionError, expression: str | None) -> int:
+    status = _fail("graph", f"refused: {exc}")
+    if expression is not None and exc.column is not None and "\n" not in expression:
+        print(_pointer(expression, exc.column, exc.length), file=sys.stderr)
+    return status
+
+
+@contextlib.contextmanager
+def _warnings_as_notes(notes: list[str], phase: str) -> Iterator[None]:
+    """Collect the warnings raised inside (NumPy's floating-point ones above all: overflow,
+    division by zero, invalid value) as one-line notes, without file paths, into ``notes``."""
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        note = f"note: during the {phase} pass: {w.message}"
+        if note not in notes:
+            notes.append(note)
+
+
+def _not_finite(what: str, value: float) -> str | None:
+    if math.isnan(value):
+        return (
+            f"note: {what} is NaN (not a number): some step had no defined value, "
+            "e.g. log or sqrt of a negative number, 0/0 or inf - inf"
+        )
+    if math.isinf(value):
+        return (
+            f"note: {what} is {'-' if value < 0 else ''}inf (infinite): e.g. a division by zero, "
+            "log(0), or a number beyond float64's range (about 1.8e308)"
+        )
+    return None
+
+
+def _wasm_cannot(output: str, renderer: str | None) -> str | None:
+    """The message when --renderer wasm (or $AUTOGRAD_LITE_RENDERER=wasm) meets PNG/PDF."""
+    fmt = Path(output).suffix.lower()[1:]
+    chosen = renderer or os.environ.get(ENV_VAR, "").strip().lower()
+    if fmt not in ("png", "pdf") or chosen != "wasm":
+        return None
+    source = "--renderer wasm" if renderer else f"{ENV_VAR}=wasm"
+    return (
+        f"{fmt.upper()} needs the system Graphviz program `dot`; {source} (the in-process "
+        f"Graphviz) draws SVG only. Write -o {Path(output).stem}.svg, or install Graphviz "
+        "(Debian/Ubuntu: apt install graphviz; macOS: brew install graphviz) and use "
+        "--renderer dot"
+    )
+
+
+def _with_dpi(source: str, dpi: int) -> str:
+    # A graph attribute statement at the end of the root graph applies to the whole graph.
+    body = source.rstrip()
+    return f"{body[:-1]}\tdpi={dpi}\n}}\n" if body.endswith("}") else source
+
+
 def _run_graph(args: argparse.Namespace) -> int:
     import autograd_lite as al
-    from visualize.graph import draw_graph
-    from visualize.render import RenderError
 
-    if Path(args.output).suffix.lower() not in PICTURE_SUFFIXES:
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in PICTURE_SUFFIXES:
         return _fail(
             "graph",
             f"cannot tell the picture format from {args.output!r}; "
@@ -81,16 +195,27 @@ def _run_graph(args: argparse.Namespace) -> int:
         return _fail(
             "graph", f"the step-through is an HTML page; name it *.html, not {args.steps!r}"
         )
+    problem = _wasm_cannot(args.output, args.renderer)
+    if problem:
+        return _fail("graph", problem)
     try:
         tree = parse_expression(args.expression)
+    except ExpressionError as exc:
+        return _refuse(exc, args.expression)
+
+    notes: list[str] = []
+    try:
         env: dict[str, Any] = {}
         for item in args.values:
             name, value = parse_assignment(item)
             if name in env:
                 raise ExpressionError(f"{name} is given twice")
             env[name] = al.tensor(value, dtype="float64", requires_grad=True, name=name)
-        result = evaluate(tree, env)
+        with _warnings_as_notes(notes, "forward"):
+            result = evaluate(tree, env)
     except ExpressionError as exc:
+        return _refuse(exc, None)
+    except (ValueError, TypeError, al.AutogradError) as exc:  # an op refused its input
         return _fail("graph", f"refused: {exc}")
 
     if not isinstance(result, al.Tensor):  # no variables: a plain number
@@ -98,9 +223,20 @@ def _run_graph(args: argparse.Namespace) -> int:
     result.name = "out"
     if result.requires_grad:
         # retain_graph keeps the graph and every wire's gradient for the drawing.
-        result.backward(retain_graph=True)
+        with _warnings_as_notes(notes, "backward"):
+            result.backward(retain_graph=True)
 
     expr = " ".join(args.expression.split())
+    _print_table(expr, result, env, notes)
+    if args.dpi is not None and suffix != ".png":
+        print(
+            f"note: --dpi sets a PNG's resolution; {args.output} does not use it", file=sys.stderr
+        )
+    return _draw(args, result, expr)
+
+
+def _print_table(expr: str, result: Any, env: dict[str, Any], notes: list[str]) -> None:
+    """The result and each variable's value and gradient (stdout), then the notes (stderr)."""
     print(f"out = {expr} = {format_number(result.item())}")
     used = [name for name in env if env[name].grad is not None]
     if used:
@@ -114,17 +250,32 @@ def _run_graph(args: argparse.Namespace) -> int:
             print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}")
     unused = [name for name in env if name not in used]
     if unused:
-        print(f"note: {', '.join(unused)} not used in the expression", file=sys.stderr)
+        notes.append(f"note: {', '.join(unused)} not used in the expression")
+    notes.append(_not_finite("the result", result.item()) or "")
+    bad = [name for name in used if not math.isfinite(env[name].grad.item())]
+    if bad:
+        grads = ", ".join(f"d out / d {n} = {format_number(env[n].grad.item())}" for n in bad)
+        notes.append(f"note: not every gradient is a finite number: {grads}")
+    for note in filter(None, notes):
+        print(note, file=sys.stderr)
+
+
+def _draw(args: argparse.Namespace, result: Any, expr: str) -> int:
+    """Write the picture (and the step-through page); 1 if that fails."""
+    from visualize.graph import GraphView, draw_graph
+    from visualize.render import RenderError
 
     try:
         view = draw_graph(result, rankdir=args.rankdir, renderer=args.renderer, title=expr)
+        if args.dpi is not None and Path(args.output).suffix.lower() == ".png":
+            view = GraphView(_with_dpi(view.source, args.dpi), view.renderer, view.model)
         written = view.save(args.output)
         print(f"\nwrote {written}")
         if args.steps:
             from visualize.steps import backward_steps
 
             steps = backward_steps(result, rankdir=args.rankdir, renderer=args.renderer)
-            print(f"wrote {steps.save(args.steps)} ({len(steps)} steps)")
+            print(f"wrote {steps.save(args.steps)} (step 0 and {len(steps) - 1} backward steps)")
     except (RenderError, ValueError, OSError) as exc:
         return _fail("graph", str(exc), status=1)
     return 0
@@ -148,8 +299,15 @@ def _add_demo_parser(sub: Any) -> None:
             "curves) and, for 2-D data, boundary.svg (the decision boundary)."
         ),
     )
-    p.add_argument("--dataset", default="spiral", choices=DATASETS, help="default: spiral")
-    p.add_argument("--epochs", type=int, default=None, help="default: a per-data-set recipe")
+    p.add_argument(
+        "--dataset", default="spiral", choices=DATASETS, help="toy data set (default: spiral)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="passes over the training data (default: a per-data-set recipe)",
+    )
     p.add_argument(
         "--out", default="autograd-lite-demo", metavar="DIR", help="default: autograd-lite-demo"
     )

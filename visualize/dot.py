@@ -280,7 +280,7 @@ class _DotWriter:
         self.model, self.opts, self.frame, self.html = model, opts, frame, html
         across = opts.rankdir in ("LR", "RL")
         # Room between wires for their labels (the values measured best on the gallery).
-        ranksep, nodesep = (0.8, 0.7) if across else (0.5, 1.3)
+        ranksep, nodesep = (0.5, 0.5) if across else (0.5, 0.9)
         graph_attr = {
             "rankdir": opts.rankdir,
             "fontname": FONT,

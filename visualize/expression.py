@@ -5,41 +5,124 @@ whitelist *before anything is evaluated*. Allowed:
 
 * numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``),
 * ``+ - * / **`` and unary minus, parentheses,
-* calls ``exp log sqrt tanh sigmoid relu abs max min`` (``max``/``min`` of two values are
-  elementwise ``maximum``/``minimum``).
+* calls of the library's scalar functions (the table ``FUNCTIONS``): ``exp log sqrt abs
+  sin cos tanh sigmoid relu gelu erf leaky_relu elu maximum minimum max min pow clip
+  clamp``. Some take plain-number settings after the tensor arguments
+  (``leaky_relu(x, 0.1)``, ``clip(x, -1, 1)``); those may not contain variables.
 
-Everything else is refused with a message saying what and where: attribute access
-(``x.data``), subscripts, lambdas, comprehensions, comparisons, keyword arguments, names of
-Python builtins (``print``, ``__import__``), strings, and input that is too long or nested
-too deeply. Evaluation never calls Python's ``eval``: it walks the checked tree and applies
-the engine's ops, so the result is a Tensor with a graph behind it.
+Everything else is refused with a message saying what and where (``ExpressionError``,
+with ``.column``, 1-based, pointing into the text): attribute access (``x.data``),
+subscripts, lambdas, comprehensions, comparisons, keyword arguments, names of Python
+builtins (``print``, ``__import__``), strings, and input that is too long or nested too
+deeply. The usual slips of a student get a hint: ``x ^ 2`` (use ``**`` for powers), ``2x``
+and ``2(x + 1)`` (write ``2*x``). Evaluation never calls Python's ``eval``: it walks the
+checked tree and applies the engine's ops, so the result is a Tensor with a graph behind it.
+
+Limits: ``MAX_LENGTH`` characters, and ``MAX_DEPTH`` levels of *nesting* (parentheses,
+function calls, unary minus, powers). A flat sum or product such as ``x1 + x2 + ... +
+x300`` is one level however many terms it has.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import difflib
+import keyword
 import math
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-MAX_LENGTH = 500  # characters
-MAX_DEPTH = 40  # nesting levels of the syntax tree
+# Characters. A flat chain of n terms is n levels deep inside Python's own parser, which
+# stops at about 3 x sys.getrecursionlimit() levels (Python 3.11); 4000 characters hold
+# at most 2000 terms, well inside that.
+MAX_LENGTH = 4000
+MAX_DEPTH = 40  # levels of nesting
 
-# name -> (number of arguments, name of the autograd_lite function)
-FUNCTIONS: dict[str, tuple[int, str]] = {
-    "exp": (1, "exp"),
-    "log": (1, "log"),
-    "sqrt": (1, "sqrt"),
-    "tanh": (1, "tanh"),
-    "sigmoid": (1, "sigmoid"),
-    "relu": (1, "relu"),
-    "abs": (1, "abs"),
-    "max": (2, "maximum"),
-    "min": (2, "minimum"),
+
+class ExpressionError(ValueError):
+    """The expression was refused; the message says why. Nothing was evaluated.
+
+    ``column`` (1-based, in characters of the text as given) and ``length`` say where,
+    when the problem has a place; ``column`` is None otherwise.
+    """
+
+    def __init__(self, message: str, column: int | None = None, length: int = 1) -> None:
+        super().__init__(message)
+        self.column = column
+        self.length = max(1, length)
+
+
+@dataclass(frozen=True)
+class ScalarFunction:
+    """One function of the calculator: ``tensors`` tensor arguments, then plain numbers
+    named ``numbers`` (the last ``len(defaults)`` of them optional)."""
+
+    module: str  # where the engine's function lives: "autograd_lite" or "nn.functional"
+    engine_name: str
+    tensors: int
+    numbers: tuple[str, ...] = ()
+    defaults: tuple[float, ...] = ()
+    help: str = ""
+
+    def signature(self, name: str) -> str:
+        """``leaky_relu(x, negative_slope=0.01)``."""
+        args = ["x", "y", "z"][: self.tensors]
+        required = len(self.numbers) - len(self.defaults)
+        args += list(self.numbers[:required])
+        args += [f"{n}={d:g}" for n, d in zip(self.numbers[required:], self.defaults)]
+        return f"{name}({', '.join(args)})"
+
+    def arity(self) -> tuple[int, int]:
+        """The least and the most arguments a call may have."""
+        most = self.tensors + len(self.numbers)
+        return most - len(self.defaults), most
+
+    def engine(self) -> Callable[..., Any]:
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.engine_name)
+
+
+def _fn(engine: str, tensors: int = 1, help: str = "", **numbers: float | None) -> ScalarFunction:
+    module, _, name = engine.rpartition(".")
+    defaults = tuple(v for v in numbers.values() if v is not None)
+    return ScalarFunction(module, name, tensors, tuple(numbers), defaults, help)
+
+
+# Every scalar function the library has (autograd_lite and nn.functional), by the name a
+# student writes. Keyword values: None = a required number, a float = its default.
+FUNCTIONS: dict[str, ScalarFunction] = {
+    "exp": _fn("autograd_lite.exp", help="e to the x"),
+    "log": _fn("autograd_lite.log", help="natural logarithm"),
+    "sqrt": _fn("autograd_lite.sqrt", help="square root"),
+    "abs": _fn("autograd_lite.abs", help="absolute value"),
+    "sin": _fn("autograd_lite.sin", help="sine (radians)"),
+    "cos": _fn("autograd_lite.cos", help="cosine (radians)"),
+    "tanh": _fn("autograd_lite.tanh", help="hyperbolic tangent"),
+    "sigmoid": _fn("autograd_lite.sigmoid", help="1 / (1 + exp(-x))"),
+    "relu": _fn("autograd_lite.relu", help="max(x, 0)"),
+    "leaky_relu": _fn(
+        "autograd_lite.leaky_relu", help="x if x > 0 else negative_slope * x", negative_slope=0.01
+    ),
+    "elu": _fn("autograd_lite.elu", help="x if x > 0 else alpha * (exp(x) - 1)", alpha=1.0),
+    "gelu": _fn("nn.functional.gelu", help="x * Phi(x), Phi the normal CDF"),
+    "erf": _fn("nn.functional.erf", help="error function"),
+    "maximum": _fn("autograd_lite.maximum", tensors=2, help="the larger of x and y"),
+    "minimum": _fn("autograd_lite.minimum", tensors=2, help="the smaller of x and y"),
+    "max": _fn("autograd_lite.maximum", tensors=2, help="same as maximum"),
+    "min": _fn("autograd_lite.minimum", tensors=2, help="same as minimum"),
+    "pow": _fn("autograd_lite.pow", tensors=2, help="x ** y"),
+    "clip": _fn("autograd_lite.clip", help="x limited to [min, max]", min=None, max=None),
+    "clamp": _fn("autograd_lite.clip", help="same as clip", min=None, max=None),
 }
+
+# Names students try that mean one of the functions.
+_ALIASES = {"ln": "log", "sqr": "pow(x, 2)", "sigma": "sigmoid", "logistic": "sigmoid"}
 
 _BINARY_OPS: dict[type, str] = {
     ast.Add: "+",
@@ -48,6 +131,18 @@ _BINARY_OPS: dict[type, str] = {
     ast.Div: "/",
     ast.Pow: "**",
 }
+_OTHER_OPS: dict[type, str] = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+}
+# Operators of one precedence level: a chain of them (x + y - z + ...) is one level deep.
+_LEVEL = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
 
 # What to call the constructs we refuse, so the message speaks the user's language.
 _REFUSED: dict[type, str] = {
@@ -75,13 +170,88 @@ _REFUSED: dict[type, str] = {
 }
 
 
-class ExpressionError(ValueError):
-    """The expression was refused; the message says why. Nothing was evaluated."""
-
-
 def is_reserved_name(name: str) -> bool:
     """True for names an expression variable may not take: builtins, functions, dunders."""
     return name in FUNCTIONS or hasattr(builtins, name) or name.startswith("_")
+
+
+def function_table(width: int = 88) -> str:
+    """The functions as ``--help`` lists them: one signature and what it computes a line."""
+    rows = [(spec.signature(name), spec.help) for name, spec in FUNCTIONS.items()]
+    left = max(len(sig) for sig, _ in rows)
+    return "\n".join(f"  {sig:<{left}}  {text}"[:width] for sig, text in rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Where: positions in the text as the user typed it
+# ---------------------------------------------------------------------------------------
+
+
+# Marks the place in a message where " at column N" goes. (Not "{where}" and str.format:
+# the message holds pieces of the user's text, which may contain braces; it cannot hold
+# a NUL, which Python's parser refuses.)
+_WHERE = "\x00"
+
+
+class _Source:
+    """Maps the parser's positions (line, UTF-8 byte offset, in the stripped text) to
+    1-based character columns in the text as given, and words them for messages."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.stripped = text.strip()
+        self.start = len(text) - len(text.lstrip())
+        self.lines = self.stripped.split("\n")
+
+    def column(self, lineno: int | None, char_offset: int) -> int:
+        """Column (1-based, in ``text``) of a 0-based character offset on a line."""
+        lineno = min(max(lineno or 1, 1), len(self.lines))
+        before = sum(len(line) + 1 for line in self.lines[: lineno - 1])
+        return self.start + before + char_offset + 1
+
+    def error_column(self, exc: SyntaxError) -> int:
+        """Column of a SyntaxError from parsing ``stripped``; one past the end when the
+        parser ran out of text (it then reports offset 0)."""
+        if not exc.offset or exc.offset < 1:
+            return self.start + len(self.stripped) + 1
+        return self.column(exc.lineno, exc.offset - 1)
+
+    def node_column(self, node: ast.AST) -> int | None:
+        col = getattr(node, "col_offset", None)
+        if col is None:
+            return None
+        lineno = getattr(node, "lineno", 1)
+        line = self.lines[min(max(lineno, 1), len(self.lines)) - 1]
+        chars = len(line.encode("utf-8")[:col].decode("utf-8", "ignore"))
+        return self.column(lineno, chars)
+
+    def where(self, column: int | None) -> str:
+        if column is None:
+            return ""
+        if "\n" not in self.text:
+            return f" at column {column}"
+        line = self.text.count("\n", 0, column - 1) + 1
+        return f" at line {line}, column {column - self.text.rfind(chr(10), 0, column - 1) - 1}"
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.stripped, node) or ""
+
+    def error(
+        self, message: str, node_or_column: ast.AST | int | None, length: int = 1
+    ) -> ExpressionError:
+        """An ExpressionError for ``message``, whose ``_WHERE`` mark becomes " at column N"."""
+        if isinstance(node_or_column, ast.AST):
+            column = self.node_column(node_or_column)
+            if length == 1:
+                length = len(self.segment(node_or_column)) or 1
+        else:
+            column = node_or_column
+        return ExpressionError(message.replace(_WHERE, self.where(column), 1), column, length)
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing and checking
+# ---------------------------------------------------------------------------------------
 
 
 def parse_expression(text: str) -> ast.Expression:
@@ -94,107 +264,242 @@ def parse_expression(text: str) -> ast.Expression:
         raise ExpressionError(
             f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}"
         )
+    source = _Source(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source.stripped, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"not a valid expression: {exc.msg} (column {exc.offset})") from None
+        column = source.error_column(exc)
+        _implicit_product(source, column)  # "2x": raises with a hint when that is the slip
+        where = " at the end" if column > len(text.rstrip()) else source.where(column)
+        raise ExpressionError(f"not a valid expression: {exc.msg}{where}", column) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError(f"the expression is nested too deeply (limit {MAX_DEPTH})") from None
-    _check_depth(tree)
-    _check_nodes(tree)
+        raise ExpressionError(
+            f"the expression is nested too deeply for Python's parser (limit {MAX_DEPTH})"
+        ) from None
+    except ValueError as exc:  # Python 3.11: "source code string cannot contain null bytes"
+        raise ExpressionError(f"not a valid expression: {exc}") from None
+    _check_depth(tree, source)
+    _Checker(source).check(tree)
     return tree
 
 
-def _check_depth(tree: ast.AST) -> None:
-    # Iterative, so a deep tree cannot exhaust the stack while we measure it.
+def _check_depth(tree: ast.AST, source: _Source) -> None:
+    # Iterative, so a deep tree cannot exhaust the stack while we measure it. The left
+    # operand of a + (or *) that is itself a + or - (or * or /) stays on the same level:
+    # x1 + x2 + x3 is a flat sum, not three nested ones.
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression is nested too deeply (limit {MAX_DEPTH})")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+            raise source.error(
+                f"the expression is nested too deeply{_WHERE} (limit {MAX_DEPTH} levels of "
+                "parentheses, calls, powers and unary minus; flat sums and products of any "
+                "length are fine)",
+                source.node_column(node),
+            )
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)):
+                continue  # Load, +, -: parts of their node, not a level of their own
+            flat = (
+                isinstance(node, ast.BinOp)
+                and child is node.left
+                and isinstance(child, ast.BinOp)
+                and _LEVEL.get(type(child.op)) is not None
+                and _LEVEL.get(type(child.op)) == _LEVEL.get(type(node.op))
+            )
+            stack.append((child, depth if flat else depth + 1))
 
 
-def _where(node: ast.AST) -> str:
-    col = getattr(node, "col_offset", None)
-    return f" at column {col + 1}" if col is not None else ""
+_NUMBER = r"(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?"
+_NAME = r"[^\W\d]\w*"
+# A number glued to a name ("2x", "3sin"), or two operands side by side ("2 x", "x y").
+_GLUED = re.compile(rf"(?<![\w.])({_NUMBER})({_NAME})")
+_SIDE_BY_SIDE = re.compile(rf"(?<![\w.])({_NUMBER}|{_NAME})(\s+)({_NUMBER}|{_NAME})(?![\w.])")
 
 
-def _check_nodes(tree: ast.Expression) -> None:
-    # Function names are checked at their call; every other Name is a variable.
-    call_names = {
-        id(node.func)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    }
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINARY_OPS:
-            continue
-        if isinstance(node, (ast.USub, ast.operator, ast.unaryop)):
-            continue  # the BinOp/UnaryOp check below names the operator
-        if isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINARY_OPS:
-                symbol = type(node.op).__name__
-                raise ExpressionError(
-                    f"operator {symbol}{_where(node)} is not allowed; use + - * / **"
-                )
-        elif isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, ast.USub):
-                raise ExpressionError(
-                    f"unary {type(node.op).__name__}{_where(node)} is not allowed; only minus"
-                )
-        elif isinstance(node, ast.Constant):
-            _check_number(node)
-        elif isinstance(node, ast.Name):
-            if id(node) in call_names:
+def _implicit_product(source: _Source, error_column: int) -> None:
+    """Raise a helpful ExpressionError if the syntax error (at ``error_column``) is a
+    product written without ``*`` (``2x``, ``2 x``); return quietly otherwise. A candidate
+    counts only if putting a ``*`` there removes the syntax error or moves it further on."""
+    text = source.text
+    for pattern in (_GLUED, _SIDE_BY_SIDE):
+        for m in pattern.finditer(text):
+            left, right = m[1], m[m.lastindex]
+            if keyword.iskeyword(left) or keyword.iskeyword(right):
                 continue
-            if node.id in FUNCTIONS:
-                raise ExpressionError(
-                    f"{node.id!r}{_where(node)} is a function; call it: {node.id}(x)"
+            fixed = text[: m.end(1)] + "*" + text[m.start(m.lastindex) :]
+            try:
+                ast.parse(fixed.strip(), mode="eval")
+            except SyntaxError as exc:
+                # (The fix added one character before the new error.)
+                if _Source(fixed).error_column(exc) - 1 <= error_column:
+                    continue
+            except (RecursionError, MemoryError, ValueError):
+                continue
+            column = m.start() + 1
+            raise ExpressionError(
+                f"'{m[0]}'{source.where(column)}: to multiply, write {left}*{right} "
+                "(Python needs * between the two)",
+                column,
+                len(m[0]),
+            )
+
+
+class _Checker:
+    """Walks a parsed expression and refuses anything outside the whitelist."""
+
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+
+    def check(self, tree: ast.Expression) -> None:
+        # Function names are checked at their call; every other Name is a variable.
+        call_names = {
+            id(node.func)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Expression, ast.Load, ast.operator, ast.unaryop)):
+                continue  # the BinOp/UnaryOp check names the operator
+            if isinstance(node, ast.BinOp):
+                self.binary(node)
+            elif isinstance(node, ast.UnaryOp):
+                if not isinstance(node.op, ast.USub):
+                    raise self.source.error(
+                        f"unary {type(node.op).__name__}{_WHERE} is not allowed; only minus",
+                        node,
+                    )
+            elif isinstance(node, ast.Constant):
+                self.number(node)
+            elif isinstance(node, ast.Name):
+                if id(node) not in call_names:
+                    self.variable(node)
+            elif isinstance(node, ast.Call):
+                self.call(node)
+            else:
+                what = _REFUSED.get(type(node), type(node).__name__)
+                raise self.source.error(f"{what}{_WHERE} not allowed in an expression", node)
+
+    def operator_column(self, node: ast.BinOp, symbol: str) -> int | None:
+        """The column of the operator itself (between the two operands), if found."""
+        src = self.source
+        start, end = src.node_column(node.left), src.node_column(node.right)
+        if start is None or end is None:
+            return src.node_column(node)
+        start += len(src.segment(node.left))
+        found = src.text.find(symbol, start - 1, end - 1)
+        return found + 1 if found >= 0 else src.node_column(node)
+
+    def binary(self, node: ast.BinOp) -> None:
+        kind = type(node.op)
+        if kind in _BINARY_OPS:
+            return
+        symbol = _OTHER_OPS.get(kind, "?")
+        column = self.operator_column(node, symbol)
+        if kind is ast.BitXor:
+            left, right = self.source.segment(node.left), self.source.segment(node.right)
+            example = f": {left} ** {right}" if len(left) + len(right) <= 40 else ""
+            raise self.source.error(
+                f"'^'{_WHERE} is not a power in Python (it is bitwise xor); "
+                f"use ** for powers{example}",
+                column,
+            )
+        raise self.source.error(
+            f"operator {kind.__name__} ({symbol}){_WHERE} is not allowed; use + - * / **",
+            column,
+            len(symbol),
+        )
+
+    def number(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.source.error(
+                f"only numbers are allowed as constants, got {type(value).__name__}{_WHERE}",
+                node,
+            )
+        if isinstance(value, int) and abs(value) > 10**300:
+            raise self.source.error(f"the number{_WHERE} is too large", node)
+
+    def variable(self, node: ast.Name) -> None:
+        if node.id in FUNCTIONS:
+            raise self.source.error(
+                f"{node.id!r}{_WHERE} is a function; call it: {node.id}(x)", node
+            )
+        if is_reserved_name(node.id):
+            raise self.source.error(
+                f"the name {node.id!r}{_WHERE} is not allowed (Python builtins and "
+                "names starting with '_' cannot be used)",
+                node,
+            )
+
+    def call(self, node: ast.Call) -> None:
+        src = self.source
+        allowed = " ".join(FUNCTIONS)
+        func = node.func
+        if isinstance(func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+            # 2(x + 1), (x + 1)(x - 1): a product without its *.
+            left, _ = self.split_call(func, node)
+            what = "the number " if isinstance(func, ast.Constant) else ""
+            raise src.error(
+                f"{what}{left}{_WHERE} is followed by '(' as if it were a function; "
+                f"to multiply, write {self.product(func, node)}",
+                node,
+                len(left),
+            )
+        if not isinstance(func, ast.Name):
+            what = _REFUSED.get(type(func), type(func).__name__)
+            raise src.error(
+                f"{what}{_WHERE} not allowed in an expression; "
+                f"only the functions {allowed} can be called",
+                func,
+            )
+        name = func.id
+        if name not in FUNCTIONS:
+            close = _ALIASES.get(name) or next(
+                iter(difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.75)), None
+            )
+            hint = f" (did you mean {close}?)" if close else ""
+            if not is_reserved_name(name):  # a variable: x(y + 1) may be a product
+                hint += f"; to multiply, write {self.product(func, node)}"
+            raise src.error(
+                f"calling {name!r}{_WHERE} is not allowed{hint}; the functions are: {allowed}",
+                func,
+            )
+        if node.keywords:
+            raise src.error(f"{name}(){_WHERE}: keyword arguments are not allowed", node)
+        spec = FUNCTIONS[name]
+        least, most = spec.arity()
+        if not least <= len(node.args) <= most:
+            count = f"{least}" if least == most else f"{least} or {most}"
+            plural = "s" if most > 1 else ""
+            raise src.error(
+                f"{name}(){_WHERE} takes {count} argument{plural}, got {len(node.args)}: "
+                f"{spec.signature(name)}",
+                func,
+            )
+        for arg, setting in zip(node.args[spec.tensors :], spec.numbers):
+            called = {id(c.func) for c in ast.walk(arg) if isinstance(c, ast.Call)}
+            if any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(arg)):
+                raise src.error(
+                    f"{name}(){_WHERE}: {setting} must be a plain number; it cannot depend "
+                    "on variables",
+                    arg,
                 )
-            if is_reserved_name(node.id):
-                raise ExpressionError(
-                    f"the name {node.id!r}{_where(node)} is not allowed (Python builtins and "
-                    "names starting with '_' cannot be used)"
-                )
-        elif isinstance(node, ast.Call):
-            _check_call(node)
-        else:
-            what = _REFUSED.get(type(node), type(node).__name__)
-            raise ExpressionError(f"{what}{_where(node)} not allowed in an expression")
 
+    def split_call(self, func: ast.AST, call: ast.Call) -> tuple[str, str]:
+        """``(x + 1)(x - 1)`` -> ``("(x + 1)", "(x - 1)")``: the called part as written
+        (with its parentheses) and the argument list."""
+        whole, inner = self.source.segment(call), self.source.segment(func)
+        end = whole.find(inner) + len(inner)
+        while end < len(whole) and whole[end] in ") \t":
+            end += 1
+        return whole[:end].rstrip(), whole[end:]
 
-def _check_number(node: ast.Constant) -> None:
-    value = node.value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ExpressionError(
-            f"only numbers are allowed as constants, got {type(value).__name__}{_where(node)}"
-        )
-    if isinstance(value, int) and abs(value) > 10**300:
-        raise ExpressionError(f"the number{_where(node)} is too large")
-
-
-def _check_call(node: ast.Call) -> None:
-    allowed = " ".join(FUNCTIONS)
-    if not isinstance(node.func, ast.Name):
-        what = _REFUSED.get(type(node.func), type(node.func).__name__)
-        raise ExpressionError(
-            f"{what}{_where(node.func)} not allowed in an expression; "
-            f"only the functions {allowed} can be called"
-        )
-    name = node.func.id
-    if name not in FUNCTIONS:
-        raise ExpressionError(
-            f"calling {name!r}{_where(node)} is not allowed; the functions are: {allowed}"
-        )
-    if node.keywords:
-        raise ExpressionError(f"{name}(){_where(node)}: keyword arguments are not allowed")
-    arity = FUNCTIONS[name][0]
-    if len(node.args) != arity:
-        raise ExpressionError(
-            f"{name}(){_where(node)} takes {arity} argument{'s' if arity > 1 else ''}, "
-            f"got {len(node.args)}"
-        )
+    def product(self, func: ast.AST, call: ast.Call) -> str:
+        """``2(x + 1)`` as the product it means: ``2*(x + 1)`` (shortened when long)."""
+        left, right = self.split_call(func, call)
+        text = f"{left}*{right}"
+        return text if len(text) <= 40 else f"{left}*(...)"
 
 
 def variables(tree: ast.Expression) -> list[str]:
@@ -216,21 +521,39 @@ def _in_source_order(tree: ast.AST) -> list[ast.AST]:
     return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
 
 
+# ---------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------
+
+
 def evaluate(tree: ast.Expression, env: Mapping[str, Any]) -> Any:
     """Evaluate a checked expression with the engine's ops; returns a Tensor (or a number
-    when no variable occurs). ``env`` maps each variable name to a Tensor or number."""
+    when no variable occurs). ``env`` maps each variable name to a Tensor or number.
+
+    NumPy's floating-point warnings (overflow, division by zero, invalid values) are
+    raised as usual; the command line turns them into one-line notes.
+    """
     import autograd_lite as al
 
     missing = [name for name in variables(tree) if name not in env]
     if missing:
+        hint = ""
+        if "e" in missing:
+            hint = " (e is not built in: for e to the power x, write exp(x))"
+        elif "pi" in missing:
+            hint = " (pi is not built in: give it as pi=3.141592653589793)"
         raise ExpressionError(
-            f"no value given for {', '.join(missing)}; add e.g. {missing[0]}=1.5 to the command"
+            f"no value given for {', '.join(missing)}; add e.g. {missing[0]}=1.5 to the "
+            f"command{hint}"
         )
 
-    def const_op(fn: Callable[..., Any], *args: Any) -> Any:
-        # Numbers are NumPy float64s, so 9**9**9 is inf (with no warning), not a long wait.
-        with np.errstate(all="ignore"):
-            return fn(*(np.float64(a) for a in args))
+    def number_op(fn: Callable[..., Any], *args: Any) -> Any:
+        # Numbers are NumPy float64s, so 9**9**9 is inf (with an overflow warning), not
+        # a long wait for a Python integer with 370 million digits.
+        return fn(*(np.float64(a) for a in args))
+
+    def setting(value: Any) -> float:
+        return float(np.asarray(value.data if isinstance(value, al.Tensor) else value))
 
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
@@ -241,20 +564,34 @@ def evaluate(tree: ast.Expression, env: Mapping[str, Any]) -> Any:
             return env[node.id]
         if isinstance(node, ast.UnaryOp):
             x = ev(node.operand)
-            return -x if isinstance(x, al.Tensor) else const_op(lambda a: -a, x)
+            return -x if isinstance(x, al.Tensor) else number_op(lambda a: -a, x)
         if isinstance(node, ast.BinOp):
-            a, b = ev(node.left), ev(node.right)
-            fn = _PY_OPS[type(node.op)]
-            if isinstance(a, al.Tensor) or isinstance(b, al.Tensor):
-                return fn(a, b)
-            return const_op(fn, a, b)
+            # A flat chain (x1 + x2 - x3 + ...) is a deep left spine in the tree: walk it
+            # with a loop, so hundreds of terms do not recurse hundreds of times.
+            chain = []
+            left: ast.AST = node
+            while isinstance(left, ast.BinOp) and (
+                left is node or _LEVEL.get(type(left.op), "") == _LEVEL.get(type(node.op))
+            ):
+                chain.append(left)
+                left = left.left
+            total = ev(left)
+            for step in reversed(chain):
+                right = ev(step.right)
+                fn = _PY_OPS[type(step.op)]
+                if isinstance(total, al.Tensor) or isinstance(right, al.Tensor):
+                    total = fn(total, right)
+                else:
+                    total = number_op(fn, total, right)
+            return total
         if isinstance(node, ast.Call):
-            _, engine_name = FUNCTIONS[node.func.id]
+            spec = FUNCTIONS[node.func.id]
             args = [ev(arg) for arg in node.args]
-            if not any(isinstance(a, al.Tensor) for a in args):
-                args[0] = al.tensor(np.float64(args[0]))
-            with np.errstate(all="ignore"):
-                return getattr(al, engine_name)(*args)
+            tensors = args[: spec.tensors]
+            if not any(isinstance(a, al.Tensor) for a in tensors):
+                tensors[0] = al.tensor(np.float64(tensors[0]))
+            settings = [setting(a) for a in args[spec.tensors :]]
+            return spec.engine()(*tensors, *settings)
         raise ExpressionError(f"cannot evaluate {type(node).__name__}")  # unreachable if checked
 
     return ev(tree)

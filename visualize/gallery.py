@@ -145,13 +145,17 @@ GALLERY: list[GalleryGraph] = [
 ]
 
 
-def gallery_views(rankdirs: tuple[str, ...] = ("LR", "TB")) -> list[tuple[str, Any]]:
-    """(file stem, GraphView) for every gallery graph in every layout direction."""
+def gallery_views(
+    rankdirs: tuple[str, ...] = ("LR", "TB"), renderer: str | None = None
+) -> list[tuple[str, Any]]:
+    """(file stem, GraphView) for every gallery graph in every layout direction, drawn (and
+    measured while drawn, see draw_graph) with ``renderer``."""
     from visualize.graph import draw_graph
 
     views = []
     for entry in GALLERY:
+        root = entry.build()
         for rankdir in rankdirs:
-            view = draw_graph(entry.build(), rankdir=rankdir, **entry.options)
+            view = draw_graph(root, rankdir=rankdir, renderer=renderer, **entry.options)
             views.append((f"{entry.name}_{rankdir}", view))
     return views

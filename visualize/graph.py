@@ -59,7 +59,7 @@ from visualize.render import RenderError, render, render_svg, write_atomic
 # needed (the measurement grows with the square of the texts; a big picture would wait).
 CHECK_NODES = 150
 # The spacings tried, in turn, while a measured picture still has defects.
-ROOMIER = (1.4, 1.8)
+ROOMIER = (1.4, 1.8, 2.4)
 
 __all__ = [
     "GRAD_COLOR",

@@ -4,7 +4,9 @@ statistics (the cs231n weight-initialization figure) and a function with its der
 Every function returns a ``matplotlib.figure.Figure`` and, given ``path``, also saves it
 (.svg, .png or .pdf, chosen by the extension; written atomically). Figures are drawn with
 the Agg canvas directly, never through pyplot, so nothing needs a screen and no global
-plotting state is touched.
+plotting state is touched. Because pyplot never sees them, IPython's own figure display
+does not either; so each figure is a ``visualize.figure.InlineFigure``, a Figure that
+shows itself in Jupyter as a PNG, with no ``%matplotlib`` magic. ``.savefig`` works as usual.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ def _new_figure(width: float, height: float) -> Figure:
     # matplotlib is imported on first use: it takes a third of a second, and the CLI's
     # `graph` command and `import visualize` do not need it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    from visualize.figure import InlineFigure
+
+    fig = InlineFigure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)  # the Agg canvas: draws to memory, no screen needed
     return fig
 

@@ -1,51 +1,78 @@
 """A backward pass, one op at a time: frames of the graph as gradients become known.
 
-``backward_steps(loss)`` returns one frame per op of the backward pass, in the order the
-chain rule visits them (output first). Frame *k* shows every gradient known after the
-*k*-th op ran its backward; the op that just ran and the gradients it completed are
-highlighted in orange. A tensor's gradient counts as known once every op that used it
-has sent its share back (until then it is a partial sum).
+``backward_steps(loss)`` returns the frames of the backward pass in exactly the order
+``loss.backward()`` runs the ops: the engine's own order
+(``autograd_lite.engine.topological_order``), newest op first, so every op runs after all
+the ops that used its output. Frame 0 shows the forward values and the seed gradient 1 on
+the output; frame *k* shows every gradient known after the *k*-th op ran its backward. The
+op that just ran is highlighted, and so are the gradients it completed. A tensor's gradient
+counts as known once every op that used it has sent its share back (until then it is a
+partial sum). Each caption names the op (its label and its output's name, e.g. "exp (b)"),
+the tensors it sent gradient to and the gradients it completed.
 
 ``.save("steps.html")`` writes one self-contained page (inline SVG, inline script, no
-network access) with previous/next buttons, a slider and the arrow keys. The page reads
-its address's hash: ``steps.html#step=3`` opens step 3, and ``#press=next,next`` presses
-buttons after loading (for demos and for the browser test).
+network access) with previous/play/next buttons, a slider and the keys (arrows, Home, End,
+space for play/pause). Small graphs are scaled up to fill the page. The page reads its
+address's hash: ``steps.html#step=3`` opens step 3, and ``#press=next,play`` presses
+buttons (``prev``, ``next``, ``play``, ``pause``) or keys (``ArrowRight``, ``Space``)
+after loading,
+for demos and for the browser test.
+
+In Jupyter the returned object displays as the same interactive player, inline in the
+output cell (``_repr_html_``): self-contained, its elements found by a unique id, so
+several step-throughs in one notebook do not interfere.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from autograd_lite.engine import topological_order
 from visualize.graph import (
     DrawOptions,
     Frame,
+    GraphModel,
     GraphView,
     LeafItem,
     OpItem,
     build_model,
+    format_array,
     to_dot,
 )
 from visualize.render import write_atomic
 
+# The play button shows one step per this many milliseconds.
+PLAY_INTERVAL_MS = 1500
+# Small graphs are drawn at most this many times their natural size.
+MAX_ZOOM = 3.0
+
 
 @dataclass
 class Step:
-    """One frame: ``caption`` (plain text) and ``view`` (a GraphView of the graph then)."""
+    """One frame: ``caption`` (plain text), ``view`` (a GraphView of the graph then) and
+    ``frame`` (which gradients it shows: a :class:`visualize.graph.Frame`)."""
 
     caption: str
     view: GraphView
+    frame: Frame | None = None
 
     def svg(self) -> str:
         return self.view.svg()
 
 
 class BackwardSteps:
-    """The frames of a backward pass; ``len()``, indexing, iteration and ``.save(path)``."""
+    """The frames of a backward pass: ``steps[0]`` is the forward pass with the seed gradient,
+    ``steps[k]`` the graph after the k-th op's backward. ``len()``, indexing, iteration,
+    ``.to_html()``, ``.save(path)``; displays as an interactive player in Jupyter."""
 
     def __init__(self, steps: list[Step], title: str) -> None:
         self.steps = steps
@@ -65,18 +92,7 @@ class BackwardSteps:
 
     def to_html(self) -> str:
         """The whole step-through as one HTML page (see the module docstring)."""
-        frames = []
-        for i, step in enumerate(self.steps, start=1):
-            svg = _inline_svg(step.svg())
-            caption = html.escape(step.caption, quote=True)
-            hidden = "" if i == 1 else " hidden"
-            frames.append(f'<div class="frame" data-caption="{caption}"{hidden}>\n{svg}\n</div>')
-        return _PAGE.format(
-            title=html.escape(self.title),
-            n=len(self.steps),
-            first_caption=html.escape(self.steps[0].caption) if self.steps else "",
-            frames="\n".join(frames),
-        )
+        return _PAGE.format(title=html.escape(self.title), player=self._player(page=True))
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (must end in .html or .htm), atomically."""
@@ -89,8 +105,40 @@ class BackwardSteps:
         return write_atomic(path, self.to_html())
 
     def _repr_html_(self) -> str:
-        # Notebooks show the first frame; the page with controls is for .save().
-        return self.steps[0].svg() if self.steps else ""
+        # The player itself, not a whole page: notebooks insert it into the output cell.
+        return self._player(page=False)
+
+    def _player(self, page: bool) -> str:
+        """The player's HTML: a <div> with a unique id holding its style, frames and script.
+
+        ``page`` True: the stage fills the browser window, the keys work anywhere on the page
+        and the address's hash is read. False (a notebook cell): a fixed height, the keys
+        work while the player has the focus, the hash is left alone.
+        """
+        uid = "autograd-steps-" + uuid.uuid4().hex[:12]
+        svgs = [_inline_svg(step.svg()) for step in self.steps]
+        width, height = _largest_size(svgs)
+        frames = []
+        for i, (step, svg) in enumerate(zip(self.steps, svgs)):
+            caption = html.escape(step.caption, quote=True)
+            hidden = "" if i == 0 else " hidden"
+            frames.append(f'<div class="frame" data-caption="{caption}"{hidden}>\n{svg}\n</div>')
+        last = len(self.steps) - 1
+        return _PLAYER.format(
+            uid=uid,
+            title=html.escape(self.title),
+            last=last,
+            first_caption=html.escape(self.steps[0].caption) if self.steps else "",
+            frames="\n".join(frames),
+            stage_height="100%" if page else f"{_cell_stage_height(width, height)}px",
+            max_w=f"{MAX_ZOOM * width:.0f}pt",
+            max_h=f"{MAX_ZOOM * height:.0f}pt",
+            min_w=f"{0.5 * width:.0f}pt",
+            min_h=f"{0.5 * height:.0f}pt",
+            body_class="page" if page else "cell",
+            interval=PLAY_INTERVAL_MS,
+            page="true" if page else "false",
+        )
 
 
 def _inline_svg(svg: str) -> str:
@@ -99,13 +147,117 @@ def _inline_svg(svg: str) -> str:
     return svg[start:] if start >= 0 else svg
 
 
+_SIZE = re.compile(r'<svg[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"', re.S)
+
+
+def _largest_size(svgs: list[str]) -> tuple[float, float]:
+    """The largest natural width and height (in points) among the frames' SVGs."""
+    sizes = [(float(m[1]), float(m[2])) for m in map(_SIZE.search, svgs) if m]
+    if not sizes:
+        return 400.0, 200.0
+    return max(w for w, _ in sizes), max(h for _, h in sizes)
+
+
+def _cell_stage_height(width_pt: float, height_pt: float) -> int:
+    """Pixels of height for the picture in a notebook cell (about 860 px wide): the
+    graph scaled to the cell's width, at most MAX_ZOOM times, kept between 200 and 560."""
+    width_px, height_px = width_pt * 4 / 3, height_pt * 4 / 3
+    zoom = min(MAX_ZOOM, 860 / max(width_px, 1.0))
+    return int(min(560, max(200, height_px * zoom + 16)))
+
+
+# ---------------------------------------------------------------------------------------
+# The frames
+# ---------------------------------------------------------------------------------------
+
+
+def _module(item: Any) -> str:
+    """``" in 0.linear"`` for an op or parameter inside a module (name scope), else ``""``."""
+    if isinstance(item, OpItem):
+        scope = item.scope
+    elif isinstance(item, LeafItem) and item.kind == "param" and item.consumers:
+        scopes = {c.scope for c in item.consumers}
+        scope = scopes.pop() if len(scopes) == 1 else ()
+    else:
+        scope = ()
+    return f" in {'.'.join(scope)}" if scope else ""
+
+
 def _describe(item: Any) -> str:
+    """What to call a tensor in a caption: its name, else what it is (and in which module)."""
     name = getattr(item.tensor, "name", None)
     if name:
-        return str(name)
+        return f"{name}{_module(item) if isinstance(item, LeafItem) else ''}"
     if isinstance(item, OpItem):
-        return f"the output of {item.label}"
-    return "a parameter" if isinstance(item, LeafItem) and item.kind == "param" else "an input"
+        return f"the output of {item.label}{_module(item)}"
+    kind = "a parameter" if isinstance(item, LeafItem) and item.kind == "param" else "an input"
+    return kind + _module(item)
+
+
+def _op_title(op: OpItem) -> str:
+    """An op as a caption names it: its label and its output's name ("exp (b)"), else its
+    label and class ("+ (Add)"), or just the label when that is the class ("exp"); then
+    the module it ran in, if any."""
+    name = getattr(op.tensor, "name", None)
+    cls = type(op.node).__name__
+    if name:
+        title = f"{op.label} ({name})"
+    else:
+        title = op.label if cls.lower() == op.label.lower() else f"{op.label} ({cls})"
+    return title + _module(op)
+
+
+def _with_value(item: Any) -> str:
+    """A tensor's name with its gradient when that is one number: "x (-4)"."""
+    grad = item.grad
+    text = _describe(item)
+    if grad is not None and np.size(np.asarray(grad)) == 1:
+        text += f" ({format_array(grad)[0]})"
+    return text
+
+
+def _join(names: list[str]) -> str:
+    names = list(dict.fromkeys(names))  # a tensor used twice by one op is named once
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _seed_caption(model: GraphModel, n_ops: int) -> str:
+    grad = model.root_op.grad if model.root_op is not None else None
+    seed = np.asarray(grad) if grad is not None else None
+    if seed is not None and seed.size and np.all(seed == 1):
+        out = getattr(model.root, "name", None) or "out"
+        given = f"the seed gradient 1 (d {out} / d {out} = 1)"
+    else:
+        given = "the gradient given to backward()"
+    return (
+        f"Step 0 of {n_ops}: the forward pass has run and every wire shows its value. "
+        f"Backward starts at the output with {given}."
+    )
+
+
+def _op_caption(
+    k: int, n: int, op: OpItem, receivers: list[Any], done: list[Any], partial: list[Any]
+) -> str:
+    """Step k's caption: the op that ran, the tensors it sent gradient to, and which of
+    those gradients are now complete (with the value, when it is one number)."""
+    caption = f"Step {k} of {n}: {_op_title(op)} ran its backward"
+    if not receivers:
+        return caption + "."
+    names = [_with_value(r) if r in done else _describe(r) for r in receivers]
+    caption += f" and sent gradient to {_join(names)}"
+    waiting = (
+        "(another op that used it has yet to send its share)"
+        if len(partial) == 1
+        else "(other ops that used them have yet to send their shares)"
+    )
+    if not partial:
+        return caption + ", now complete."
+    if not done:
+        return caption + f", still partial {waiting}."
+    return (
+        caption + f". Now complete: {_join([_describe(r) for r in done])}. "
+        f"Still partial: {_join([_describe(r) for r in partial])} {waiting}."
+    )
 
 
 def backward_steps(
@@ -115,7 +267,8 @@ def backward_steps(
     max_steps: int = 200,
     renderer: str | None = None,
 ) -> BackwardSteps:
-    """Frames of the backward pass from ``root`` (a Tensor), one per op.
+    """Frames of the backward pass from ``root`` (a Tensor): step 0, then one per op in the
+    order ``backward()`` runs them (see the module docstring).
 
     If ``backward`` has not run yet, this runs ``root.backward(retain_graph=True)`` (which,
     as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` the
@@ -145,38 +298,49 @@ def backward_steps(
     if model.root_op.grad is None:
         root.backward(retain_graph=True)
 
-    # model.ops is in forward (topological) order, so its reverse is a valid backward order.
-    order = list(reversed(model.ops))
-    position = {id(op): k for k, op in enumerate(order)}
-    # A tensor's gradient is complete once the last of its consumers has run backward.
-    complete_at: dict[int, int] = {id(root): -1}
-    source_of: dict[int, Any] = {}
+    # The engine's own order, newest op first; an op that received no gradient (its users
+    # all returned None for it) is skipped by backward, and so it is here.
+    item_of = {id(op.node): op for op in model.ops}
+    order = [
+        item_of[id(node)]
+        for node in topological_order([model.root_op.node], where="backward_steps")
+        if item_of[id(node)].grad is not None
+    ]
+    position = {id(op): k for k, op in enumerate(order, start=1)}
+    # A tensor's gradient is complete once the last of its users has run backward; the
+    # output's (the seed) at step 0.
+    complete_at: dict[int, int] = {id(root): 0}
+    inputs_of: dict[int, list[Any]] = {}  # id(op) -> the tensors it sends gradient to
     for source, consumer in model.edges:
-        if isinstance(source, (OpItem, LeafItem)):
-            key = id(source.tensor)
-            source_of[key] = source
-            complete_at[key] = max(complete_at.get(key, -1), position[id(consumer)])
+        # Numbers and data (no requires_grad) receive no gradient.
+        tensor = getattr(source, "tensor", None)
+        if getattr(tensor, "requires_grad", False) and id(consumer) in position:
+            key = id(tensor)
+            complete_at[key] = max(complete_at.get(key, 0), position[id(consumer)])
+            inputs_of.setdefault(id(consumer), []).append(source)
 
     opts = DrawOptions(show_values=True, show_grads=True, show_shapes=show_shapes, rankdir=rankdir)
-    steps: list[Step] = []
-    for k, op in enumerate(order):
+
+    def step(k: int, caption: str, active: OpItem | None) -> Step:
         known = {key for key, at in complete_at.items() if at <= k}
         new = {key for key, at in complete_at.items() if at == k}
-        names = [_describe(source_of[key]) for key in new if key in source_of]
-        caption = (
-            f"Step {k + 1} of {len(order)}: {op.label} ({type(op.node).__name__}) ran its "
-            f"backward. "
-        )
-        caption += (
-            f"Gradient now complete for: {', '.join(names)}."
-            if names
-            else "Its inputs' gradients still wait for other branches."
-        )
-        view = GraphView(to_dot(model, opts, Frame(known, new, op)).source, renderer, model)
-        steps.append(Step(caption, view))
+        frame = Frame(known, new, active)
+        return Step(caption, GraphView(to_dot(model, opts, frame).source, renderer, model), frame)
+
+    n = len(order)
+    steps = [step(0, _seed_caption(model, n), None)]
+    for k, op in enumerate(order, start=1):
+        receivers = list({id(r.tensor): r for r in inputs_of.get(id(op), [])}.values())
+        done = [r for r in receivers if complete_at[id(r.tensor)] == k]
+        partial = [r for r in receivers if complete_at[id(r.tensor)] > k]
+        steps.append(step(k, _op_caption(k, n, op, receivers, done, partial), op))
     title = f"Backward pass of {getattr(root, 'name', None) or 'the output'}, step by step"
     return BackwardSteps(steps, title)
 
+
+# ---------------------------------------------------------------------------------------
+# The page and the player
+# ---------------------------------------------------------------------------------------
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -184,79 +348,144 @@ _PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none';
       style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-  body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #111827; }}
-  .controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.8em 0; }}
-  .controls input[type=range] {{ width: 20em; }}
-  button {{ font-size: 1em; padding: 0.3em 0.9em; }}
-  #caption {{ min-height: 2.5em; }}
-  .frame svg {{ max-width: 100%; height: auto; }}
-  .legend .value {{ color: darkgreen; }} .legend .grad {{ color: red; }}
-  .legend .new {{ color: darkorange; }}
+  html, body {{ height: 100%; margin: 0; }}
+  body {{ box-sizing: border-box; padding: 1em 1.5em; }}
 </style>
 </head>
 <body>
+{player}
+</body>
+</html>
+"""
+
+# One player: everything is found through the root element's unique id ({uid}), so two
+# players on one page (two notebook outputs) never touch each other's elements.
+_PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
+<style>
+  #{uid} {{ font-family: Helvetica, Arial, sans-serif; color: #111827; outline: none; }}
+  #{uid}.page {{ display: flex; flex-direction: column; height: 100%; }}
+  #{uid} h1 {{ font-size: 1.35em; margin: 0.2em 0 0.3em; }}
+  #{uid} .legend {{ margin: 0.2em 0; }}
+  #{uid} .legend .value {{ color: darkgreen; }} #{uid} .legend .grad {{ color: red; }}
+  #{uid} .legend .new {{ color: darkorange; }}
+  #{uid} .controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0;
+    flex-wrap: wrap; }}
+  #{uid} .controls input[type=range] {{ width: 18em; }}
+  #{uid} button {{ font-size: 1em; padding: 0.3em 0.9em; min-width: 6.5em; cursor: pointer; }}
+  #{uid} .caption {{ min-height: 2.6em; margin: 0.3em 0; font-size: 1.05em; }}
+  #{uid} .stage {{ flex: 1 1 auto; min-height: 240px; height: {stage_height};
+    overflow: auto; border: 1px solid #e5e7eb; border-radius: 6px; }}
+  #{uid} .frame {{ width: 100%; height: 100%; }}
+  #{uid} .frame[hidden] {{ display: none; }}
+  /* Graphviz sizes the SVG in points; the viewBox lets it scale to fill the stage,
+     up to {max_w} x {max_h} and down to half its size (then the stage scrolls). */
+  #{uid} .frame svg {{ display: block; margin: auto; width: 100%; height: 100%;
+    max-width: {max_w}; max-height: {max_h}; min-width: {min_w}; min-height: {min_h}; }}
+</style>
 <h1>{title}</h1>
 <p class="legend">Forward values in <span class="value">green</span>, gradients in
 <span class="grad">red</span>; the op that just ran and the gradients it completed in
-<span class="new">orange</span>. Keys: &larr; and &rarr;.</p>
+<span class="new">orange</span>. The steps follow the order backward() runs the ops:
+newest first, each after every op that used its output. Keys: &larr; &rarr;, Home, End,
+space to play.</p>
 <div class="controls">
-  <button id="prev" type="button">&#9664; Previous</button>
-  <input id="slider" type="range" min="1" max="{n}" value="1" aria-label="step">
-  <button id="next" type="button">Next &#9654;</button>
-  <span id="counter">Step 1 / {n}</span>
+  <button class="prev" type="button" data-action="prev">&#9664; Previous</button>
+  <button class="play" type="button" data-action="play">&#9654; Play</button>
+  <button class="next" type="button" data-action="next">Next &#9654;</button>
+  <input class="slider" type="range" min="0" max="{last}" value="0" aria-label="step">
+  <span class="counter">Step 0 / {last}</span>
 </div>
-<p id="caption">{first_caption}</p>
+<p class="caption" aria-live="polite">{first_caption}</p>
+<div class="stage">
 {frames}
+</div>
 <script>
 (function () {{
   "use strict";
-  var frames = document.querySelectorAll(".frame");
-  var slider = document.getElementById("slider");
-  var counter = document.getElementById("counter");
-  var caption = document.getElementById("caption");
-  var prev = document.getElementById("prev");
-  var next = document.getElementById("next");
-  var current = 1;
+  // This script's own player (even if a notebook shows the same output twice), else by id.
+  var here = document.currentScript;
+  var root = (here && here.closest(".autograd-steps")) || document.getElementById("{uid}");
+  if (!root || root.getAttribute("data-ready")) {{ return; }}
+  root.setAttribute("data-ready", "1");
+  function find(selector) {{ return root.querySelector(selector); }}
+  var frames = root.querySelectorAll(".frame");
+  var slider = find(".slider"), counter = find(".counter"), caption = find(".caption");
+  var prev = find(".prev"), next = find(".next"), play = find(".play");
+  var last = frames.length - 1, current = 0, timer = null;
 
   function show(step) {{
-    current = Math.max(1, Math.min(frames.length, step));
-    for (var i = 0; i < frames.length; i++) {{ frames[i].hidden = (i !== current - 1); }}
+    current = Math.max(0, Math.min(last, step));
+    for (var i = 0; i < frames.length; i++) {{ frames[i].hidden = (i !== current); }}
     slider.value = String(current);
-    counter.textContent = "Step " + current + " / " + frames.length;
-    caption.textContent = frames[current - 1].getAttribute("data-caption");
-    prev.disabled = current === 1;
-    next.disabled = current === frames.length;
+    counter.textContent = "Step " + current + " / " + last;
+    caption.textContent = frames[current].getAttribute("data-caption");
+    prev.disabled = current === 0;
+    next.disabled = current === last;
   }}
+  function pause() {{
+    if (timer !== null) {{ clearInterval(timer); timer = null; }}
+    play.innerHTML = "&#9654; Play";
+    play.setAttribute("aria-pressed", "false");
+  }}
+  function start() {{
+    if (current === last) {{ show(0); }}  // at the end, play starts over
+    play.innerHTML = "&#10073;&#10073; Pause";
+    play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () {{
+      show(current + 1);
+      if (current === last) {{ pause(); }}
+    }}, {interval});
+  }}
+  function toggle() {{ if (timer === null) {{ start(); }} else {{ pause(); }} }}
+  // Moving by hand stops the playback.
+  function go(step) {{ pause(); show(step); }}
 
-  prev.addEventListener("click", function () {{ show(current - 1); }});
-  next.addEventListener("click", function () {{ show(current + 1); }});
-  slider.addEventListener("input", function () {{ show(parseInt(slider.value, 10)); }});
-  document.addEventListener("keydown", function (event) {{
-    if (event.target === slider) {{ return; }}  // the slider moves itself with the arrows
-    if (event.key === "ArrowRight") {{ show(current + 1); }}
-    else if (event.key === "ArrowLeft") {{ show(current - 1); }}
-    else if (event.key === "Home") {{ show(1); }}
-    else if (event.key === "End") {{ show(frames.length); }}
+  prev.addEventListener("click", function () {{ go(current - 1); }});
+  next.addEventListener("click", function () {{ go(current + 1); }});
+  play.addEventListener("click", toggle);
+  slider.addEventListener("input", function () {{ go(parseInt(slider.value, 10)); }});
+  function onKey(event) {{
+    var t = event.target;
+    if (t === slider) {{ return; }}  // the slider moves itself with the arrows
+    if (t && t.tagName === "BUTTON" && (event.key === " " || event.key === "Enter")) {{
+      return;  // the button clicks itself
+    }}
+    var keys = {{ ArrowRight: function () {{ go(current + 1); }},
+                 ArrowLeft: function () {{ go(current - 1); }},
+                 Home: function () {{ go(0); }}, End: function () {{ go(last); }},
+                 " ": toggle }};
+    if (keys[event.key]) {{ keys[event.key](); event.preventDefault(); }}
+  }}
+  var page = {page};
+  // On its own page the keys work anywhere; in a notebook only while the player has the
+  // focus (a click on it gives it), so the notebook's own keys keep working.
+  (page ? document : root).addEventListener("keydown", onKey);
+  root.addEventListener("click", function (event) {{
+    if (event.target === root || event.target.closest(".stage")) {{ root.focus(); }}
   }});
+  show(0);
+  if (!page) {{ return; }}
 
-  // The hash: #step=3 opens step 3; #press=next,ArrowRight presses buttons or keys.
+  // The hash: #step=3 opens step 3; #press=next,play,ArrowRight presses buttons or keys.
   var params = {{}};
   location.hash.replace(/^#/, "").split("&").forEach(function (part) {{
     var kv = part.split("=");
     if (kv[0]) {{ params[decodeURIComponent(kv[0])] = decodeURIComponent(kv[1] || ""); }}
   }});
-  show(parseInt(params.step, 10) || 1);
+  show(parseInt(params.step, 10) || 0);
+  var buttons = {{ next: next, prev: prev }};
   (params.press ? params.press.split(",") : []).forEach(function (action) {{
-    if (action === "next") {{ next.click(); }}
-    else if (action === "prev") {{ prev.click(); }}
+    if (buttons[action]) {{ buttons[action].click(); }}
+    else if (action === "play") {{ if (timer === null) {{ play.click(); }} }}
+    else if (action === "pause") {{ if (timer !== null) {{ play.click(); }} }}
     else if (/^[A-Za-z]+$/.test(action)) {{
-      document.dispatchEvent(new KeyboardEvent("keydown", {{ key: action }}));
+      var key = action === "Space" ? " " : action;
+      document.dispatchEvent(new KeyboardEvent("keydown", {{ key: key }}));
     }}
   }});
 }})();
 </script>
-</body>
-</html>
-"""
+</div>"""

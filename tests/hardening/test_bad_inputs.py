@@ -424,7 +424,7 @@ CLI_CASES = [
     ("builtin-call", ["open('" + MARKER + "', 'w')"], r"calling 'open'.*not allowed"),
     ("subscript", ["x[0]", "x=1"], r"subscripts"),
     ("string-constant", ["'abc'"], r"only numbers are allowed"),
-    ("too-long", ["+".join(["x"] * 300), "x=1"], r"599 characters long; the limit is 500"),
+    ("too-long", ["+".join(["x"] * 2001), "x=1"], r"4001 characters long; the limit is 4000"),
     ("too-deep", ["-" * 100 + "x", "x=1"], r"nested too deeply"),
     ("nan-value", ["x * 2", "x=nan"], r"the value of x must be finite"),
     ("reserved-variable", ["x * 2", "__class__=1"], r"'__class__' cannot be a variable name"),

@@ -146,3 +146,34 @@ def test_plots_with_a_real_nn_model(tmp_path):
     fig = plot_decision_boundary(model, X, y, resolution=30)
     assert fig.axes[0].get_title().startswith("decision boundary (accuracy ")
     assert model.training  # switched to eval for predicting, then back
+
+
+@pytest.fixture
+def every_plot():
+    import nn
+
+    al.manual_seed(0)
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh())
+    return [
+        plot_history({"loss": [1.0, 0.5]}),
+        plot_function(al.tanh, num=20),
+        plot_decision_boundary(nn.Linear(2, 2), X, np.array([0, 1, 0, 1]), resolution=10),
+        plot_activation_stats(model, X, bins=5),
+    ]
+
+
+def test_plots_display_in_jupyter_without_pyplot(every_plot, tmp_path):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    display = formatters.DisplayFormatter()
+    for fig in every_plot:
+        data, metadata = display.format(fig)
+        png = data["image/png"]
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        # Shown at 100 pixels per inch, drawn at 200 for high-density screens.
+        width, height = (fig.get_size_inches() * 100).round()
+        assert metadata["image/png"] == {"width": width, "height": height}
+        assert int.from_bytes(png[16:20], "big") == 2 * width
+        # Still a plain matplotlib Figure for everything else.
+        fig.savefig(tmp_path / "f.svg")
+        parse_svg((tmp_path / "f.svg").read_text())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,38 @@ def wire_grad(attrs: dict[str, str]) -> str | None:
     """A wire's gradient as drawn (new or not), or None when not drawn."""
     lines = [text for text, kind in label_lines(attrs) if kind in "gn"]
     return "\\n".join(lines) if lines else None
+
+
+# ---------------------------------------------------------------------------------------
+# Headless Chromium (the step-through page and the notebook outputs)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+
+
+def run_chromium(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Headless Chromium, offline and quiet, in a 1000 x 700 window, with ``args``
+    (give each run its own ``--user-data-dir``)."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1000,700",
+    ]
+    return subprocess.run(
+        [CHROMIUM, *flags, *args], capture_output=True, timeout=timeout, check=False
+    )
+
+
+def dump_dom(url: str, profile: Path, *flags: str) -> str:
+    """The page's DOM after it loaded (and after ``--virtual-time-budget=MS``, if given:
+    timers then run in virtual time, so a play button has time to play)."""
+    done = run_chromium(f"--user-data-dir={profile}", *flags, "--dump-dom", url)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    return done.stdout.decode()

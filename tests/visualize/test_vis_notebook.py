@@ -1,0 +1,181 @@
+"""Jupyter: a real notebook, executed with nbclient on an IPython kernel, shows every picture.
+
+One kernel start for the whole module: the notebook draws a graph (SVG), two backward
+step-throughs (interactive HTML), and the four plots (PNG). The step-throughs' HTML is then
+put into a page the way JupyterLab inserts an output (innerHTML, then its scripts re-run)
+and driven in headless Chromium: next and play work, and two players do not interfere.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import struct
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from vis_helpers import dump_dom, needs_chromium
+
+nbclient = pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parents[2]
+KERNEL = "autograd-lite-test"
+
+CELLS = {
+    "setup": """
+import numpy as np
+import autograd_lite as al
+import nn
+from visualize import (draw_graph, backward_steps, plot_history, plot_function,
+                       plot_decision_boundary, plot_activation_stats)
+x = al.tensor(-2.0, dtype="float64", requires_grad=True, name="x")
+y = al.tensor(5.0, dtype="float64", requires_grad=True, name="y")
+z = al.tensor(-4.0, dtype="float64", requires_grad=True, name="z")
+f = (x + y) * z
+f.backward(retain_graph=True)
+""",
+    "graph": "draw_graph(f)",
+    "steps": "backward_steps(f)",
+    "steps2": """
+w = al.tensor(0.5, requires_grad=True, name="w")
+b = w.exp(); b.name = "b"
+a = w * 2; a.name = "a"
+c = b + a; c.name = "c"
+backward_steps(c)
+""",
+    "history": 'plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.5]})',
+    "function": "plot_function(al.tanh, (-3, 3), num=50)",
+    "boundary": """
+al.manual_seed(0)
+X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+plot_decision_boundary(nn.Linear(2, 2), X, np.array([0, 1, 0, 1]), resolution=20)
+""",
+    "activations": """
+model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU())
+plot_activation_stats(model, np.random.default_rng(0).normal(size=(16, 3)), bins=10)
+""",
+}
+
+
+def _kernel_spec(directory: Path) -> None:
+    """A kernel spec for this very Python (a fresh CI venv has no registered kernel)."""
+    spec = directory / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "autograd-lite test",
+                "language": "python",
+                "env": {"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Execute the notebook once; returns {cell name: its outputs}."""
+    home = tmp_path_factory.mktemp("jupyter")
+    _kernel_spec(home)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", str(home))
+    mp.setenv("JUPYTER_RUNTIME_DIR", str(home / "runtime"))
+    mp.setenv("IPYTHONDIR", str(home / "ipython"))
+    try:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(src.strip()) for src in CELLS.values()]
+        client = nbclient.NotebookClient(
+            nb, kernel_name=KERNEL, timeout=120, resources={"metadata": {"path": str(home)}}
+        )
+        client.execute()
+    finally:
+        mp.undo()
+    return {name: cell.outputs for name, cell in zip(CELLS, nb.cells)}
+
+
+def _result(outputs, name):
+    """The execute_result data of one cell (and nothing went to stderr)."""
+    cell = outputs[name]
+    errors = [o for o in cell if o.output_type == "error" or o.get("name") == "stderr"]
+    assert not errors, errors
+    results = [o for o in cell if o.output_type == "execute_result"]
+    assert len(results) == 1, cell
+    return results[0]
+
+
+def test_graph_displays_as_svg(outputs):
+    data = _result(outputs, "graph")["data"]
+    svg = ET.fromstring(data["image/svg+xml"].encode())
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "-12" in texts and "3" in texts  # f's value and df/dz
+
+
+@pytest.mark.parametrize("name,frames", [("steps", 3), ("steps2", 4)])
+def test_steps_display_as_an_interactive_player(outputs, name, frames):
+    data = _result(outputs, name)["data"]
+    assert data["text/plain"] == f"BackwardSteps({frames} steps)"
+    page = data["text/html"]
+    assert page.count('<div class="frame"') == frames
+    for control in ("prev", "play", "next", "slider", "counter"):
+        assert f'class="{control}"' in page
+    assert "<script>" in page and "src=" not in page  # self-contained: no network
+    assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+@pytest.mark.parametrize("name", ["history", "function", "boundary", "activations"])
+def test_plots_display_as_png(outputs, name):
+    result = _result(outputs, name)
+    png = base64.b64decode(result["data"]["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    # Drawn at twice the size it is shown at, for sharp high-density screens.
+    pixel_width = struct.unpack(">I", png[16:20])[0]
+    assert pixel_width == 2 * result["metadata"]["image/png"]["width"] > 300
+
+
+# JupyterLab puts an HTML output into the page with innerHTML and then re-creates its
+# <script> elements so they run; this page does the same with both step-through outputs.
+_JUPYTER_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div class="output" id="out0"></div><div class="output" id="out1"></div>
+<script>
+var outputs = {outputs};
+outputs.forEach(function (html, i) {{
+  var cell = document.getElementById("out" + i);
+  cell.innerHTML = html;
+  cell.querySelectorAll("script").forEach(function (old) {{
+    var s = document.createElement("script");
+    s.textContent = old.textContent;
+    old.replaceWith(s);
+  }});
+}});
+// What the test does: next twice in the first player, play in the second.
+var first = document.querySelector("#out0 .autograd-steps");
+var second = document.querySelector("#out1 .autograd-steps");
+first.querySelector(".next").click();
+first.querySelector(".next").click();
+second.querySelector(".play").click();
+</script></body></html>"""
+
+
+@needs_chromium
+def test_step_controls_work_in_the_output(outputs, tmp_path):
+    pages = [_result(outputs, name)["data"]["text/html"] for name in ("steps", "steps2")]
+    page = tmp_path / "notebook.html"
+    page.write_text(_JUPYTER_LIKE.format(outputs=json.dumps(pages).replace("</", "<\\/")))
+    # Timers run in virtual time: 4 s is two and a half play intervals.
+    dom = dump_dom(page.as_uri(), tmp_path / "profile", "--virtual-time-budget=4000")
+    counters = re.findall(r'<span class="counter">(.*?)</span>', dom)
+    assert counters == ["Step 2 / 2", "Step 2 / 3"]  # next, next; and play ran two steps
+    plays = re.findall(r'<button class="play"[^>]*aria-pressed="(\w+)"', dom)
+    assert plays == ["false", "true"]  # the second is still playing
+    # Each player shows exactly one frame: the one its counter names.
+    players = re.split(r'<div class="autograd-steps', dom)[1:]
+    assert len(players) == 2
+    for player in players:
+        shown = re.findall(r'<div class="frame" data-caption="Step (\d+) of \d+[^"]*">', player)
+        assert shown == ["2"]
