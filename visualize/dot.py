@@ -360,7 +360,7 @@ class _DotWriter:
         if leaf.kind == "param":
             title = parameter_title(leaf)
         else:
-            title = tensor_title(leaf.tensor, {"const": "data", "input": "input"}[leaf.kind])
+            title = tensor_title(leaf.tensor, "input")  # (data or not: the style tells)
         return self.tensor_lines(leaf.tensor, title)
 
     def module_lines(self, scope: tuple[str, ...], module: _Module) -> list[Line]:

@@ -146,14 +146,18 @@ GALLERY: list[GalleryGraph] = [
 
 
 def gallery_views(
-    rankdirs: tuple[str, ...] = ("LR", "TB"), renderer: str | None = None
+    rankdirs: tuple[str, ...] = ("LR", "TB"),
+    renderer: str | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> list[tuple[str, Any]]:
-    """(file stem, GraphView) for every gallery graph in every layout direction, drawn (and
-    measured while drawn, see draw_graph) with ``renderer``."""
+    """(file stem, GraphView) for every gallery graph (or those in ``names``) in every
+    layout direction, drawn (and measured while drawn, see draw_graph) with ``renderer``."""
     from visualize.graph import draw_graph
 
     views = []
     for entry in GALLERY:
+        if names is not None and entry.name not in names:
+            continue
         root = entry.build()
         for rankdir in rankdirs:
             view = draw_graph(root, rankdir=rankdir, renderer=renderer, **entry.options)

@@ -7,7 +7,7 @@ The picture follows the cs231n backprop figures:
   name (set it with ``name=``: ``al.tensor(2.0, requires_grad=True, name="x")``, or
   ``loss.name = "loss"``), its shape unless it is a scalar, and its dtype unless it is
   the default one. A parameter is named by its module path, as ``named_parameters()``
-  spells it (``0.weight``); an unnamed input says "input", unnamed data "data".
+  spells it (``0.weight``); any other unnamed leaf says "input".
   Parameters (``nn.Parameter``), inputs that require grad and data (no grad) are
   coloured apart; a Python number such as the 2 in ``x * 2`` is plain text. A leaf used at
   places far apart is drawn once beside each use.
@@ -26,7 +26,11 @@ shape, mean, min and max.
 
 All user text (tensor names, module names) is escaped before it reaches DOT, and the DOT
 itself is assembled by the ``graphviz`` package, which quotes every attribute. So a name
-like ``"]; evil [label=<b>x</b>`` is drawn as those characters and nothing else.
+like ``"]; evil [label=<b>x</b>`` is drawn as those characters and nothing else. (PNG and
+PDF, drawn by the system ``dot`` from HTML-like labels, get the same text as entities.)
+
+Every picture is measured as it is drawn (visualize.quality reads the SVG): a long one is
+wrapped, a crowded one is drawn again with more room; docs/gallery/ shows the results.
 
 The work is split by stage: visualize.model walks the graph, visualize.dot writes DOT
 (with visualize.labels for text and visualize.layout for the picture's shape),
