@@ -3,6 +3,7 @@ gallery picture (both layouts, both renderers) has none of it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -196,3 +197,11 @@ def test_gallery_script_fast_mode(tmp_path):
     assert "0 defects" in done.stdout and "1 defects" not in done.stdout
     assert find_defects((tmp_path / "neuron_LR.svg").read_text()) == []
     assert "](neuron_LR.svg)" in (tmp_path / "index.md").read_text()
+
+
+def test_readme_shows_gallery_pictures_that_pass():
+    readme = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"\]\((docs/gallery/[\w.]+\.svg)\)", readme)
+    assert {Path(p).stem for p in pictures} >= {"circuit_LR", "neuron_LR", "training_step_LR"}
+    for picture in pictures:
+        assert find_defects((ROOT / picture).read_text()) == [], picture
