@@ -18,6 +18,7 @@ from visualize.layout import row_of_rank
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of, op_ranks
 from visualize.paint import (
     GRAD,
+    HIDDEN,
     HIGHLIGHT_COLOR,
     NEW_GRAD,
     PLAIN,
@@ -127,19 +128,22 @@ def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
     return first[:n]
 
 
-def _grad_kind(tensor: Any, frame: Frame | None) -> str | None:
-    """GRAD or NEW_GRAD when ``tensor``'s gradient is to be drawn in ``frame``, else None."""
+def _grad_kind(tensor: Any, frame: Frame | None) -> str:
+    """How ``tensor``'s gradient is drawn in ``frame``: GRAD, NEW_GRAD, or HIDDEN while it
+    is not known yet. (Hidden lines are laid out but removed from the SVG: every frame of
+    a step-through then has the same layout, and nothing jumps from one step to the next.)"""
     if frame is None:
         return GRAD
     if id(tensor) not in frame.known:
-        return None
+        return HIDDEN
     return NEW_GRAD if id(tensor) in frame.new else GRAD
 
 
 def wire_lines(
     tensor: Any, grad: Any, opts: DrawOptions, frame: Frame | None, intermediate: bool
 ) -> list[Line]:
-    """A wire's label: its value (green lines), then its gradient (red) when known."""
+    """A wire's label: its value (green lines), then its gradient (red; in a step-through
+    frame orange when new, hidden while not known)."""
     lines: list[Line] = []
     if opts.show_values:
         value = format_array(tensor, show_shape=opts.show_shapes)
@@ -147,10 +151,10 @@ def wire_lines(
         if intermediate and name:  # leaves and the output show their name on their node
             value[0] = f"{clean_text(name)} = {value[0]}"
         lines += [(text, VALUE) for text in value]
-    kind = _grad_kind(tensor, frame)
-    if opts.show_grads and grad is not None and kind is not None:
+    if opts.show_grads and grad is not None:
         # The shape is the value's; the gradient repeats it only when no value is shown.
         show_shape = opts.show_shapes and not opts.show_values
+        kind = _grad_kind(tensor, frame)
         lines += [(text, kind) for text in format_array(grad, show_shape=show_shape)]
     return lines
 
@@ -373,9 +377,8 @@ class _DotWriter:
             title = tensor_title(leaf.tensor, "parameter")
             shape = f" {fmt_shape(leaf.tensor.shape)}" if self.opts.show_shapes else ""
             lines.append((f"{title}{shape}", PLAIN))
-            kind = _grad_kind(leaf.tensor, self.frame)
-            if self.opts.show_grads and leaf.grad is not None and kind is not None:
-                lines.append((format_norm(leaf.grad), kind))
+            if self.opts.show_grads and leaf.grad is not None:
+                lines.append((format_norm(leaf.grad), _grad_kind(leaf.tensor, self.frame)))
         return lines
 
     def number_lines(self, number: NumberItem) -> list[str]:

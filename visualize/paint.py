@@ -23,9 +23,16 @@ VALUE_COLOR = "darkgreen"
 GRAD_COLOR = "red"
 HIGHLIGHT_COLOR = "darkorange"
 
-# One letter per line of a painted label; "k" keeps the element's own colour.
-VALUE, GRAD, NEW_GRAD, PLAIN = "v", "g", "n", "k"
-COLORS = {VALUE: VALUE_COLOR, GRAD: GRAD_COLOR, NEW_GRAD: HIGHLIGHT_COLOR, PLAIN: None}
+# One letter per line of a painted label; "k" keeps the element's own colour, "h" is laid
+# out (it takes its room) but not drawn: paint_svg removes it.
+VALUE, GRAD, NEW_GRAD, PLAIN, HIDDEN = "v", "g", "n", "k", "h"
+COLORS = {
+    VALUE: VALUE_COLOR,
+    GRAD: GRAD_COLOR,
+    NEW_GRAD: HIGHLIGHT_COLOR,
+    PLAIN: None,
+    HIDDEN: "transparent",
+}
 PAINT_PREFIX = "paint_"
 
 Line = tuple[str, str]  # (text, kind letter)
@@ -50,6 +57,7 @@ def painted_label(lines: list[Line], html: bool = False) -> dict[str, str]:
 
 
 _TAG = re.compile(r"<g\b[^>]*>|</g>|<text\b[^>]*>")
+_TEXT_END = "</text>"
 _CLASS = re.compile(r'\bclass="([^"]*)"')
 _FILL = re.compile(r'\sfill="[^"]*"')
 
@@ -62,7 +70,7 @@ def paint_svg(svg: str) -> str:
 
     Groups nest (a node with a tooltip wraps its texts in ``<g><a>``), so a stack of open
     groups finds the painted group each ``<text>`` belongs to; the k-th text inside gets
-    the colour of the k-th letter.
+    the colour of the k-th letter (and is removed for a hidden line).
     """
     svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
     if PAINT_PREFIX not in svg:
@@ -93,7 +101,12 @@ def paint_svg(svg: str) -> str:
             continue
         kinds, index = owner
         owner[1] += 1
-        color = COLORS.get(kinds[index]) if index < len(kinds) else None
+        kind = kinds[index] if index < len(kinds) else PLAIN
+        if kind == HIDDEN:  # drop the whole <text>...</text>
+            out.append(svg[last : m.start()])
+            last = svg.index(_TEXT_END, m.end()) + len(_TEXT_END)
+            continue
+        color = COLORS.get(kind)
         if color is None:
             continue
         out.append(svg[last : m.start()])

@@ -14,6 +14,7 @@ from vis_helpers import (
     needs_dot,
     parse_svg,
     svg_colored_texts,
+    svg_texts,
     wire_grad,
     wire_value,
 )
@@ -21,9 +22,9 @@ from vis_helpers import (
 import autograd_lite as al
 import nn
 from autograd_lite.engine import topological_order
-from visualize import draw_graph
+from visualize import backward_steps, draw_graph
 from visualize.dot import DrawOptions, Frame, to_dot
-from visualize.gallery import mlp
+from visualize.gallery import mlp, neuron
 from visualize.graph import GraphView, build_model
 from visualize.layout import DEFAULT_MAX_ASPECT
 from visualize.paint import paint_svg
@@ -281,3 +282,19 @@ def test_size_and_ratio_reach_graphviz():
 def test_bad_shape_options_are_refused_clearly(cs231n, kwargs, message):
     with pytest.raises(ValueError, match=f"draw_graph: {message}"):
         draw_graph(cs231n[0], **kwargs)
+
+
+def test_every_frame_of_a_step_through_has_the_same_layout():
+    # A gradient not known yet takes its room in the label but is not drawn, so nothing
+    # moves from one step to the next.
+    steps = backward_steps(neuron(), renderer="wasm")
+
+    def layout(step):
+        pic = read_svg(step.svg())
+        return {pic.titles[shape.owner_id]: shape.box for shape in pic.shapes}
+
+    first = layout(steps[0])
+    assert len(steps) == 9 and all(layout(step) == first for step in steps)
+    assert "-0.1966" not in svg_texts(steps[0].svg())  # dL/dw0: not known at step 0
+    assert "-0.1966" in svg_texts(steps[-1].svg())
+    assert "-0.1966" in steps[0].view.source  # (laid out all along)
