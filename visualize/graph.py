@@ -48,6 +48,7 @@ from visualize.dot import DrawOptions, Frame, drawn_depth, to_dot
 from visualize.labels import clean_text, dot_label, format_array, format_number
 from visualize.layout import (
     DEFAULT_MAX_ASPECT,
+    ROW_GAP,
     check_max_aspect,
     check_ratio,
     check_size,
@@ -61,7 +62,7 @@ from visualize.render import RenderError, render, render_svg, write_atomic
 
 # Pictures with at most this many nodes are measured for defects and redrawn roomier if
 # needed (the measurement grows with the square of the texts; a big picture would wait).
-CHECK_NODES = 150
+CHECK_NODES = 300
 # The spacings tried, in turn, while a measured picture still has defects.
 ROOMIER = (1.4, 1.8, 2.4)
 
@@ -238,8 +239,8 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
     """Measure the picture (Graphviz lays it out; visualize.quality reads the SVG), then:
 
     1. if it is longer than ``max_aspect`` times its breadth, cut it into the number of
-       rows (LR) or columns (TB) that brings it nearest a 16:9 slide, adding a row while
-       it is still too long;
+       rows (LR) or columns (TB) that brings it nearest a 16:9 slide; measure again and
+       add rows while it is still too long;
     2. if a label is then still crowded (visualize.quality finds defects), draw it again
        with more room between nodes and ranks, and keep the picture with fewest defects.
        Only for pictures of at most CHECK_NODES nodes: measuring costs time.
@@ -250,7 +251,7 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
     # reasons (long names, a title) that cutting would not cure.
     max_rows = drawn_depth(model, opts.collapse_modules) // 2
     rows = choose_rows(length, breadth, opts.max_aspect, opts.rankdir, max_rows)
-    for _ in range(3):
+    for _ in range(4):
         if rows == 1 or rows > max_rows:
             break
         opts = replace(opts, rows=rows)
@@ -258,7 +259,11 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
         length, breadth = picture_size(view.svg(), across)
         if length <= opts.max_aspect * breadth:
             break
-        rows += 1
+        # Still too long. A chain laid out whole may wander across its breadth, so measure
+        # again on this picture: all its rows end to end, each row as broad as it is here.
+        row_breadth = max(breadth - ROW_GAP * (rows - 1), 1.0) / rows
+        again = choose_rows(length * rows, row_breadth, opts.max_aspect, opts.rankdir, max_rows)
+        rows = max(rows + 1, again)
     if len(model.ops) + len(model.leaves) + len(model.numbers) > CHECK_NODES:
         return view
     best, fewest = view, len(find_defects(view.svg(), max_aspect=max(opts.max_aspect, 4.0)))

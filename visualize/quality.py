@@ -36,6 +36,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+import numpy as np
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 # Helvetica advance widths in 1/1000 em for printable ASCII, from space (32) to ~ (126).
@@ -128,6 +130,29 @@ class Shape:
         return nx * nx + ny * ny < 1.0 - 1e-6
 
 
+class Wire:
+    """An edge's path and arrowhead, sampled at least every point (an (n, 2) array)."""
+
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        self.points = np.asarray(points, dtype=float).reshape(-1, 2)
+        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        self.box = Box(lo[0], lo[1], hi[0], hi[1])
+
+    def distance(self, box: Box) -> float:
+        """Distance from ``box`` to the wire (0 when they touch); off by half a point at most."""
+        x, y = self.points[:, 0], self.points[:, 1]
+        dx = np.maximum(np.maximum(box.x0 - x, 0.0), x - box.x1)
+        dy = np.maximum(np.maximum(box.y0 - y, 0.0), y - box.y1)
+        return float(np.sqrt((dx * dx + dy * dy).min()))
+
+
+def _box_gap(a: Box, b: Box) -> float:
+    """Distance between two boxes (0 when they overlap): a lower bound for what they hold."""
+    dx = max(a.x0 - b.x1, 0.0, b.x0 - a.x1)
+    dy = max(a.y0 - b.y1, 0.0, b.y0 - a.y1)
+    return math.hypot(dx, dy)
+
+
 @dataclass
 class Picture:
     """What :func:`read_svg` found: texts, node outlines, wires (as point lists), size."""
@@ -138,7 +163,7 @@ class Picture:
     canvas: Box
     texts: list[Text] = field(default_factory=list)
     shapes: list[Shape] = field(default_factory=list)
-    wires: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # sampled
+    wires: dict[str, Wire] = field(default_factory=dict)
     clusters: list[tuple[str, Box]] = field(default_factory=list)  # (id, outline's box)
     titles: dict[str, str] = field(default_factory=dict)  # group id -> <title>: "a", "a->b"
 
@@ -251,7 +276,7 @@ def read_svg(svg: str) -> Picture:
                     pts = _bezier_points(child.get("d", ""))
                 else:
                     pts = _points(child.get("points", ""))
-                picture.wires.setdefault(owner_id, []).extend(_densify(pts))
+                paths.setdefault(owner_id, []).extend(_densify(pts))
             elif owner == "node" and tag in ("polygon", "path", "ellipse", "polyline"):
                 picture.shapes.append(_shape(child, tag, owner_id))
             elif owner == "cluster" and tag in ("polygon", "path"):
@@ -260,7 +285,9 @@ def read_svg(svg: str) -> Picture:
                 if stroke not in ("none", "transparent", child.get("fill")):
                     picture.clusters.append((owner_id, _shape(child, tag, owner_id).box))
 
+    paths: dict[str, list[tuple[float, float]]] = {}
     walk(graph, "graph", "graph")
+    picture.wires = {wire_id: Wire(points) for wire_id, points in paths.items() if points}
     return picture
 
 
@@ -281,11 +308,6 @@ def _densify(points: list[tuple[float, float]], step: float = 1.0) -> list[tuple
         n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
         out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
     return out
-
-
-def _distance_to_wire(box: Box, points: list[tuple[float, float]]) -> float:
-    """Distance from a box to a wire (its sampled points; off by at most half a point)."""
-    return min((box.distance_to(x, y) for x, y in points), default=math.inf)
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -316,17 +338,32 @@ def find_defects(
 ) -> list[Defect]:
     """Everything wrong with the picture ``svg`` (see the module docstring); [] if none."""
     pic = read_svg(svg)
-    defects: list[Defect] = []
-    texts = pic.texts
+    return [
+        *_overlaps(pic),
+        *_texts_on_nodes_wires_and_borders(pic),
+        *_ambiguous_labels(pic),
+        *_clipped_or_small(pic, min_font_pt),
+        *_aspect(pic, max_aspect),
+    ]
 
+
+def _overlaps(pic: Picture) -> list[Defect]:
+    defects = []
+    texts = sorted(pic.texts, key=lambda t: t.box.x0)  # a sweep from left to right
     for i, a in enumerate(texts):
         for b in texts[i + 1 :]:
+            if b.box.x0 >= a.box.x1:
+                break
             if a.box.overlaps(b.box):
                 kinds = {a.owner, b.owner}
                 kind = "edge text on node text" if kinds == {"edge", "node"} else "overlap"
                 defects.append(Defect(kind, f"{_describe(a)} and {_describe(b)}"))
+    return defects
 
-    for t in texts:
+
+def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
+    defects = []
+    for t in pic.texts:
         if t.owner == "edge":
             for shape in pic.shapes:
                 if shape.overlaps(t.box):
@@ -336,14 +373,11 @@ def find_defects(
         # A wire grazing a text is fine; one through it (half a point inside) is not. A wire
         # may start at its own node's text (a plain node is only text).
         inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
-        for wire_id, points in pic.wires.items():
-            if wire_id == t.owner_id or _ends_at(pic, wire_id, t):
+        for wire_id, wire in pic.wires.items():
+            if wire_id == t.owner_id or _box_gap(inner, wire.box) > 0.0:
                 continue
-            if _distance_to_wire(inner, points) == 0.0:
+            if not _ends_at(pic, wire_id, t) and wire.distance(inner) == 0.0:
                 defects.append(Defect("wire through text", f"{wire_id} through {_describe(t)}"))
-
-    for t in texts:
-        inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
         for cluster_id, frame in pic.clusters:
             inside = (
                 frame.x0 <= inner.x0
@@ -355,19 +389,25 @@ def find_defects(
                 defects.append(
                     Defect("text on a cluster border", f"{_describe(t)} on {cluster_id}")
                 )
+    return defects
 
+
+def _ambiguous_labels(pic: Picture) -> list[Defect]:
+    defects = []
     labels: dict[str, list[Text]] = {}
-    for t in texts:
+    for t in pic.texts:
         if t.owner == "edge":
             labels.setdefault(t.owner_id, []).append(t)
     for wire_id, lines in labels.items():
         own = pic.wires.get(wire_id)
-        if not own:
+        if own is None:
             continue
         block = _union([t.box for t in lines])
-        mine = _distance_to_wire(block, own)
-        for other_id, points in pic.wires.items():
-            other = _distance_to_wire(block, points) if other_id != wire_id else math.inf
+        mine = own.distance(block)
+        for other_id, wire in pic.wires.items():
+            if other_id == wire_id or _box_gap(block, wire.box) >= mine + LABEL_MARGIN_PT:
+                continue
+            other = wire.distance(block)
             if other < mine + LABEL_MARGIN_PT:
                 text = " / ".join(t.text for t in lines)
                 defects.append(
@@ -378,9 +418,13 @@ def find_defects(
                     )
                 )
                 break
+    return defects
 
+
+def _clipped_or_small(pic: Picture, min_font_pt: float) -> list[Defect]:
+    defects = []
     c = pic.canvas
-    for t in texts:
+    for t in pic.texts:
         b = t.box
         if b.x0 < c.x0 - 1 or b.y0 < c.y0 - 1 or b.x1 > c.x1 + 1 or b.y1 > c.y1 + 1:
             defects.append(Defect("clipped", f"{_describe(t)} reaches outside the picture"))
@@ -392,15 +436,19 @@ def find_defects(
                     f"(at least {min_font_pt:g} pt wanted)",
                 )
             )
-
-    if pic.width_pt > 0 and pic.height_pt > 0:
-        aspect = max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt)
-        if aspect > max_aspect:
-            defects.append(
-                Defect(
-                    "aspect",
-                    f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt is {aspect:.1f}:1 "
-                    f"(at most {max_aspect:g}:1 wanted)",
-                )
-            )
     return defects
+
+
+def _aspect(pic: Picture, max_aspect: float) -> list[Defect]:
+    if pic.width_pt <= 0 or pic.height_pt <= 0:
+        return []
+    aspect = max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt)
+    if aspect <= max_aspect:
+        return []
+    return [
+        Defect(
+            "aspect",
+            f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt is {aspect:.1f}:1 "
+            f"(at most {max_aspect:g}:1 wanted)",
+        )
+    ]

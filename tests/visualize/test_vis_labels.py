@@ -298,3 +298,11 @@ def test_every_frame_of_a_step_through_has_the_same_layout():
     assert "-0.1966" not in svg_texts(steps[0].svg())  # dL/dw0: not known at step 0
     assert "-0.1966" in svg_texts(steps[-1].svg())
     assert "-0.1966" in steps[0].view.source  # (laid out all along)
+
+
+def test_a_ninety_op_chain_wraps_into_a_slide_shaped_picture():
+    # Laid out whole, a long chain wanders across its breadth; the rows are measured again
+    # once wrapped, until the picture fits.
+    view = draw_graph(chain(45), renderer="wasm")
+    assert find_defects(view.svg()) == []
+    assert len(re.findall(r"^\s*wrap\d+_to \[", view.source, flags=re.M)) >= 4
