@@ -305,10 +305,10 @@ class _DotWriter:
         # from the left, at mid height; TB from above, in the middle).
         # Graphviz places the rows of a wrapped picture (separate components, each inside
         # its own invisible cluster) in the order their nodes appear: side by side from
-        # left to right in TB, but from the bottom up in LR (measured), so LR declares the
-        # last row first.
+        # left to right in TB and BT, but from the bottom up in LR and RL (measured), so these
+        # declare the last row first.
         self.scopes = _Scopes(
-            reverse_rows=opts.rankdir == "LR",
+            reverse_rows=opts.rankdir in ("LR", "RL"),
             labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
         )
         # collapse_modules: every op with a scope joins one node per module path.

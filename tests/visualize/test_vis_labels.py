@@ -221,7 +221,7 @@ def chain(n):
     return h
 
 
-@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("rankdir", ["LR", "TB", "RL", "BT"])
 def test_a_long_chain_wraps_into_rows_with_lettered_connectors(rankdir):
     h = chain(12)
     unwrapped = draw_graph(h, rankdir=rankdir, max_aspect=None, renderer="wasm")
@@ -233,11 +233,11 @@ def test_a_long_chain_wraps_into_rows_with_lettered_connectors(rankdir):
     assert "wrap0_to" in src and "wrap0_from" in src
     letters = sorted(re.findall(r"wrap\d+_to \[label=(\w+)", src))
     assert len(letters) >= 2 and letters == ["A", "B", "C", "D", "E"][: len(letters)]
-    # Rows read in order: A's row above B's (LR), A's column left of B's (TB).
+    # Rows read in order: A's row above B's (LR, RL), A's column left of B's (TB, BT).
     pic_wrapped = read_svg(view.svg())
     where = {pic_wrapped.titles[s.owner_id]: s.box for s in pic_wrapped.shapes}
     a, b = where["wrap0_from"], where["wrap1_from"]
-    assert (a.y0 < b.y0) if rankdir == "LR" else (a.x0 < b.x0)
+    assert (a.y0 < b.y0) if rankdir in ("LR", "RL") else (a.x0 < b.x0)
     # The value and gradient ride on the wire into the connector; the continuation is bare.
     into = [a for t, h_, a in dot_edge_attrs(src) if h_ == "wrap0_to"]
     out_of = [a for t, h_, a in dot_edge_attrs(src) if t == "wrap0_from"]
