@@ -1,0 +1,2 @@
+def to_onnx(*a, **k):
+    raise NotImplementedError
