@@ -180,3 +180,33 @@ def test_the_header_records_order_and_checksums(tmp_path):
     assert ours["keys"] == ["w", "b"]
     assert set(ours["crc32"]) == {"w", "b"}
     assert header["w"]["dtype"] == "F32" and header["w"]["shape"] == [3, 4]
+
+
+def test_every_corrupted_byte_is_a_value_error_or_harmless(tmp_path):
+    """Flip each byte of a small .safetensors checkpoint (as tests/hardening does for .npz):
+    loading refuses it with a ValueError, or gives back exactly the saved values (a flip in
+    the header's padding), or other key names (which load_state_dict reports). Never another
+    exception type, never different numbers."""
+    model = nn.Linear(3, 2)
+    expected = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    nn.save(model, tmp_path / "m.safetensors")
+    data = (tmp_path / "m.safetensors").read_bytes()
+    escaped, refused = {}, 0
+    for offset in range(len(data)):
+        damaged = bytearray(data)
+        damaged[offset] ^= 0xFF
+        path = _write(tmp_path, "x.safetensors", bytes(damaged))
+        try:
+            loaded = nn.load(path)
+        except ValueError:
+            refused += 1
+            continue
+        except Exception as exc:  # anything else is a bug
+            escaped.setdefault(type(exc).__name__, offset)
+            continue
+        if set(loaded) != set(expected):
+            continue
+        for key, value in expected.items():
+            np.testing.assert_array_equal(loaded[key].numpy(), value, err_msg=f"offset {offset}")
+    assert not escaped, f"non-ValueError exceptions (first offset of each): {escaped}"
+    assert refused > len(data) // 2  # most flips are caught, every data byte among them
