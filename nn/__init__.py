@@ -33,7 +33,7 @@ from nn.serialization import load, save
 # isort: split
 
 # -- losses, optimizers, training -----------------------------------------------------
-from nn import optim, utils
+from nn import export, optim, utils
 from nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,

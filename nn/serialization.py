@@ -1,6 +1,8 @@
-"""Save and load state_dicts as ``.npz`` files, never with pickle.
+"""Save and load state_dicts as ``.npz`` (the default) or ``.safetensors`` files, never with pickle.
 
-``nn.save(model.state_dict(), "model.npz")`` and ``model.load_state_dict(nn.load("model.npz"))``.
+``nn.save(model.state_dict(), "model.npz")`` and ``model.load_state_dict(nn.load("model.npz"))``;
+``nn.save(model, "model.safetensors")`` for the format PyTorch and Hugging Face read
+(``safetensors.torch.load_file``), chosen by the file's extension.
 
 Why not pickle (what ``torch.save`` used by default for years)? Unpickling a file can run any
 code its author chose, so opening a downloaded checkpoint would be running a program. An
@@ -22,9 +24,20 @@ such as a learning rate or a step count), so that ``load`` gives back the object
 saved: Tensors as Tensors, ndarrays as ndarrays, an optimizer's nested state as nested state.
 A ``.npz`` without it (written by ``np.savez``) loads as a flat ``{name: Tensor}`` dict.
 
-Writes are atomic: the archive is written to a temporary file in the destination's directory
+safetensors
+-----------
+A path ending in ``.safetensors`` uses the safetensors format instead (``pip install
+"autograd-lite[export]"``): one JSON header naming each tensor's dtype, shape and byte range,
+then the raw bytes, nothing that could run code either. It holds a flat ``{name: array}``
+dict only, so it is for state_dicts (a nested optimizer state needs ``.npz``). The file
+also records, in the header's ``__metadata__``, the order of the keys and a CRC-32 of each
+tensor's bytes (safetensors has no checksum of its own), so that ``load`` notices flipped
+bytes as it does in an ``.npz``. Files written by other tools load without that check.
+
+Writes are atomic: the file is written to a temporary file in the destination's directory
 and renamed over the destination only when complete, so a crash or error never leaves a
-half-written file (an existing file stays as it was).
+half-written file (an existing file stays as it was). ``write_atomically`` does it, for
+every file ``nn`` writes.
 """
 
 from __future__ import annotations
@@ -36,15 +49,17 @@ import tempfile
 import zipfile
 import zlib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 import autograd_lite
+from nn._optional import import_extra
+from nn.module import Module
 
-__all__ = ["load", "save"]
+__all__ = ["load", "save", "write_atomically"]
 
 PathLike = str | os.PathLike
 
@@ -142,35 +157,54 @@ def _write_npz(f: Any, arrays: Mapping[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
 
 
-def save(obj: Mapping[str, Any], path: PathLike) -> None:
-    """Save a state_dict (``{name: Tensor}``) or a nested dict of them to ``path`` as ``.npz``.
+def save(obj: Mapping[str, Any] | Module, path: PathLike) -> None:
+    """Save a state_dict (``{name: Tensor}``), a nested dict of them, or a module's state_dict
+    (``save(model, path)`` is ``save(model.state_dict(), path)``) to ``path``.
 
-    ``obj`` maps names to Tensors, ndarrays, NumPy scalars, Python numbers/str/None, or to
-    further dicts, lists and tuples of those (an optimizer's state_dict). Keys are ``str`` or
-    ``int``. The file is written exactly at ``path`` (no ``.npz`` is appended).
+    The format follows the extension: ``.safetensors`` for safetensors (a flat dict of
+    arrays), anything else for ``.npz``. ``obj`` maps names to Tensors, ndarrays, NumPy
+    scalars, Python numbers/str/None, or to further dicts, lists and tuples of those (an
+    optimizer's state_dict). Keys are ``str`` or ``int``. The file is written exactly at
+    ``path`` (no extension is appended).
 
     Raises ``TypeError`` for anything else (an object array, an arbitrary class); nothing is
     written in that case. The write is atomic: temporary file, then ``os.replace``.
     """
+    if isinstance(obj, Module):
+        obj = obj.state_dict()
     if not isinstance(obj, Mapping):
         raise TypeError(
-            f"save: obj must be a dict such as model.state_dict(), got {type(obj).__name__}"
+            f"save: obj must be a dict such as model.state_dict() (or a Module), got "
+            f"{type(obj).__name__}"
         )
     path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"save: directory {str(path.parent)!r} does not exist")
-    # Validate and flatten everything before touching the disk.
+    # Validate and convert everything before touching the disk.
+    if _is_safetensors(path):
+        data = _safetensors_bytes(obj)
+        write_atomically(path, lambda f: f.write(data), "save")
+        return
     arrays: dict[str, np.ndarray] = {}
     structure = _flatten(obj, "", arrays)
     meta = json.dumps({"format": _FORMAT, "root": structure})
     arrays[STRUCTURE_KEY] = np.array(meta)  # a 0-d unicode array: no pickle needed
+    write_atomically(path, lambda f: _write_npz(f, arrays), "save")
 
+
+def write_atomically(path: PathLike, write: Callable[[BinaryIO], Any], where: str) -> None:
+    """Create or replace the file ``path`` with what ``write(f)`` writes to the binary file
+    ``f``, all or nothing: a temporary file next to ``path`` is written, flushed to disk and
+    renamed over ``path`` (``os.replace``) only when complete. On any error it is removed and
+    an existing ``path`` stays as it was. ``where`` names the caller in the error for a
+    missing directory (``FileNotFoundError``)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{where}: directory {str(path.parent)!r} does not exist")
     # The temporary file lives next to the destination: os.replace is atomic only within
     # one file system. Its name starts with "." so a directory listing does not show it.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the name points at them
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; give the usual permissions of a new file
@@ -208,12 +242,16 @@ def load(path: PathLike) -> dict[Any, Any]:
     Containers, ndarrays, NumPy scalars and plain values come back as they were saved. A
     ``.npz`` written by other tools (no ``__structure__`` member) gives ``{name: Tensor}``.
 
+    A ``.safetensors`` file gives ``{name: Tensor}`` in the order it was saved.
+
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the path for
-    anything that is not a valid ``.npz`` (a pickle, a truncated or corrupted archive) and for
-    archives holding pickled objects, which are never unpickled.
+    anything that is not a valid ``.npz`` or ``.safetensors`` file (a pickle, a truncated or
+    corrupted file) and for archives holding pickled objects, which are never unpickled.
     """
     path = Path(path)
     name = repr(str(path))
+    if _is_safetensors(path):
+        return _load_safetensors(path, name)
     arrays: dict[str, np.ndarray] = {}
     with open(path, "rb") as f:  # FileNotFoundError / IsADirectoryError pass through
         try:
@@ -244,3 +282,81 @@ def load(path: PathLike) -> dict[Any, Any]:
     except (ValueError, TypeError, KeyError) as e:
         raise ValueError(f"load: {name} has a corrupted {STRUCTURE_KEY} entry: {e}") from None
     return _unflatten(root, arrays, f"load: {name}")
+
+
+# ----------------------------------------------------------------------------------------
+# safetensors: one JSON header (dtype, shape, byte range per tensor), then the raw bytes
+
+_SAFETENSORS_META = "autograd-lite"  # our entry in the header's __metadata__ (str -> str)
+
+
+def _is_safetensors(path: Path) -> bool:
+    return path.suffix.lower() == ".safetensors"
+
+
+def _safetensors_numpy(where: str) -> Any:
+    return import_extra("safetensors.numpy", "export", f"{where} of a .safetensors file")
+
+
+def _safetensors_bytes(obj: Mapping[str, Any]) -> bytes:
+    """The file's bytes for a flat ``{str: Tensor or ndarray}`` dict; TypeError otherwise."""
+    arrays: dict[str, np.ndarray] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            raise TypeError(
+                f"save: key {key!r} is a {type(key).__name__}; safetensors keys are str"
+            )
+        data = value.data if isinstance(value, autograd_lite.Tensor) else value
+        if not isinstance(data, (np.ndarray, np.generic)):
+            raise TypeError(
+                f"save: {key!r} is a {type(value).__name__}; a .safetensors file holds only "
+                f"tensors (a flat state_dict). Save nested state such as an optimizer's "
+                f"state_dict as .npz"
+            )
+        if data.dtype.kind not in "biuf":
+            raise TypeError(
+                f"save: {key!r} has dtype {data.dtype}; a .safetensors file holds numbers "
+                f"(bool, int, uint, float) only"
+            )
+        arrays[key] = np.asarray(data, order="C")  # (ascontiguousarray makes 0-d 1-d)
+    checks = {key: zlib.crc32(arr.tobytes()) for key, arr in arrays.items()}
+    meta = json.dumps({"format": _FORMAT, "keys": list(arrays), "crc32": checks})
+    return _safetensors_numpy("save").save(arrays, metadata={_SAFETENSORS_META: meta})
+
+
+def _load_safetensors(path: Path, name: str) -> dict[str, autograd_lite.Tensor]:
+    st = _safetensors_numpy("load")
+    safetensors = import_extra("safetensors", "export", "load of a .safetensors file")
+    raw = path.read_bytes()  # FileNotFoundError / IsADirectoryError pass through
+    try:
+        arrays = st.load(raw)
+        meta = _safetensors_metadata(raw)
+    except safetensors.SafetensorError as e:
+        raise ValueError(f"load: {name} is not a valid .safetensors file: {e}") from None
+    except KeyError as e:  # a dtype NumPy has no name for (bfloat16, float8 ...)
+        raise ValueError(
+            f"load: {name} holds tensors of dtype {e}, which NumPy cannot represent; convert "
+            f"them to float32 in PyTorch before saving"
+        ) from None
+    ours = meta.get(_SAFETENSORS_META)
+    if ours is None:  # written by another tool: no key order, no checksums
+        return {key: autograd_lite.Tensor(arr) for key, arr in arrays.items()}
+    try:
+        info = json.loads(ours)
+        keys, checks = list(info["keys"]), dict(info["crc32"])
+    except (ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"load: {name} has a corrupted {_SAFETENSORS_META!r} entry: {e}") from None
+    if sorted(keys) != sorted(arrays):
+        raise ValueError(f"load: {name} is corrupted: its key list does not match its tensors")
+    for key in keys:
+        if zlib.crc32(np.asarray(arrays[key], order="C").tobytes()) != checks.get(key):
+            raise ValueError(f"load: {name} is corrupted: the bytes of {key!r} fail their CRC-32")
+    return {key: autograd_lite.Tensor(arrays[key]) for key in keys}
+
+
+def _safetensors_metadata(raw: bytes) -> dict[str, str]:
+    """The header's ``__metadata__`` (the numpy API of safetensors returns arrays only). The
+    header was already validated by safetensors' own parser."""
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    return header.get("__metadata__") or {}

@@ -1,0 +1,264 @@
+"""The ONNX table: which ONNX nodes compute each recorded op (one entry per Function class).
+
+A handler receives a ``NodeContext`` (``nn.export.onnx_export``): ``ctx.input(i)`` names an
+input's ONNX value, ``ctx.option(name)`` / ``ctx.saved(attr)`` give the op's settings, and
+``ctx.finish(op_type, inputs, **attributes)`` adds the ONNX node that computes the output
+(``ctx.emit`` adds intermediate ones). To export your own ``Function``, add an entry::
+
+    ONNX_OPS[MySquare] = lambda ctx: ctx.finish("Mul", [ctx.input(0), ctx.input(0)])
+
+ONNX operators: https://onnx.ai/onnx/operators/ (the semantics at ``ctx.opset``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+# Every Function class the table maps, in one block: the classes live in the engine's ops
+# modules (and nn.functional), which may move them; only these lines name where.
+from autograd_lite.ops.conv import AvgPool2d, Conv2d, MaxPool2d
+from autograd_lite.ops.elementwise import (
+    ELU,
+    Abs,
+    Add,
+    Cast,
+    Clip,
+    Cos,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from autograd_lite.ops.linalg import Affine, MatMul
+from autograd_lite.ops.reduce import LogSoftmax, LogSumExp, Max, Min, Softmax, Sum
+from autograd_lite.ops.shape import Concatenate, Expand, Pad, Permute, Reshape, Stack
+from nn.functional import GELU, Erf
+
+if TYPE_CHECKING:
+    from nn.export.onnx_export import NodeContext
+
+Handler = Callable[["NodeContext"], str]
+
+
+def _same_name(op_type: str) -> Handler:
+    """An op whose ONNX operator takes the same inputs (Add, Exp, MatMul, ...)."""
+    return lambda ctx: ctx.finish(op_type, [ctx.input(i) for i in range(ctx.num_inputs())])
+
+
+# -- elementwise ------------------------------------------------------------------------------
+
+
+def _leaky_relu(ctx: NodeContext) -> str:
+    return ctx.finish("LeakyRelu", [ctx.input(0)], alpha=float(ctx.option("negative_slope")))
+
+
+def _elu(ctx: NodeContext) -> str:
+    return ctx.finish("Elu", [ctx.input(0)], alpha=float(ctx.saved("alpha")))
+
+
+def _gelu(ctx: NodeContext) -> str:
+    """x · Φ(x) = x · ½(1 + erf(x/√2)): one Gelu node from opset 20, before it the formula."""
+    x = ctx.input(0)
+    if ctx.opset >= 20:
+        return ctx.finish("Gelu", [x])
+    erf = ctx.emit("Erf", [ctx.emit("Mul", [x, ctx.constant(1.0 / math.sqrt(2.0))])])
+    cdf = ctx.emit("Mul", [ctx.emit("Add", [erf, ctx.constant(1.0)]), ctx.constant(0.5)])
+    return ctx.finish("Mul", [x, cdf])
+
+
+def _clip(ctx: NodeContext) -> str:
+    bounds = [ctx.option("min"), ctx.option("max")]
+    # An absent bound is an empty input name in ONNX.
+    names = ["" if b is None else ctx.constant(b) for b in bounds]
+    return ctx.finish("Clip", [ctx.input(0), *names])
+
+
+def _where(ctx: NodeContext) -> str:
+    return ctx.finish("Where", [ctx.input(0, cast=False), ctx.input(1), ctx.input(2)])
+
+
+def _cast(ctx: NodeContext) -> str:
+    to = ctx.builder.onnx.helper.np_dtype_to_tensor_dtype(ctx.dtype)
+    return ctx.finish("Cast", [ctx.input(0, cast=False)], to=to)
+
+
+# -- reductions -------------------------------------------------------------------------------
+
+
+def _reduce(op_type: str, axes_input_since: int) -> Handler:
+    """ReduceSum / ReduceMax / ...: the axes became an input (not an attribute) in opset 13
+    for ReduceSum and in opset 18 for the others."""
+
+    def handler(ctx: NodeContext) -> str:
+        axes, keepdims = list(ctx.saved("axes")), int(ctx.saved("keepdims"))
+        x = ctx.input(0)
+        if not axes:  # a 0-d input: nothing to reduce
+            return ctx.finish("Identity", [x])
+        if ctx.opset >= axes_input_since:
+            return ctx.finish(op_type, [x, ctx.ints(axes)], keepdims=keepdims)
+        return ctx.finish(op_type, [x], axes=axes, keepdims=keepdims)
+
+    return handler
+
+
+def _softmax(op_type: str) -> Handler:
+    def handler(ctx: NodeContext) -> str:
+        axis = ctx.saved("axis")
+        if axis is None:  # a 0-d input, which ONNX's Softmax does not take
+            raise NotImplementedError(f"to_onnx: {ctx.where}: softmax of a 0-d tensor")
+        return ctx.finish(op_type, [ctx.input(0)], axis=axis)
+
+    return handler
+
+
+# -- shapes -----------------------------------------------------------------------------------
+
+
+def _out_shape_b(ctx: NodeContext) -> tuple | None:
+    return None if ctx.node_b is None else ctx.node_b._out.shape
+
+
+def _reshape(ctx: NodeContext) -> str:
+    shape = ctx.shape(ctx.out_shape, _out_shape_b(ctx), reshape=True)
+    return ctx.finish("Reshape", [ctx.input(0), shape])
+
+
+def _expand(ctx: NodeContext) -> str:
+    return ctx.finish("Expand", [ctx.input(0), ctx.shape(ctx.out_shape, _out_shape_b(ctx))])
+
+
+def _permute(ctx: NodeContext) -> str:
+    return ctx.finish("Transpose", [ctx.input(0)], perm=list(ctx.option("dims")))
+
+
+def _concatenate(ctx: NodeContext) -> str:
+    inputs = [ctx.input(i) for i in range(ctx.num_inputs())]
+    return ctx.finish("Concat", inputs, axis=ctx.saved("axis"))
+
+
+def _stack(ctx: NodeContext) -> str:
+    axis = ctx.ints([ctx.saved("axis")])
+    inputs = [ctx.emit("Unsqueeze", [ctx.input(i), axis]) for i in range(ctx.num_inputs())]
+    return ctx.finish("Concat", inputs, axis=ctx.saved("axis"))
+
+
+def _pad(ctx: NodeContext) -> str:
+    widths = ctx.option("widths")  # ((before, after), ...) per axis
+    pads = ctx.ints([lo for lo, _ in widths] + [hi for _, hi in widths])
+    value = ctx.constant(ctx.option("value"))
+    return ctx.finish("Pad", [ctx.input(0), pads, value], mode="constant")
+
+
+# -- layers -----------------------------------------------------------------------------------
+
+
+def _affine(ctx: NodeContext) -> str:
+    """x @ Wᵀ + b: Gemm for a 2-D x; for (..., in), MatMul with Wᵀ, then Add b."""
+    x, w = ctx.input(0), ctx.input(1)
+    bias = [ctx.input(2)] if ctx.num_inputs() == 3 else []
+    if len(ctx.input_shape(0)) == 2:
+        return ctx.finish("Gemm", [x, w, *bias], transB=1)
+    if not bias:
+        return ctx.finish("MatMul", [x, ctx.emit("Transpose", [w], perm=[1, 0])])
+    product = ctx.emit("MatMul", [x, ctx.emit("Transpose", [w], perm=[1, 0])])
+    return ctx.finish("Add", [product, *bias])
+
+
+def _matmul(ctx: NodeContext) -> str:
+    a, b = ctx.input(0), ctx.input(1)
+    if len(ctx.input_shape(1)) != 1 or len(ctx.input_shape(0)) < 2:
+        return ctx.finish("MatMul", [a, b])
+    # (..., k) @ (k,) as ((..., k) @ (k, 1)).squeeze(-1): the same product, but ONNX Runtime
+    # 1.32's MatmulTransposeFusion returns wrong numbers for a Transpose feeding a MatMul
+    # whose second input is 1-D (measured; tests/nn/test_export_onnx.py covers it).
+    column = ctx.emit("Unsqueeze", [b, ctx.ints([1])])
+    return ctx.finish("Squeeze", [ctx.emit("MatMul", [a, column]), ctx.ints([-1])])
+
+
+def _window(ctx: NodeContext) -> dict:
+    """ONNX's attributes for nn's window geometry (symmetric padding: begin = end)."""
+    geometry = ctx.saved("geometry")
+    (ph, pw) = geometry["padding"]
+    return dict(
+        kernel_shape=list(geometry["kernel"]),
+        strides=list(geometry["stride"]),
+        pads=[ph, pw, ph, pw],
+    )
+
+
+def _conv(ctx: NodeContext) -> str:
+    inputs = [ctx.input(i) for i in range(ctx.num_inputs())]
+    return ctx.finish("Conv", inputs, **_window(ctx))
+
+
+def _max_pool(ctx: NodeContext) -> str:
+    # ONNX's MaxPool ignores padding (as nn's -inf padding does).
+    return ctx.finish("MaxPool", [ctx.input(0)], **_window(ctx))
+
+
+def _avg_pool(ctx: NodeContext) -> str:
+    # nn counts padding as zeros in the mean (PyTorch's count_include_pad=True).
+    return ctx.finish("AveragePool", [ctx.input(0)], count_include_pad=1, **_window(ctx))
+
+
+ONNX_OPS: dict[type, Handler] = {
+    # elementwise
+    Add: _same_name("Add"),
+    Sub: _same_name("Sub"),
+    Mul: _same_name("Mul"),
+    Div: _same_name("Div"),
+    Pow: _same_name("Pow"),
+    Neg: _same_name("Neg"),
+    Exp: _same_name("Exp"),
+    Log: _same_name("Log"),
+    Sqrt: _same_name("Sqrt"),
+    Abs: _same_name("Abs"),
+    Sin: _same_name("Sin"),
+    Cos: _same_name("Cos"),
+    Tanh: _same_name("Tanh"),
+    Sigmoid: _same_name("Sigmoid"),
+    ReLU: _same_name("Relu"),
+    Erf: _same_name("Erf"),
+    Maximum: _same_name("Max"),
+    Minimum: _same_name("Min"),
+    LeakyReLU: _leaky_relu,
+    ELU: _elu,
+    GELU: _gelu,
+    Clip: _clip,
+    Where: _where,
+    Cast: _cast,
+    # reductions
+    Sum: _reduce("ReduceSum", axes_input_since=13),
+    Max: _reduce("ReduceMax", axes_input_since=18),
+    Min: _reduce("ReduceMin", axes_input_since=18),
+    LogSumExp: _reduce("ReduceLogSumExp", axes_input_since=18),
+    Softmax: _softmax("Softmax"),
+    LogSoftmax: _softmax("LogSoftmax"),
+    # shapes
+    Reshape: _reshape,
+    Expand: _expand,
+    Permute: _permute,
+    Concatenate: _concatenate,
+    Stack: _stack,
+    Pad: _pad,
+    # layers
+    MatMul: _matmul,
+    Affine: _affine,
+    Conv2d: _conv,
+    MaxPool2d: _max_pool,
+    AvgPool2d: _avg_pool,
+}
