@@ -47,8 +47,8 @@ from typing import Any
 from visualize.dot import DrawOptions, Frame, drawn_depth, to_dot
 from visualize.labels import clean_text, dot_label, format_array, format_number
 from visualize.layout import (
-    DEFAULT_MAX_ASPECT,
     ROW_GAP,
+    WRAP_ASPECT,
     check_max_aspect,
     check_ratio,
     check_size,
@@ -57,7 +57,7 @@ from visualize.layout import (
 )
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
 from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, VALUE_COLOR, paint_svg
-from visualize.quality import find_defects
+from visualize.quality import DEFAULT_MAX_ASPECT, DEFAULT_MIN_FONT_PT, find_defects
 from visualize.render import RenderError, render, render_svg, write_atomic
 
 # Pictures with at most this many nodes are measured for defects and redrawn roomier if
@@ -167,7 +167,7 @@ def draw_graph(
     max_nodes: int = 500,
     renderer: str | None = None,
     title: str | None = None,
-    max_aspect: float | None = DEFAULT_MAX_ASPECT,
+    max_aspect: float | None = WRAP_ASPECT,
     size: str | tuple[float, float] | None = None,
     ratio: str | float | None = None,
 ) -> GraphView:
@@ -266,12 +266,23 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
         rows = max(rows + 1, again)
     if len(model.ops) + len(model.leaves) + len(model.numbers) > CHECK_NODES:
         return view
-    best, fewest = view, len(find_defects(view.svg(), max_aspect=max(opts.max_aspect, 4.0)))
+
+    def defects(candidate: GraphView) -> int:
+        # (A `size` the caller chose may shrink the text on purpose: not a defect here.)
+        return len(
+            find_defects(
+                candidate.svg(),
+                max_aspect=max(opts.max_aspect, DEFAULT_MAX_ASPECT),
+                min_font_pt=0.0 if opts.size else DEFAULT_MIN_FONT_PT,
+            )
+        )
+
+    best, fewest = view, defects(view)
     for spacing in ROOMIER:
         if fewest == 0:
             break
         candidate = _view(model, replace(opts, spacing=spacing), renderer)
-        defects = len(find_defects(candidate.svg(), max_aspect=max(opts.max_aspect, 4.0)))
-        if defects < fewest:
-            best, fewest = candidate, defects
+        found = defects(candidate)
+        if found < fewest:
+            best, fewest = candidate, found
     return best

@@ -1,6 +1,8 @@
-"""The picture's shape: options that size it, and wrapping long graphs for a slide.
+"""The picture's shape: the options that size it, and how many rows a long graph needs.
 
-(Wrapping is added below.)
+A picture longer than ``max_aspect`` times its breadth is cut into rows (LR) or columns
+(TB) of about equal depth, as many as bring it nearest a 16:9 slide. The counts are
+worked out from the measured picture (see visualize.graph); visualize.dot draws the rows.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ import math
 import re
 from typing import Any
 
-DEFAULT_MAX_ASPECT = 3.0
+# draw_graph wraps a picture longer than this many times its breadth (the quality bar, 4:1,
+# leaves room for the two renderers to differ).
+WRAP_ASPECT = 3.0
 RATIOS = ("fill", "compress", "expand", "auto")
 
 

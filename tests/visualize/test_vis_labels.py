@@ -26,7 +26,7 @@ from visualize import backward_steps, draw_graph
 from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.gallery import mlp, neuron
 from visualize.graph import GraphView, build_model
-from visualize.layout import DEFAULT_MAX_ASPECT
+from visualize.layout import WRAP_ASPECT
 from visualize.paint import paint_svg
 from visualize.quality import find_defects, read_svg
 
@@ -226,7 +226,7 @@ def test_a_long_chain_wraps_into_rows_with_lettered_connectors(rankdir):
     h = chain(12)
     unwrapped = draw_graph(h, rankdir=rankdir, max_aspect=None, renderer="wasm")
     pic = read_svg(unwrapped.svg())
-    assert max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt) > DEFAULT_MAX_ASPECT
+    assert max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt) > WRAP_ASPECT
     view = draw_graph(h, rankdir=rankdir, renderer="wasm")
     assert find_defects(view.svg()) == []
     src = view.source
