@@ -14,6 +14,8 @@ from vis_helpers import (
     parse_svg,
     svg_colored_texts,
     svg_count,
+    wire_grad,
+    wire_value,
 )
 
 import autograd_lite as al
@@ -31,11 +33,16 @@ def wire(source, tail_name, head=None):
 
 def key_of(source, text):
     """The DOT id of the node whose label starts with ``text``."""
+    starts = (f'[label="{text}\\n', f'[label="{text}"', f"[label={text} ")
     for line in source.splitlines():
         line = line.strip()
-        if f'[label="{text}\\n' in line or f"[label={text} " in line:
+        if any(start in line for start in starts):
             return line.split(" ", 1)[0]
     raise AssertionError(f"no node labelled {text!r} in\n{source}")
+
+
+def value_and_grad(attrs):
+    return wire_value(attrs), wire_grad(attrs)
 
 
 def test_cs231n_structure_and_numbers(cs231n):
@@ -45,16 +52,20 @@ def test_cs231n_structure_and_numbers(cs231n):
     assert len(dot_nodes(src)) == 6
     assert len(dot_edges(src)) == 5
     kx, ky, kz = key_of(src, "x"), key_of(src, "y"), key_of(src, "z")
-    assert (wire(src, kx)["label"], wire(src, kx)["headlabel"]) == ("-2", "-4")
-    assert (wire(src, ky)["label"], wire(src, ky)["headlabel"]) == ("5", "-4")
-    assert (wire(src, kz)["label"], wire(src, kz)["headlabel"]) == ("-4", "3")
+    assert value_and_grad(wire(src, kx)) == ("-2", "-4")
+    assert value_and_grad(wire(src, ky)) == ("5", "-4")
+    assert value_and_grad(wire(src, kz)) == ("-4", "3")
     # q = x + y flows into * with value 3 and gradient z = -4; f = -12 with gradient 1.
     plus = next(h for t, h, _ in dot_edge_attrs(src) if t == kx)
-    assert (wire(src, plus)["label"], wire(src, plus)["headlabel"]) == ("3", "-4")
-    assert (wire(src, "op0", "out")["label"], wire(src, "op0", "out")["headlabel"]) == ("-12", "1")
+    assert value_and_grad(wire(src, plus)) == ("3", "-4")
+    assert value_and_grad(wire(src, "op0", "out")) == ("-12", "1")
     for _, _, attrs in dot_edge_attrs(src):
+        # One laid-out label per wire (space reserved), value line then gradient line;
+        # never a head label, which Graphviz places without reserving room.
+        assert attrs["label"].count("\\n") == 1
         assert attrs["fontcolor"] == "darkgreen"
-        assert attrs["labelfontcolor"] == "red"
+        assert attrs["class"] == "paint_vg"
+        assert "headlabel" not in attrs and "xlabel" not in attrs
 
 
 @pytest.mark.parametrize("renderer", ["wasm", pytest.param("dot", marks=needs_dot)])
@@ -78,9 +89,9 @@ def test_before_backward_shows_values_only():
     src = draw_graph(f).source
     labels = [a.get("label") for _, _, a in dot_edge_attrs(src)]
     assert "-2" in labels and "-12" in labels
-    assert "headlabel" not in src
+    assert all(wire_grad(a) is None for _, _, a in dot_edge_attrs(src))
     f.backward(retain_graph=True)
-    assert wire(draw_graph(f).source, key_of(src, "x"))["headlabel"] == "-4"
+    assert value_and_grad(wire(draw_graph(f).source, key_of(src, "x"))) == ("-2", "-4")
 
 
 def test_after_plain_backward_says_retain_graph():
@@ -100,7 +111,7 @@ def test_same_tensor_twice_gives_two_wires():
     into_mul = [a for t, h, a in dot_edge_attrs(src) if t == kx]
     assert len(into_mul) == 2
     # Both wires carry the total gradient 2x = 6.
-    assert [a["headlabel"] for a in into_mul] == ["6", "6"]
+    assert [wire_grad(a) for a in into_mul] == ["6", "6"]
 
 
 def test_constants_and_kinds_are_styled_apart():
@@ -131,8 +142,10 @@ def test_small_arrays_in_full_large_ones_summarized():
     f.backward(retain_graph=True)
     src = draw_graph(f).source
     attrs = wire(src, key_of(src, "W"))
-    assert attrs["label"] == "shape (10, 10)\\nmean 49.5  min 0  max 99"
-    assert attrs["headlabel"] == "shape (10, 10)\\nmean 2  min 2  max 2"
+    assert wire_value(attrs) == "shape (10, 10)\\nmean 49.5  min 0  max 99"
+    # The gradient has the value's shape: it is not repeated.
+    assert wire_grad(attrs) == "mean 2  min 2  max 2"
+    assert format_array(big, show_shape=False) == ["mean 49.5  min 0  max 99"]
 
 
 def test_show_flags_remove_text():
@@ -141,10 +154,13 @@ def test_show_flags_remove_text():
     f.backward(retain_graph=True)
     plain = draw_graph(f, show_values=False, show_grads=False, show_shapes=False).source
     assert "fontcolor=darkgreen" not in plain
-    assert "headlabel" not in plain
-    assert "float" not in plain
+    assert all("label" not in a for _, _, a in dot_edge_attrs(plain))
+    assert "float" not in plain and "(2, 2)" not in plain
     full = draw_graph(f).source
-    assert "(2, 2) float" in full
+    assert "x\\n(2, 2) float64" in full  # float64 is not the default dtype: it is shown
+    grads_only = draw_graph(f, show_values=False).source
+    x_wire = wire(grads_only, key_of(grads_only, "x"))
+    assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3],\\n[3, 3]]")
 
 
 def test_name_scopes_become_nested_clusters():
@@ -161,7 +177,9 @@ def test_name_scopes_become_nested_clusters():
     assert "label=model " in src and "label=0 " in src and "label=1 " in src
     # The parameter used only in model.0 sits inside that cluster; the data does not.
     lines = src.splitlines()
-    weight_line = next(i for i, line in enumerate(lines) if 'label="weight' in line)
+    # An nn parameter is named by its module path below the model, as named_parameters()
+    # spells it.
+    weight_line = next(i for i, line in enumerate(lines) if 'label="0.weight' in line)
     cluster0_line = next(i for i, line in enumerate(lines) if "label=0 " in line)
     assert weight_line > cluster0_line
     assert lines[weight_line].startswith("\t\t\t")  # nested two clusters deep
@@ -180,7 +198,10 @@ def test_collapse_modules_draws_one_node_per_module():
     src = draw_graph(out, collapse_modules=True).source
     modules = [line for line in src.splitlines() if "shape=component" in line]
     assert len(modules) == 2
-    assert "model.0\\nmatmul, relu\\nweight (3, 2)" in modules[0]
+    # The module lists its parameter with the norm of its gradient (red): d out/d w is
+    # 2 * x^T (every entry 2), so the norm is sqrt(6 * 4).
+    assert 'label="model.0\\nmatmul, relu\\nweight (3, 2)\\ngrad norm 4.899"' in modules[0]
+    assert "class=paint_kkkg" in modules[0]
     assert "model.1" in modules[1]
     # x, two modules, output; wires x -> model.0 -> model.1 -> output.
     assert len(dot_nodes(src)) == 4
@@ -251,18 +272,18 @@ def test_leaf_used_far_apart_is_drawn_beside_each_user():
     f = h * w
     f.backward(retain_graph=True)
     src = draw_graph(f).source
-    w_nodes = [line for line in src.splitlines() if 'label="w\\n' in line]
+    w_nodes = [line for line in src.splitlines() if "[label=w " in line]
     assert len(w_nodes) == 2
     # Each copy feeds one multiplication, and both carry w's value and total gradient.
     w_keys = [line.split()[0] for line in w_nodes]
     wires = [a for t, _, a in dot_edge_attrs(src) if t in w_keys]
     assert len(wires) == 2
-    assert {a["label"] for a in wires} == {"0.5"}
-    assert len({a["headlabel"] for a in wires}) == 1
+    assert {wire_value(a) for a in wires} == {"0.5"}
+    assert len({wire_grad(a) for a in wires}) == 1
     # Users close together share one node (x * x: one x).
     y = al.tensor(3.0, requires_grad=True, name="y")
     g = al.exp(y) * y
-    assert draw_graph(g).source.count('label="y\\n') == 1
+    assert draw_graph(g).source.count("[label=y ") == 1
 
 
 def test_many_shared_leaves_lay_out_quickly():

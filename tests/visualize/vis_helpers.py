@@ -26,8 +26,10 @@ def svg_texts(svg: str) -> list[str]:
 
 
 def svg_count(svg: str, cls: str) -> int:
-    """How many <g class="node"> (cls="node") or edges (cls="edge") the SVG has."""
-    return sum(1 for g in parse_svg(svg).iter(f"{SVG_NS}g") if g.get("class") == cls)
+    """How many <g class="node ..."> (cls="node") or edges (cls="edge") the SVG has."""
+    return sum(
+        1 for g in parse_svg(svg).iter(f"{SVG_NS}g") if cls in (g.get("class") or "").split()
+    )
 
 
 def dot_nodes(source: str) -> list[str]:
@@ -58,6 +60,37 @@ def dot_edge_attrs(source: str) -> list[tuple[str, str, dict[str, str]]]:
             attrs = {k: v[1:-1] if v.startswith('"') else v for k, v in _ATTR.findall(m[3] or "")}
             edges.append((m[1], m[2], attrs))
     return edges
+
+
+_KIND_OF_COLOR = {"darkgreen": "v", "red": "g", "darkorange": "n"}
+
+
+def label_lines(attrs: dict[str, str]) -> list[tuple[str, str]]:
+    """(text, kind) of each line of a label written by visualize.graph: kind "v" for a value
+    (green), "g" for a gradient (red), "n" for a gradient new in a step-through frame
+    (orange), "k" for plain text. The kinds come from the label's ``class="paint_..."``,
+    or, for a label of one kind, from its ``fontcolor``."""
+    label = attrs.get("label")
+    if label is None:
+        return []
+    lines = label.split("\\n")
+    kinds = attrs.get("class", "").removeprefix("paint_")
+    if not kinds:
+        kinds = _KIND_OF_COLOR.get(attrs.get("fontcolor", ""), "k") * len(lines)
+    assert len(kinds) == len(lines), (kinds, lines)
+    return list(zip(lines, kinds))
+
+
+def wire_value(attrs: dict[str, str]) -> str | None:
+    """A wire's value as drawn (lines joined by DOT's \\n), or None when not drawn."""
+    lines = [text for text, kind in label_lines(attrs) if kind == "v"]
+    return "\\n".join(lines) if lines else None
+
+
+def wire_grad(attrs: dict[str, str]) -> str | None:
+    """A wire's gradient as drawn (new or not), or None when not drawn."""
+    lines = [text for text, kind in label_lines(attrs) if kind in "gn"]
+    return "\\n".join(lines) if lines else None
 
 
 # ---------------------------------------------------------------------------------------

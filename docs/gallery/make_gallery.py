@@ -1,0 +1,95 @@
+"""Regenerate docs/gallery/: every teaching graph of visualize.gallery, left to right and
+top to bottom, measured on both renderers.
+
+    python docs/gallery/make_gallery.py                   # everything, into docs/gallery/
+    python docs/gallery/make_gallery.py --fast --out DIR  # two graphs, LR, in-process only
+
+Each picture is drawn and measured with visualize.quality by the system Graphviz ``dot``
+(when installed) and by the in-process WebAssembly Graphviz. The SVG files written are the
+system ``dot``'s when it is installed (else the WebAssembly ones); ``index.md`` shows them
+with their measurements. Prints one line per picture and renderer; exits with status 1 if
+any picture has a defect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installing
+
+from visualize.gallery import GALLERY, gallery_views  # noqa: E402
+from visualize.layout import picture_size  # noqa: E402
+from visualize.quality import find_defects  # noqa: E402
+from visualize.render import write_atomic  # noqa: E402
+
+FAST = ("circuit", "neuron")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for the pictures")
+    parser.add_argument(
+        "--fast", action="store_true", help="only the circuit and the neuron, LR, in-process"
+    )
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    renderers = ["wasm"] if args.fast or shutil.which("dot") is None else ["dot", "wasm"]
+    rankdirs = ("LR",) if args.fast else ("LR", "TB")
+    written = renderers[0]
+    rows, failed = [], 0
+    start = time.perf_counter()
+    for renderer in renderers:
+        names = FAST if args.fast else None
+        for stem, view in gallery_views(rankdirs, renderer=renderer, names=names):
+            svg = view.svg()
+            defects = find_defects(svg)
+            failed += bool(defects)
+            width, height = picture_size(svg)
+            print(f"{stem:24} {renderer:5} {width:5.0f} x {height:4.0f} pt  {len(defects)} defects")
+            for defect in defects:
+                print(f"    {defect}")
+            rows.append((stem, renderer, width, height, len(defects)))
+            if renderer == written:
+                write_atomic(args.out / f"{stem}.svg", svg)
+    write_atomic(args.out / "index.md", index(rows, written))
+    print(f"{len(rows)} pictures measured in {time.perf_counter() - start:.1f} s")
+    return 1 if failed else 0
+
+
+def index(rows: list[tuple[str, str, float, float, int]], written: str) -> str:
+    """docs/gallery/index.md: each picture with its size and defect count per renderer."""
+    captions = {entry.name: entry.caption for entry in GALLERY}
+    lines = [
+        "# Gallery",
+        "",
+        "The teaching graphs of `visualize.gallery`, drawn by `draw_graph` and measured by",
+        "`visualize.quality` (overlapping texts, labels nearer another wire than their own,",
+        "texts on nodes or on module borders, clipped or small text, aspect beyond 4:1).",
+        f"Regenerate with `python docs/gallery/make_gallery.py`; the files are the `{written}`",
+        "renderer's.",
+        "",
+    ]
+    for stem in dict.fromkeys(stem for stem, *_ in rows):
+        name, rankdir = stem.rsplit("_", 1)
+        measured = [
+            f"{r}: {w:.0f} x {h:.0f} pt, {n} defects" for s, r, w, h, n in rows if s == stem
+        ]
+        lines += [
+            f"## {captions[name]} ({rankdir})",
+            "",
+            f"![{captions[name]}, {rankdir}]({stem}.svg)",
+            "",
+            "; ".join(measured),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The picture-quality suite: visualize.quality finds what a reader trips over, and every
+gallery picture (both layouts, both renderers) has none of it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from vis_helpers import needs_dot
+
+from visualize.gallery import GALLERY, gallery_views
+from visualize.quality import find_defects, read_svg, text_width_em
+from visualize.render import render_svg
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def kinds(svg, **kwargs):
+    return sorted(d.kind for d in find_defects(svg, **kwargs))
+
+
+def svg_picture(body, width=200, height=100, scale=1.0):
+    """A minimal picture in Graphviz's SVG layout (y upwards from the bottom edge)."""
+    return (
+        f'<svg width="{width * scale:g}pt" height="{height * scale:g}pt" '
+        f'viewBox="0.00 0.00 {width:.2f} {height:.2f}" xmlns="http://www.w3.org/2000/svg">'
+        f'<g id="graph0" class="graph" transform="scale({scale} {scale}) rotate(0) '
+        f'translate(4 {height - 4})">'
+        f'<polygon fill="white" stroke="none" points="-4,4 -4,{4 - height} {width - 4},'
+        f'{4 - height} {width - 4},4 -4,4"/>{body}</g></svg>'
+    )
+
+
+def text(x, y, s, size=10, anchor="middle"):
+    return f'<text text-anchor="{anchor}" x="{x}" y="{y}" font-size="{size}">{s}</text>'
+
+
+def edge(eid, d, *texts):
+    return f'<g id="{eid}" class="edge"><path d="{d}"/>{"".join(texts)}</g>'
+
+
+def test_text_widths_are_helveticas_rounded_up():
+    # Helvetica: "1" is 0.556 em, "i" 0.222 em, "W" 0.944 em; each rounded up to 0.05 em.
+    assert text_width_em("1") == pytest.approx(0.6)
+    assert text_width_em("i") == pytest.approx(0.25)
+    assert text_width_em("W") == pytest.approx(0.95)
+    assert text_width_em("\u2207") == 1.0  # outside ASCII: a whole em
+    assert text_width_em("a\u00a0b") == text_width_em("a b")  # Graphviz's no-break space
+
+
+def test_a_clean_picture_has_no_defects():
+    body = edge("e1", "M10,-50 C60,-50 120,-50 180,-50", text(95, -56, "-2"))
+    assert find_defects(svg_picture(body)) == []
+
+
+def test_overlapping_texts_are_found():
+    body = edge("e1", "M10,-20 C60,-20 120,-20 180,-20", text(95, -50, "value 12"))
+    body += edge("e2", "M10,-90 C60,-90 120,-90 180,-90", text(100, -47, "grad 3"))
+    assert "overlap" in kinds(svg_picture(body))
+
+
+def test_a_label_nearer_another_wire_is_ambiguous():
+    # e1's label sits 2 pt under e2's wire and 20 pt above its own.
+    body = edge("e1", "M10,-20 C60,-20 120,-20 180,-20", text(95, -44, "-4"))
+    body += edge("e2", "M10,-54 C60,-54 120,-54 180,-54")
+    found = find_defects(svg_picture(body))
+    assert [d.kind for d in found] == ["ambiguous label"]
+    assert "of e1" in found[0].detail and "from e2" in found[0].detail
+
+
+def test_a_label_beside_its_own_wire_is_not_ambiguous():
+    body = edge("e1", "M10,-20 C60,-20 120,-20 180,-20", text(95, -24, "-4"))
+    body += edge("e2", "M10,-60 C60,-60 120,-60 180,-60")
+    assert find_defects(svg_picture(body)) == []
+
+
+def test_edge_text_on_node_text_and_on_a_node():
+    node = (
+        '<g id="node1" class="node"><ellipse cx="100" cy="-50" rx="27" ry="18"/>'
+        + text(100, -46, "exp", size=11)
+        + "</g>"
+    )
+    body = node + edge("e1", "M10,-10 C60,-10 120,-10 180,-10", text(100, -48, "0.3679"))
+    found = kinds(svg_picture(body))
+    assert "edge text on node text" in found
+    assert "edge text on a node" in found
+
+
+def test_a_wire_through_a_text():
+    node = '<g id="node1" class="node">' + text(100, -46, "x", size=11) + "</g>"
+    body = node + edge("e1", "M10,-50 C60,-50 120,-50 180,-50")
+    assert kinds(svg_picture(body)) == ["wire through text"]
+
+
+def test_clipped_small_and_wide_pictures():
+    assert kinds(svg_picture(text(2, -50, "a long text at the edge", anchor="middle"))) == [
+        "clipped"
+    ]
+    # Graphviz's `size` shrinks the whole drawing, text included: 10 pt at scale 0.5 is 5 pt.
+    assert kinds(svg_picture(text(100, -50, "5 pt"), scale=0.5)) == ["small text"]
+    assert kinds(svg_picture(text(100, -50, "7"), width=450, height=100)) == ["aspect"]
+    assert kinds(svg_picture(text(100, -50, "7"), width=450, height=100), max_aspect=5) == []
+
+
+def test_a_visible_module_border_through_a_text_counts_a_tint_does_not():
+    box = '<g id="clust1" class="cluster"><polygon fill="{f}" stroke="{s}" '
+    box += 'points="60,-80 60,-20 150,-20 150,-80 60,-80"/></g>'
+    label = edge("e1", "M10,-10 C60,-10 120,-10 180,-10", text(60, -14, "crossing"))
+    dashed = svg_picture(box.format(f="none", s="#6b7280") + label)
+    tinted = svg_picture(box.format(f="#f5f7fa", s="#f5f7fa") + label)
+    assert kinds(dashed) == ["text on a cluster border"]
+    assert kinds(tinted) == []
+
+
+def test_old_head_labels_fail_where_the_issue_said():
+    # The v1 drawing of the cs231n neuron put gradients in head labels, which Graphviz
+    # places without reserving room: "-0.1966" landed on x0's value "-1".
+    dot = """digraph { rankdir=LR node [fontname=Arial fontsize=11] edge [fontname=Arial
+        fontsize=10] w0 -> m0 [label=2 headlabel="-0.1966" labeldistance=3 labelangle=25]
+        x0 -> m0 [label="-1" headlabel="0.3932" labeldistance=3 labelangle=25]
+        w1 -> m1 [label="-3" headlabel="-0.3932" labeldistance=3 labelangle=25]
+        x1 -> m1 [label="-2" headlabel="-0.5898" labeldistance=3 labelangle=25] }"""
+    found = kinds(render_svg(dot, "wasm"))
+    assert found and set(found) <= {"overlap", "ambiguous label", "wire through text"}
+
+
+def test_read_svg_finds_texts_wires_and_nodes():
+    pic = read_svg(render_svg('digraph { a -> b [label="-12"] }', "wasm"))
+    assert sorted(t.text for t in pic.texts) == ["-12", "a", "b"]
+    assert {t.owner for t in pic.texts} == {"node", "edge"}
+    assert len(pic.wires) == 1 and len(pic.shapes) == 2
+    assert pic.scale == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# The gallery: every teaching graph, LR and TB, both renderers
+
+
+@pytest.fixture(scope="module", params=["wasm", pytest.param("dot", marks=needs_dot)])
+def gallery(request):
+    """(stem, svg) of every gallery picture, drawn (and measured while drawn) by one renderer."""
+    return [(stem, view.svg()) for stem, view in gallery_views(renderer=request.param)]
+
+
+def test_gallery_covers_the_issue_list(gallery):
+    stems = [stem for stem, _ in gallery]
+    assert {e.name for e in GALLERY} == {
+        "circuit",
+        "neuron",
+        "mlp",
+        "mlp_collapsed",
+        "convnet",
+        "convnet_collapsed",
+        "training_step",
+    }
+    assert len(stems) == 2 * len(GALLERY)
+
+
+def test_every_gallery_picture_passes(gallery):
+    failures = {stem: [str(d) for d in find_defects(svg)] for stem, svg in gallery}
+    assert {stem: d for stem, d in failures.items() if d} == {}
+
+
+def test_gallery_pictures_are_slide_shaped_and_readable(gallery):
+    for stem, svg in gallery:
+        pic = read_svg(svg)
+        aspect = max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt)
+        assert aspect <= 4.0, stem
+        assert min(t.font_size * pic.scale for t in pic.texts) >= 10.0, stem
+
+
+def test_neuron_gradients_are_the_cs231n_numbers(gallery):
+    svg = dict(gallery)["neuron_LR"]
+    texts = [t.text for t in read_svg(svg).texts]
+    # df/dw0 = -0.1966 (x0 * 0.1966), df/dx0 = 0.3932, df/dw1 = -0.3932, df/dx1 = -0.5898.
+    for grad in ("-0.1966", "0.3932", "-0.3932", "-0.5898", "0.7311"):
+        assert grad in texts
+
+
+def test_gallery_script_fast_mode(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs/gallery/make_gallery.py"), "--fast", "--out", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "circuit_LR.svg",
+        "index.md",
+        "neuron_LR.svg",
+    ]
+    assert "0 defects" in done.stdout and "1 defects" not in done.stdout
+    assert find_defects((tmp_path / "neuron_LR.svg").read_text()) == []
+    assert "](neuron_LR.svg)" in (tmp_path / "index.md").read_text()
+
+
+def test_readme_shows_gallery_pictures_that_pass():
+    readme = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"\]\((docs/gallery/[\w.]+\.svg)\)", readme)
+    assert {Path(p).stem for p in pictures} >= {"circuit_LR", "neuron_LR", "training_step_LR"}
+    for picture in pictures:
+        assert find_defects((ROOT / picture).read_text()) == [], picture

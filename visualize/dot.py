@@ -1,0 +1,571 @@
+"""A GraphModel -> DOT: nodes inside their module clusters, then one labelled wire per input.
+
+Every text owns its space: a wire's value and gradient are one multi-line edge ``label``
+(Graphviz reserves room for it in the layout), coloured line by line (see
+visualize.paint). Long pictures are wrapped into rows (see visualize.layout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autograd_lite.errors import fmt_shape
+from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
+from visualize.layout import row_of_rank
+from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of, op_ranks
+from visualize.paint import (
+    GRAD,
+    HIDDEN,
+    HIGHLIGHT_COLOR,
+    NEW_GRAD,
+    PLAIN,
+    VALUE,
+    Line,
+    painted_label,
+)
+
+if TYPE_CHECKING:
+    import graphviz
+
+# One font name, not a list: Graphviz sizes text by it (the WebAssembly build has metrics
+# for Arial/Helvetica, Times and Courier only, and reads a list as Times). Arial has the
+# same widths as Helvetica and Liberation Sans; visualize.paint adds fallbacks in the SVG.
+FONT = "Arial"
+NODE_FONT_PT = 11
+EDGE_FONT_PT = 10
+# A leaf whose users lie more than this many ranks apart is drawn once beside each user.
+MAX_LEAF_SPREAD = 3
+
+# Module boxes darken with depth (outermost first).
+MODULE_TINTS = ("#f5f7fa", "#e9edf3", "#dde3eb", "#d1d9e3")
+
+NODE_STYLE = {
+    "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe"},
+    "param": {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a"},
+    "const": {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": "#f3f4f6"},
+    "number": {"shape": "plain", "fontcolor": "#374151"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "white"},
+    "output": {
+        "shape": "box",
+        "style": "rounded,filled",
+        "fillcolor": "#dcfce7",
+        "peripheries": "2",
+    },
+    "module": {"shape": "component", "style": "filled", "fillcolor": "#ede9fe"},
+    "note": {"shape": "note", "style": "filled", "fillcolor": "#fee2e2"},
+}
+
+
+@dataclass
+class DrawOptions:
+    """What to write on the picture and how to shape it (see :func:`draw_graph`)."""
+
+    show_values: bool = True
+    show_grads: bool = True
+    show_shapes: bool = True
+    rankdir: str = "LR"
+    collapse_modules: bool = False
+    title: str | None = None
+    size: str | None = None
+    ratio: str | None = None
+    max_aspect: float | None = None  # draw_graph measures and sets ``rows`` by it
+    rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
+    spacing: float = 1.0  # room between nodes and between ranks, times the usual
+
+
+@dataclass
+class Frame:
+    """Which gradients a step-through frame shows: ``known`` tensors (by id) get their
+    gradient drawn, ``new`` ones (completed at this step) and the op ``active`` (None:
+    no op) are drawn in orange."""
+
+    known: set[int]
+    new: set[int]
+    active: OpItem | None = None
+
+
+def tensor_title(t: Any, default: str) -> str:
+    """The tensor's name (made safe), else ``default``."""
+    name = getattr(t, "name", None)
+    return clean_text(name) if name else default
+
+
+def tensor_detail(t: Any) -> str | None:
+    """Shape (unless a scalar) and dtype (unless the default one): ``"(16, 2)"``,
+    ``"(16,) int64"``, ``"float64"``; None when there is nothing to say."""
+    import autograd_lite
+
+    parts = [fmt_shape(t.shape)] if np.ndim(t.data) > 0 else []
+    dtype = np.dtype(t.dtype)
+    if dtype != np.dtype(autograd_lite.get_default_dtype()):
+        parts.append(dtype.name)
+    return " ".join(parts) or None
+
+
+def parameter_title(leaf: LeafItem) -> str:
+    """A parameter's module path, as ``named_parameters()`` of the model spells it
+    (``0.weight``): the scope its users share, below the outermost one (the model), then
+    its name (``register_parameter`` names it after its attribute)."""
+    name = tensor_title(leaf.tensor, "parameter")
+    if "." in name:  # already a path
+        return name
+    scope = common_scope([c.scope for c in leaf.consumers])
+    return clean_text(".".join([*scope[1:], name]))
+
+
+def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
+    if not scopes:
+        return ()
+    first = scopes[0]
+    n = len(first)
+    for s in scopes[1:]:
+        n = min(n, len(s))
+        while n and s[:n] != first[:n]:
+            n -= 1
+    return first[:n]
+
+
+def _grad_kind(tensor: Any, frame: Frame | None) -> str:
+    """How ``tensor``'s gradient is drawn in ``frame``: GRAD, NEW_GRAD, or HIDDEN while it
+    is not known yet. (Hidden lines are laid out but removed from the SVG: every frame of
+    a step-through then has the same layout, and nothing jumps from one step to the next.)"""
+    if frame is None:
+        return GRAD
+    if id(tensor) not in frame.known:
+        return HIDDEN
+    return NEW_GRAD if id(tensor) in frame.new else GRAD
+
+
+def wire_lines(
+    tensor: Any, grad: Any, opts: DrawOptions, frame: Frame | None, intermediate: bool
+) -> list[Line]:
+    """A wire's label: its value (green lines), then its gradient (red; in a step-through
+    frame orange when new, hidden while not known)."""
+    lines: list[Line] = []
+    if opts.show_values:
+        value = format_array(tensor, show_shape=opts.show_shapes)
+        name = getattr(tensor, "name", None)
+        if intermediate and name:  # leaves and the output show their name on their node
+            value[0] = f"{clean_text(name)} = {value[0]}"
+        lines += [(text, VALUE) for text in value]
+    if opts.show_grads and grad is not None:
+        # The shape is the value's; the gradient repeats it only when no value is shown.
+        show_shape = opts.show_shapes and not opts.show_values
+        kind = _grad_kind(tensor, frame)
+        lines += [(text, kind) for text in format_array(grad, show_shape=show_shape)]
+    return lines
+
+
+@dataclass(frozen=True)
+class _Row:
+    """The outermost cluster of a wrapped picture's row (invisible: it only keeps the row
+    together, so Graphviz can stack the rows in order)."""
+
+    index: int
+
+
+class _Scopes:
+    """Nested clusters: one per module path (inside one per row when the picture is
+    wrapped), filled with node statements, emitted at the end."""
+
+    def __init__(self, reverse_rows: bool, **cluster_attrs: str) -> None:
+        self.reverse_rows = reverse_rows
+        self.cluster_attrs = cluster_attrs
+        self.children: dict[tuple, list[tuple]] = {(): []}
+        self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
+
+    def add(self, scope: tuple, key: str, attrs: dict[str, str]) -> None:
+        for depth in range(1, len(scope) + 1):
+            path = scope[:depth]
+            if path not in self.nodes:
+                self.nodes[path] = []
+                self.children[path] = []
+                self.children[path[:-1]].append(path)
+        self.nodes[scope].append((key, attrs))
+
+    def emit(self, graph: graphviz.Digraph) -> None:
+        counter = 0
+
+        def fill(g: graphviz.Digraph, path: tuple) -> None:
+            nonlocal counter
+            for key, attrs in self.nodes[path]:
+                g.node(key, **attrs)
+            children = self.children[path]
+            if path == () and self.reverse_rows:
+                children = children[::-1]
+            for child in children:
+                counter += 1
+                with g.subgraph(name=f"cluster_{counter}") as sub:
+                    modules = [p for p in child if not isinstance(p, _Row)]
+                    if isinstance(child[-1], _Row):
+                        sub.attr(label="", peripheries="0", margin="0")
+                    else:
+                        # A tinted box without an outline: Graphviz draws a module's box
+                        # around its nodes only, so a wire's label may stick out of it,
+                        # and a line through the label would cut it.
+                        tint = MODULE_TINTS[min(len(modules), len(MODULE_TINTS)) - 1]
+                        sub.attr(
+                            label=dot_label(clean_text(child[-1])),
+                            tooltip=dot_label(clean_text(".".join(modules), limit=4 * MAX_TEXT)),
+                            style="rounded,filled",
+                            peripheries="1",  # (a row's cluster around it has none)
+                            color=tint,
+                            fillcolor=tint,
+                            fontcolor="#374151",
+                            **self.cluster_attrs,
+                        )
+                    fill(sub, child)
+
+        fill(graph, ())
+
+
+@dataclass
+class _Module:
+    """A collapsed module: its ops, and the parameters used only inside it."""
+
+    key: str
+    ops: list[OpItem]
+    params: list[LeafItem] = field(default_factory=list)
+
+
+def endpoint_ranks(model: GraphModel, module_of: dict[int, str]) -> dict[str, int]:
+    """Depth of each drawn op node (key -> 1, 2, ...): one more than its deepest input op.
+    ``module_of`` maps id(op) to its collapsed module's key, if any (a module is one node)."""
+    rank: dict[str, int] = {}
+    sources = inputs_of(model)
+    for op in model.ops:  # in forward order: inputs first
+        head = module_of.get(id(op), op.key)
+        rank.setdefault(head, 1)
+        for source in sources.get(id(op), []):
+            tail = module_of.get(id(source), getattr(source, "key", None))
+            if isinstance(source, OpItem) and head != tail:
+                rank[head] = max(rank[head], rank[tail] + 1)
+    return rank
+
+
+def collapsed_modules(model: GraphModel) -> dict[tuple[str, ...], _Module]:
+    """collapse_modules: the ops of each module path (scope), to be drawn as one node."""
+    modules: dict[tuple[str, ...], _Module] = {}
+    for op in model.ops:
+        if op.scope:
+            modules.setdefault(op.scope, _Module(f"m{len(modules)}", [])).ops.append(op)
+    return modules
+
+
+def drawn_depth(model: GraphModel, collapse_modules: bool) -> int:
+    """How many op nodes deep the picture is (modules count once when collapsed)."""
+    modules = collapsed_modules(model) if collapse_modules else {}
+    module_of = {id(op): m.key for m in modules.values() for op in m.ops}
+    return max(endpoint_ranks(model, module_of).values(), default=0)
+
+
+def to_dot(
+    model: GraphModel, opts: DrawOptions, frame: Frame | None = None, html: bool = False
+) -> graphviz.Digraph:
+    """Describe ``model`` in DOT (a ``graphviz.Digraph``), as visualize.graph explains.
+
+    ``frame`` (a step-through's) limits and highlights the gradients drawn. ``html=True``
+    writes multi-coloured labels as HTML-like labels, for the system ``dot``'s PNG/PDF.
+    """
+    return _DotWriter(model, opts, frame, html).write()
+
+
+class _DotWriter:
+    """Turns a GraphModel into DOT: nodes (inside their module clusters), then wires."""
+
+    def __init__(
+        self, model: GraphModel, opts: DrawOptions, frame: Frame | None, html: bool
+    ) -> None:
+        import graphviz
+
+        self.model, self.opts, self.frame, self.html = model, opts, frame, html
+        across = opts.rankdir in ("LR", "RL")
+        # Room between wires for their labels (the values measured best on the gallery).
+        ranksep, nodesep = (0.5, 0.5) if across else (0.5, 0.9)
+        graph_attr = {
+            "rankdir": opts.rankdir,
+            "fontname": FONT,
+            "ranksep": f"{ranksep * opts.spacing:.2g}",
+            "nodesep": f"{nodesep * opts.spacing:.2g}",
+            "pad": "0.15",
+        }
+        if opts.size:
+            graph_attr["size"] = opts.size
+        if opts.ratio:
+            graph_attr["ratio"] = opts.ratio
+        self.g = graphviz.Digraph("autograd", graph_attr=graph_attr)
+        self.g.attr("node", fontname=FONT, fontsize=str(NODE_FONT_PT))
+        self.g.attr("edge", fontname=FONT, fontsize=str(EDGE_FONT_PT), arrowsize="0.7")
+        if opts.title:
+            self.g.attr(label=dot_label(opts.title), labelloc="t", fontsize="14")
+        # Cluster titles away from the wires that enter the cluster (measured: LR enters
+        # from the left, at mid height; TB from above, in the middle).
+        # Graphviz places the rows of a wrapped picture (separate components, each inside
+        # its own invisible cluster) in the order their nodes appear: side by side from
+        # left to right in TB and BT, but from the bottom up in LR and RL (measured), so these
+        # declare the last row first.
+        self.scopes = _Scopes(
+            reverse_rows=opts.rankdir in ("LR", "RL"),
+            labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
+        )
+        # collapse_modules: every op with a scope joins one node per module path.
+        self.modules = collapsed_modules(model) if opts.collapse_modules else {}
+        self.module_of = {id(op): m.key for m in self.modules.values() for op in m.ops}
+        self.module_by_key = {m.key: m for m in self.modules.values()}
+        self.hidden: set[int] = set()  # ids of items whose node and wires are not drawn
+        # Parameters used only inside one collapsed module are listed on its node instead.
+        for leaf in model.leaves:
+            home = {self.module_of.get(id(c)) for c in leaf.consumers}
+            if leaf.kind == "param" and len(home) == 1 and None not in home:
+                self.module_by_key[home.pop()].params.append(leaf)
+                self.hidden.add(id(leaf))
+        self.copies: dict[tuple[int, str], str] = {}  # (id(leaf), user's key) -> copy's key
+        self.row = self.plan_rows()  # endpoint key -> row, {} when the picture is not cut
+        self.connectors: dict[tuple[int, int], str] = {}  # (id(source), row) -> "from" key
+        self.edges: list[tuple[str, str, dict[str, str]]] = []
+
+    def endpoint(self, item: Any) -> str:
+        return self.module_of.get(id(item), item.key)
+
+    def place(self, scope: tuple[str, ...], key: str, attrs: dict[str, str], near: str) -> None:
+        """Declare a node in its module's cluster, in the row of the endpoint ``near``."""
+        row = self.row.get(near)
+        self.scopes.add(scope if row is None else (_Row(row), *scope), key, attrs)
+
+    def label(self, lines: list[Line]) -> dict[str, str]:
+        return painted_label(lines, self.html)
+
+    def write(self) -> graphviz.Digraph:
+        if self.model.root_op is None:
+            self.lone_leaf()
+        else:
+            self.leaf_nodes()
+            self.module_nodes()
+            self.op_nodes()
+            self.number_nodes()
+            self.output_node()
+            self.note_node()
+            self.wires()  # (may add connector nodes, so before the nodes are written)
+        self.scopes.emit(self.g)
+        for tail, head, attrs in self.edges:
+            self.g.edge(tail, head, **attrs)
+        return self.g
+
+    # -- what each node and wire says --------------------------------------------------
+
+    def tensor_lines(self, t: Any, title: str) -> list[Line]:
+        detail = tensor_detail(t) if self.opts.show_shapes else None
+        return [(title, PLAIN)] + ([(detail, PLAIN)] if detail else [])
+
+    def leaf_lines(self, leaf: LeafItem) -> list[Line]:
+        if leaf.kind == "param":
+            title = parameter_title(leaf)
+        else:
+            title = tensor_title(leaf.tensor, "input")  # (data or not: the style tells)
+        return self.tensor_lines(leaf.tensor, title)
+
+    def module_lines(self, scope: tuple[str, ...], module: _Module) -> list[Line]:
+        """A collapsed module: its path, its ops, and each parameter it owns with the norm
+        of its gradient (red), so the picture shows where the gradient goes."""
+        op_labels = list(dict.fromkeys(op.label for op in module.ops))
+        ops_line = ", ".join(op_labels[:4]) + (" …" if len(op_labels) > 4 else "")
+        lines: list[Line] = [(clean_text(".".join(scope)), PLAIN), (ops_line, PLAIN)]
+        for leaf in module.params:
+            title = tensor_title(leaf.tensor, "parameter")
+            shape = f" {fmt_shape(leaf.tensor.shape)}" if self.opts.show_shapes else ""
+            lines.append((f"{title}{shape}", PLAIN))
+            if self.opts.show_grads and leaf.grad is not None:
+                lines.append((format_norm(leaf.grad), _grad_kind(leaf.tensor, self.frame)))
+        return lines
+
+    def number_lines(self, number: NumberItem) -> list[str]:
+        value = number.value
+        if isinstance(value, (int, float, np.number, np.bool_, np.ndarray)):
+            return format_array(value, show_shape=self.opts.show_shapes)
+        return [clean_text(repr(value))]
+
+    def source_lines(self, source: Any, into_output: bool = False) -> list[Line]:
+        """The label of a wire leaving ``source`` (an op's output or a leaf). Names of
+        intermediate tensors go on their wire; leaves and the output show theirs on their
+        node."""
+        if isinstance(source, NumberItem):
+            return []
+        named = isinstance(source, OpItem) and not into_output
+        return wire_lines(source.tensor, source.grad, self.opts, self.frame, named)
+
+    # -- the picture's shape -------------------------------------------------------------
+
+    def plan_rows(self) -> dict[str, int]:
+        """Which row (LR) or column (TB) each op's node goes to when ``opts.rows`` > 1:
+        the ops' ranks cut into that many runs of equal count. {} for one row."""
+        model = self.model
+        if self.opts.rows <= 1 or model.root_op is None:
+            return {}
+        rank = endpoint_ranks(model, self.module_of)
+        top = max(rank.values())
+        row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
+        row["out"] = row[self.endpoint(model.root_op)]
+        return row
+
+    # -- nodes -----------------------------------------------------------------------------
+
+    def lone_leaf(self) -> None:
+        # No wire to write on, so the node says it all.
+        root, opts = self.model.root, self.opts
+        lines = self.tensor_lines(root, tensor_title(root, "tensor"))
+        if opts.show_values:
+            lines += [("value", PLAIN)] + [(t, VALUE) for t in format_array(root, False)]
+        if opts.show_grads and root.grad is not None:
+            lines += [("grad", PLAIN)] + [(t, GRAD) for t in format_array(root.grad, False)]
+        self.scopes.add((), "t0", {**self.label(lines), **NODE_STYLE["input"]})
+
+    def leaf_nodes(self) -> None:
+        rank = op_ranks(self.model)
+        for leaf in self.model.leaves:
+            if id(leaf) in self.hidden:
+                continue
+            attrs = {**self.label(self.leaf_lines(leaf)), **NODE_STYLE[leaf.kind]}
+            ranks = [rank[id(c)] for c in leaf.consumers]
+            rows = {self.row.get(self.endpoint(c)) for c in leaf.consumers}
+            if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1:
+                # Users far apart (or in different rows): a copy of the leaf beside each
+                # user. One node with wires across the whole picture would cost Graphviz
+                # minutes and the reader clarity.
+                for consumer in leaf.consumers:
+                    end = self.endpoint(consumer)
+                    if (id(leaf), end) not in self.copies:
+                        key = f"{leaf.key}_{len(self.copies)}"
+                        self.copies[(id(leaf), end)] = key
+                        scope = consumer.scope if leaf.kind == "param" else ()
+                        self.place(scope, key, attrs, near=end)
+                continue
+            # Data and inputs stay outside; a parameter goes where all its users are.
+            scope = ()
+            if leaf.kind == "param":
+                scope = common_scope([c.scope for c in leaf.consumers])
+            self.place(scope, leaf.key, attrs, near=self.endpoint(leaf.consumers[0]))
+
+    def module_nodes(self) -> None:
+        active = self.frame.active if self.frame is not None else None
+        for scope, module in self.modules.items():
+            attrs = {**self.label(self.module_lines(scope, module)), **NODE_STYLE["module"]}
+            if any(op is active for op in module.ops):
+                attrs.update(color=HIGHLIGHT_COLOR, penwidth="3")
+            self.place(scope[:-1], module.key, attrs, near=module.key)
+
+    def op_nodes(self) -> None:
+        active = self.frame.active if self.frame is not None else None
+        for op in self.model.ops:
+            if id(op) in self.module_of:
+                continue
+            where = f" in {'.'.join(op.scope)}" if op.scope else ""
+            attrs = {
+                "label": dot_label(op.label),
+                "tooltip": dot_label(type(op.node).__name__ + where),
+                **NODE_STYLE["op"],
+            }
+            if op is active:
+                attrs.update(color=HIGHLIGHT_COLOR, penwidth="3", fillcolor="#fed7aa")
+            self.place(op.scope, op.key, attrs, near=op.key)
+
+    def number_nodes(self) -> None:
+        for number in self.model.numbers:
+            if id(number.consumer) in self.module_of:
+                self.hidden.add(id(number))
+                continue
+            attrs = {"label": dot_label(*self.number_lines(number)), **NODE_STYLE["number"]}
+            self.place(number.consumer.scope, number.key, attrs, near=number.consumer.key)
+
+    def output_node(self) -> None:
+        root = self.model.root
+        lines = self.tensor_lines(root, tensor_title(root, "output"))
+        self.place((), "out", {**self.label(lines), **NODE_STYLE["output"]}, near="out")
+
+    def note_node(self) -> None:
+        model = self.model
+        if not model.truncated:
+            return
+        lines = [
+            f"{sum(model.omitted_ops.values())} more ops and {model.omitted_leaves} more "
+            f"leaf tensors not drawn (max_nodes={model.max_nodes})"
+        ]
+        if model.omitted_ops:
+            left = ", ".join(f"{n} {label}" for label, n in model.omitted_ops.most_common(6))
+            lines.append(f"ops left out: {left}" + (", …" if len(model.omitted_ops) > 6 else ""))
+        self.scopes.add((), "omitted", {"label": dot_label(*lines), **NODE_STYLE["note"]})
+
+    # -- wires -----------------------------------------------------------------------------
+
+    def wire_attrs(self, source: Any, into_output: bool) -> dict[str, str]:
+        lines = self.source_lines(source, into_output)
+        attrs = self.label(lines) if lines else {}
+        tensor = getattr(source, "tensor", None)
+        if self.frame is not None and tensor is not None and id(tensor) in self.frame.new:
+            attrs.update(color=HIGHLIGHT_COLOR, penwidth="3")
+        return attrs
+
+    def wire(self, source: Any, tail: str, head: str) -> None:
+        """One wire, or, when it crosses from one row to the next, two halves joined by a
+        pair of lettered connectors: the value and gradient ride on the first half."""
+        if isinstance(source, NumberItem):
+            self.edges.append((tail, head, {"style": "dashed", "color": "#9ca3af"}))
+            return
+        row = self.row.get(head)
+        if row is None or self.row.get(tail, row) == row:
+            self.edges.append((tail, head, self.wire_attrs(source, head == "out")))
+            return
+        start = self.connectors.get((id(source), row))
+        if start is None:
+            letter = _connector_name(len(self.connectors))
+            start, end = f"wrap{len(self.connectors)}_from", f"wrap{len(self.connectors)}_to"
+            self.connectors[(id(source), row)] = start
+            shape = CONNECTOR_SHAPE[self.opts.rankdir]
+            for key, near, tip in ((end, tail, "continues"), (start, head, "continued")):
+                attrs = {"label": letter, "tooltip": f"{tip} at the other {letter}", **shape}
+                self.place((), key, attrs, near=near)
+            self.edges.append((tail, end, self.wire_attrs(source, head == "out")))
+        self.edges.append((start, head, {}))
+
+    def wires(self) -> None:
+        """One wire per input slot (``x * x`` has two). With collapsed modules, wires inside a
+        module vanish and parallel wires carrying one tensor into a module merge."""
+        module_keys = set(self.module_by_key)
+        merged: set[tuple[str, str, int]] = set()
+        # (Forward order, so the connectors are lettered A, B, ... down the rows.)
+        for source, consumer in reversed(self.model.edges):
+            head = self.endpoint(consumer)
+            tail = self.copies.get((id(source), head)) or self.endpoint(source)
+            if tail == head or id(source) in self.hidden:
+                continue
+            if head in module_keys or tail in module_keys:
+                if (tail, head, id(source)) in merged:
+                    continue
+                merged.add((tail, head, id(source)))
+            self.wire(source, tail, head)
+        root_op = self.model.root_op
+        self.wire(root_op, self.endpoint(root_op), "out")
+        for op in self.model.cut:
+            attrs = {"style": "dashed", "color": "#b91c1c", "arrowhead": "none"}
+            self.edges.append(("omitted", self.endpoint(op), attrs))
+
+
+# Connectors point along the reading direction: an arrow in LR, a "house" pointing down in TB.
+CONNECTOR_SHAPE = {
+    "LR": {"shape": "rarrow", "style": "filled", "fillcolor": "#fef3c7"},
+    "RL": {"shape": "larrow", "style": "filled", "fillcolor": "#fef3c7"},
+    "TB": {"shape": "invhouse", "style": "filled", "fillcolor": "#fef3c7"},
+    "BT": {"shape": "house", "style": "filled", "fillcolor": "#fef3c7"},
+}
+
+
+def _connector_name(i: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: the letter pairing the two ends of a wrapped wire."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(65 + r) + name
+    return name

@@ -1,0 +1,108 @@
+"""Text on the pictures: numbers and arrays written short, user text made safe for DOT.
+
+``format_number`` and ``format_array`` decide what a value looks like (4 significant
+digits; small arrays in full, larger ones as shape, mean, min and max). ``dot_label``
+turns lines of user text into a DOT label that Graphviz draws as exactly those characters;
+``html_lines`` does the same for Graphviz's HTML-like labels (used only where the system
+``dot`` draws PNG or PDF).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.errors import fmt_shape
+
+# Arrays with at most this many elements are printed in full; larger ones are summarized.
+SMALL_ARRAY = 6
+# User text longer than this is cut, so one long name cannot swamp the picture.
+MAX_TEXT = 48
+
+
+def clean_text(text: Any, limit: int = MAX_TEXT) -> str:
+    """User text as one printable line: control characters become spaces, long text is cut."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def dot_label(*lines: str) -> str:
+    """Lines of plain text -> one DOT label string with every special character neutralized.
+
+    Backslashes are doubled (so ``\\N`` or ``\\l`` in a name stay text), ``&`` becomes
+    ``&amp;`` (Graphviz reads entities such as ``&lt;`` in every label), lines are joined
+    with DOT's own ``\\n`` line break, and the result is marked "not HTML" so that a name
+    like ``<b>x</b>`` is not read as an HTML-like label. Quotes are escaped by the
+    ``graphviz`` package when it writes the attribute.
+    """
+    import graphviz  # imported on first use: `import visualize` stays light
+
+    escaped = [
+        graphviz.escape(clean_text(line, limit=10 * MAX_TEXT).replace("&", "&amp;"))
+        for line in lines
+    ]
+    return graphviz.nohtml("\\n".join(escaped))
+
+
+def html_lines(lines: list[tuple[str, str | None]]) -> str:
+    """Lines of text, each with a colour (or None), as one HTML-like DOT label ``<...>``.
+
+    Every ``&``, ``<`` and ``>`` of the text becomes an entity, so the text cannot close
+    the label or open a tag; runs of spaces stay (Graphviz would collapse them).
+    """
+    parts = []
+    for text, color in lines:
+        body = html.escape(clean_text(text, limit=10 * MAX_TEXT), quote=False)
+        body = body.replace("  ", " &#160;")
+        parts.append(f'<font color="{color}">{body}</font>' if color else body)
+    return "<" + "<br/>".join(parts) + ">"
+
+
+def format_number(x: Any) -> str:
+    """One number, short: 4 significant digits for floats (``-12``, ``0.1235``, ``1e-05``)."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    return f"{x + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0: "-0" only puzzles a learner
+
+
+def as_array(value: Any) -> np.ndarray:
+    """A Tensor's array, or ``value`` as an array."""
+    if hasattr(value, "grad_fn") and hasattr(value, "data"):
+        value = value.data
+    return np.asarray(value)
+
+
+def format_array(value: Any, show_shape: bool = True) -> list[str]:
+    """A value as lines of text: in full when small, else ``shape``, ``mean``, ``min``, ``max``.
+
+    ``value`` is a Tensor, an ndarray or a number. Scalars print as one number;
+    ``show_shape=False`` leaves out the shape line (a gradient under its value's shape).
+    """
+    a = as_array(value)
+    if a.size == 1:
+        return [format_number(a.reshape(()).item())]
+    if a.size <= SMALL_ARRAY and a.ndim <= 2:
+        text = np.array2string(a, separator=", ", formatter={"float_kind": format_number})
+        lines = [line.strip() for line in text.splitlines()]
+        return [f"shape {fmt_shape(a.shape)}", *lines] if show_shape else lines
+    if a.size == 0:
+        return [f"shape {fmt_shape(a.shape)} (empty)"]
+    af = a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        stats = f"mean {format_number(af.mean())}"
+        stats += f"  min {format_number(af.min())}  max {format_number(af.max())}"
+    return [f"shape {fmt_shape(a.shape)}", stats] if show_shape else [stats]
+
+
+def format_norm(value: Any) -> str:
+    """``"grad norm 0.1234"``: the L2 (Frobenius) norm of a gradient, for one-line summaries."""
+    a = as_array(value).astype(np.float64)
+    with np.errstate(all="ignore"):
+        return f"grad norm {format_number(np.sqrt(np.sum(a * a)))}"

@@ -1,0 +1,236 @@
+"""What a drawing shows: the ops, leaves and wires behind a tensor, within a budget.
+
+:func:`build_model` walks the graph with the engine's own walk,
+``autograd_lite.engine.topological_order`` (the order ``backward()`` runs the ops, output
+first), so a drawing, a step-through and backward itself agree on what the graph is. At
+most ``max_nodes`` nodes are kept, nearest the output first; the rest is only counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd_lite.engine import topological_order
+
+
+def is_tensor(x: Any) -> bool:
+    # Duck typing keeps this module independent of the Tensor class's import path.
+    return hasattr(x, "grad_fn") and hasattr(x, "data")
+
+
+def _parameter_class() -> type | None:
+    """``nn.Parameter`` if nn can be imported (it is optional for drawing), else None."""
+    try:
+        import nn
+    except Exception:  # nn missing or broken: fall back to "leaf that requires grad"
+        return None
+    return getattr(nn, "Parameter", None)
+
+
+def op_label(node: Any) -> str:
+    """The short name drawn on an op node: its ``label`` ("+", "matmul"), else the class
+    name in lower case ("exp" for Exp)."""
+    return str(getattr(node, "label", None) or type(node).__name__.lower())
+
+
+@dataclass(eq=False)
+class OpItem:
+    """One recorded op (a ``Function`` node) and the tensor it produced."""
+
+    node: Any
+    tensor: Any
+    key: str
+
+    @property
+    def label(self) -> str:
+        return op_label(self.node)
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        return tuple(str(s) for s in (getattr(self.node, "scope", None) or ()))
+
+    @property
+    def grad(self) -> Any:
+        # The node keeps its output's gradient after backward(retain_graph=True); a tensor
+        # that called retain_grad() keeps it too.
+        grad = getattr(self.node, "grad", None)
+        return grad if grad is not None else getattr(self.tensor, "grad", None)
+
+
+@dataclass(eq=False)
+class LeafItem:
+    """A leaf tensor (input, parameter or constant tensor)."""
+
+    tensor: Any
+    key: str
+    kind: str  # "input" | "param" | "const"
+    consumers: list[OpItem] = field(default_factory=list)
+
+    @property
+    def grad(self) -> Any:
+        return getattr(self.tensor, "grad", None)
+
+
+@dataclass(eq=False)
+class NumberItem:
+    """A constant input of an op that is not a Tensor: the 2.0 in ``x * 2.0``, or an array."""
+
+    value: Any
+    key: str
+    consumer: OpItem
+
+
+@dataclass
+class GraphModel:
+    """The part of the graph that will be drawn, plus a count of what was left out.
+
+    ``ops`` are in forward order (inputs before the ops using them); ``edges`` are
+    (source item, consuming op) pairs, one per input slot of each op; ``cut`` holds ops
+    that have inputs beyond the drawing budget.
+    """
+
+    root: Any
+    ops: list[OpItem] = field(default_factory=list)
+    leaves: list[LeafItem] = field(default_factory=list)
+    numbers: list[NumberItem] = field(default_factory=list)
+    edges: list[tuple[Any, OpItem]] = field(default_factory=list)
+    cut: list[OpItem] = field(default_factory=list)
+    omitted_ops: Counter = field(default_factory=Counter)
+    omitted_leaves: int = 0
+    root_op: OpItem | None = None
+    max_nodes: int = 500
+
+    @property
+    def truncated(self) -> bool:
+        return bool(self.omitted_ops) or self.omitted_leaves > 0
+
+
+def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> GraphModel:
+    """Walk the graph from ``root`` in the order backward runs it (nearest the output first).
+
+    At most ``max_nodes`` nodes (ops, leaves, numbers and the output) are kept; the rest is
+    only counted. Raises AutogradError when backward() has freed the graph.
+    """
+    if not is_tensor(root):
+        raise TypeError(f"{where}: expected a Tensor, got {type(root).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2:
+        raise ValueError(f"{where}: max_nodes must be an int >= 2, got {max_nodes!r}")
+    model = GraphModel(root, max_nodes=max_nodes)
+    if root.grad_fn is None:
+        return model
+
+    param_cls = _parameter_class()
+    budget = max_nodes - 1  # the output node is always drawn
+    ops: dict[int, OpItem | None] = {}  # id(node) -> item, None when over budget
+    leaves: dict[int, LeafItem | None] = {}
+
+    def visit_op(node: Any, tensor: Any) -> OpItem | None:
+        nonlocal budget
+        if budget <= 0:
+            model.omitted_ops[op_label(node)] += 1
+            return None
+        budget -= 1
+        item = OpItem(node, tensor, f"op{len(model.ops)}")
+        model.ops.append(item)
+        return item
+
+    def visit_leaf(t: Any) -> LeafItem | None:
+        nonlocal budget
+        if budget <= 0:
+            model.omitted_leaves += 1
+            return None
+        budget -= 1
+        if param_cls is not None:
+            kind = "param" if isinstance(t, param_cls) else "input"
+        else:
+            kind = "param"  # without nn, a leaf that requires grad is taken as a parameter
+        if not getattr(t, "requires_grad", False):
+            kind = "const"
+        item = LeafItem(t, f"t{len(model.leaves)}", kind)
+        model.leaves.append(item)
+        return item
+
+    ops[id(root.grad_fn)] = visit_op(root.grad_fn, root)
+    # Every consumer comes before its producers in this order, so an op's item (or its
+    # omission) is decided by the time the walk reaches it.
+    for node in topological_order([root.grad_fn], where=where):
+        consumer = ops[id(node)]
+        was_cut = False
+        for x in node.inputs:
+            if is_tensor(x) and x.grad_fn is not None:
+                if id(x.grad_fn) not in ops:
+                    ops[id(x.grad_fn)] = visit_op(x.grad_fn, x)
+                source = ops[id(x.grad_fn)]
+            elif is_tensor(x):
+                if id(x) not in leaves:
+                    leaves[id(x)] = visit_leaf(x)
+                source = leaves[id(x)]
+                if source is not None and consumer is not None:
+                    source.consumers.append(consumer)
+            else:
+                source = None
+                if consumer is not None and budget > 0:
+                    budget -= 1
+                    source = NumberItem(x, f"n{len(model.numbers)}", consumer)
+                    model.numbers.append(source)
+            if consumer is None:
+                continue
+            if source is None:
+                was_cut = True
+            else:
+                model.edges.append((source, consumer))
+        if was_cut:
+            model.cut.append(consumer)
+    model.root_op = ops[id(root.grad_fn)]
+    _sort_forward(model)
+    return model
+
+
+def inputs_of(model: GraphModel) -> dict[int, list[Any]]:
+    """id(op) -> the drawn items feeding it, in argument order."""
+    sources: dict[int, list[Any]] = {}
+    for source, consumer in model.edges:
+        sources.setdefault(id(consumer), []).append(source)
+    return sources
+
+
+def _sort_forward(model: GraphModel) -> None:
+    """Order items as the forward pass met them (inputs first, in argument order).
+
+    Graphviz places nodes of one rank in the order they are declared, so this puts
+    ``x`` above ``y`` in ``(x + y) * z``. An iterative depth-first post-order.
+    """
+    sources = inputs_of(model)
+    position: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(model.root_op, False)]
+    while stack:
+        item, expanded = stack.pop()
+        if expanded:
+            position.setdefault(id(item), len(position))
+            continue
+        if id(item) in position:
+            continue
+        stack.append((item, True))
+        for source in reversed(sources.get(id(item), [])):
+            if id(source) not in position:
+                stack.append((source, False))
+    last = len(position)
+    for items in (model.ops, model.leaves, model.numbers):
+        items.sort(key=lambda it: position.get(id(it), last))
+
+
+def op_ranks(model: GraphModel) -> dict[int, int]:
+    """Each drawn op's depth: 1 + the deepest op among its inputs (ops fed by leaves only: 1).
+
+    ``model.ops`` is in forward order, so every op's inputs are ranked before it.
+    """
+    sources = inputs_of(model)
+    rank: dict[int, int] = {}
+    for op in model.ops:
+        rank[id(op)] = 1 + max(
+            (rank.get(id(s), 0) for s in sources.get(id(op), []) if isinstance(s, OpItem)),
+            default=0,
+        )
+    return rank

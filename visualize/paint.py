@@ -1,0 +1,116 @@
+"""Colour each line of a label: values green, gradients red, new gradients orange.
+
+Graphviz colours a whole label with one ``fontcolor``, and the in-process WebAssembly
+Graphviz has no HTML-like labels (the only per-line colouring Graphviz has). So a label
+whose lines need different colours is written as ordinary lines plus a class naming each
+line's colour, e.g. ``class="paint_vvg"`` (two value lines, then a gradient line), and
+:func:`paint_svg` colours the lines in the SVG afterwards: Graphviz writes every label
+line as its own ``<text>``, in order, inside the element's ``<g>``, and copies the class
+onto that ``<g>``. Both renderers lay out exactly the same text.
+
+PNG and PDF are drawn by the system ``dot`` straight from DOT, with no SVG to colour; for
+them the same lines are written as an HTML-like label with one ``<font>`` per line
+(:func:`painted_label` with ``html=True``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from visualize.labels import dot_label, html_lines
+
+VALUE_COLOR = "darkgreen"
+GRAD_COLOR = "red"
+HIGHLIGHT_COLOR = "darkorange"
+
+# One letter per line of a painted label; "k" keeps the element's own colour, "h" is laid
+# out (it takes its room) but not drawn: paint_svg removes it.
+VALUE, GRAD, NEW_GRAD, PLAIN, HIDDEN = "v", "g", "n", "k", "h"
+COLORS = {
+    VALUE: VALUE_COLOR,
+    GRAD: GRAD_COLOR,
+    NEW_GRAD: HIGHLIGHT_COLOR,
+    PLAIN: None,
+    HIDDEN: "transparent",
+}
+PAINT_PREFIX = "paint_"
+
+Line = tuple[str, str]  # (text, kind letter)
+
+
+def painted_label(lines: list[Line], html: bool = False) -> dict[str, str]:
+    """DOT attributes that draw ``lines`` (text, kind) each in its kind's colour.
+
+    Plain form: ``label`` (lines escaped by :func:`~visualize.labels.dot_label`),
+    ``fontcolor`` of the first line's kind (unless plain), and ``class="paint_..."`` when the kinds
+    differ, for :func:`paint_svg`. HTML form (``html=True``): one HTML-like ``label``.
+    """
+    kinds = "".join(kind for _, kind in lines)
+    if html:
+        return {"label": html_lines([(text, COLORS[kind]) for text, kind in lines])}
+    attrs = {"label": dot_label(*(text for text, _ in lines))}
+    if kinds and COLORS[kinds[0]] is not None:
+        attrs["fontcolor"] = COLORS[kinds[0]]
+    if len(set(kinds)) > 1:
+        attrs["class"] = PAINT_PREFIX + kinds
+    return attrs
+
+
+_TAG = re.compile(r"<g\b[^>]*>|</g>|<text\b[^>]*>")
+_TEXT_END = "</text>"
+_CLASS = re.compile(r'\bclass="([^"]*)"')
+_FILL = re.compile(r'\sfill="[^"]*"')
+
+
+FONT_FALLBACK = ('font-family="Arial"', 'font-family="Arial,Helvetica,sans-serif"')
+
+
+def paint_svg(svg: str) -> str:
+    """Colour the lines of every ``paint_...`` labelled element in Graphviz SVG.
+
+    Groups nest (a node with a tooltip wraps its texts in ``<g><a>``), so a stack of open
+    groups finds the painted group each ``<text>`` belongs to; the k-th text inside gets
+    the colour of the k-th letter (and is removed for a hidden line).
+    """
+    svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
+    if PAINT_PREFIX not in svg:
+        return svg
+    out: list[str] = []
+    stack: list[list] = []  # per open <g>: [kinds or None, texts seen]
+    last = 0
+    for m in _TAG.finditer(svg):
+        tag = m.group()
+        if tag == "</g>":
+            if stack:
+                stack.pop()
+            continue
+        if tag.startswith("<g"):
+            cls = _CLASS.search(tag)
+            kinds = next(
+                (
+                    c[len(PAINT_PREFIX) :]
+                    for c in (cls[1].split() if cls else ())
+                    if c.startswith(PAINT_PREFIX)
+                ),
+                None,
+            )
+            stack.append([kinds, 0])
+            continue
+        owner = next((entry for entry in reversed(stack) if entry[0] is not None), None)
+        if owner is None:
+            continue
+        kinds, index = owner
+        owner[1] += 1
+        kind = kinds[index] if index < len(kinds) else PLAIN
+        if kind == HIDDEN:  # drop the whole <text>...</text>
+            out.append(svg[last : m.start()])
+            last = svg.index(_TEXT_END, m.end()) + len(_TEXT_END)
+            continue
+        color = COLORS.get(kind)
+        if color is None:
+            continue
+        out.append(svg[last : m.start()])
+        out.append(_FILL.sub("", tag)[:-1] + f' fill="{color}">')
+        last = m.end()
+    out.append(svg[last:])
+    return "".join(out)

@@ -1,0 +1,454 @@
+"""Measure a rendered graph picture: is every text readable and on its own wire?
+
+``find_defects(svg)`` reads SVG written by Graphviz and returns a list of
+:class:`Defect` (empty when the picture passes). It checks what a reader of a lecture
+slide trips over:
+
+* ``overlap``: two texts overlap (``edge text on node text`` when one is a wire's label
+  and the other a node's);
+* ``edge text on a node``: a wire's label lies over a node's shape;
+* ``ambiguous label``: a wire's label (all its lines, as one block) is not clearly (by
+  ``LABEL_MARGIN_PT``) nearer to its own wire than to every other wire;
+* ``wire through text``: a wire passes through a text that is not its own label;
+* ``text on a cluster border``: a text straddles the visible outline of a module's box;
+* ``clipped``: a text reaches outside the picture;
+* ``aspect``: the picture is more than ``max_aspect`` times wider than high (or higher
+  than wide);
+* ``small text``: a text is smaller than ``min_font_pt`` at the picture's natural size.
+
+How text boxes are estimated. SVG gives each text's anchor point (``x``, baseline ``y``),
+``font-size`` and ``text-anchor`` but not its extent, which depends on the font the viewer
+picks. We take the widths of Helvetica (Liberation Sans and Arial share them, and
+Graphviz sizes labels with them), rounded *up* to the next 0.05 em, and 1 em for any
+character outside ASCII; the box spans 0.8 em above the baseline and 0.2 em below. So a
+box is never narrower than the text a browser draws with those fonts: an overlap that is
+reported may be a near miss, but one that is not reported is not there.
+
+Distances from a text to a wire are measured from the text's box to the wire's path
+(its Bézier curves and arrowhead, sampled at least every point).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+# Helvetica advance widths in 1/1000 em for printable ASCII, from space (32) to ~ (126).
+_HELVETICA = (
+    [278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278]
+    + [556] * 10
+    + [278, 278, 584, 584, 584, 556, 1015]
+    + [667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833]
+    + [722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611]
+    + [278, 278, 278, 469, 556, 333]
+    + [556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833]
+    + [556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500]
+    + [334, 260, 334, 584]
+)
+# Rounded up to 0.05 em: the estimate errs on the wide side.
+_CHAR_EM = [math.ceil(w / 50) / 20 for w in _HELVETICA]
+ASCENT_EM = 0.8
+DESCENT_EM = 0.2
+
+DEFAULT_MAX_ASPECT = 4.0
+# A label must be this much (points) nearer its own wire than any other: a wire a hair
+# farther away reads as an underline of the label, not as a different wire.
+LABEL_MARGIN_PT = 4.0
+DEFAULT_MIN_FONT_PT = 10.0
+# Boxes closer than this (in points) still count as apart: Graphviz rounds to 0.01.
+_TOLERANCE = 0.05
+
+
+def text_width_em(text: str) -> float:
+    """Estimated width of ``text`` in em (see the module docstring)."""
+    total = 0.0
+    for ch in text:
+        code = ord(ch)
+        if code == 0xA0:  # Graphviz writes runs of spaces as no-break spaces
+            code = 32
+        total += _CHAR_EM[code - 32] if 32 <= code <= 126 else 1.0
+    return total
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle in the picture's coordinates (y grows downwards)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Box, tolerance: float = _TOLERANCE) -> bool:
+        return (
+            min(self.x1, other.x1) - max(self.x0, other.x0) > tolerance
+            and min(self.y1, other.y1) - max(self.y0, other.y0) > tolerance
+        )
+
+    def distance_to(self, px: float, py: float) -> float:
+        """Distance from the point (px, py) to the rectangle (0 inside)."""
+        dx = max(self.x0 - px, 0.0, px - self.x1)
+        dy = max(self.y0 - py, 0.0, py - self.y1)
+        return math.hypot(dx, dy)
+
+
+@dataclass
+class Text:
+    """One ``<text>`` element: its string, estimated box, size and the group it belongs to."""
+
+    text: str
+    box: Box
+    font_size: float
+    owner: str  # "node", "edge", "cluster" or "graph"
+    owner_id: str
+
+
+@dataclass
+class Shape:
+    """A node's outline: a rectangle, or an ellipse (``ellipse`` set to (cx, cy, rx, ry))."""
+
+    box: Box
+    owner_id: str
+    ellipse: tuple[float, float, float, float] | None = None
+
+    def overlaps(self, box: Box) -> bool:
+        if not self.box.overlaps(box):
+            return False
+        if self.ellipse is None:
+            return True
+        cx, cy, rx, ry = self.ellipse
+        # The point of the box nearest the centre, in the ellipse's unit circle.
+        nx = (min(max(cx, box.x0), box.x1) - cx) / rx
+        ny = (min(max(cy, box.y0), box.y1) - cy) / ry
+        return nx * nx + ny * ny < 1.0 - 1e-6
+
+
+class Wire:
+    """An edge's path and arrowhead, sampled at least every point (an (n, 2) array)."""
+
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        self.points = np.asarray(points, dtype=float).reshape(-1, 2)
+        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        self.box = Box(lo[0], lo[1], hi[0], hi[1])
+
+    def distance(self, box: Box) -> float:
+        """Distance from ``box`` to the wire (0 when they touch); off by half a point at most."""
+        x, y = self.points[:, 0], self.points[:, 1]
+        dx = np.maximum(np.maximum(box.x0 - x, 0.0), x - box.x1)
+        dy = np.maximum(np.maximum(box.y0 - y, 0.0), y - box.y1)
+        return float(np.sqrt((dx * dx + dy * dy).min()))
+
+
+def _box_gap(a: Box, b: Box) -> float:
+    """Distance between two boxes (0 when they overlap): a lower bound for what they hold."""
+    dx = max(a.x0 - b.x1, 0.0, b.x0 - a.x1)
+    dy = max(a.y0 - b.y1, 0.0, b.y0 - a.y1)
+    return math.hypot(dx, dy)
+
+
+@dataclass
+class Picture:
+    """What :func:`read_svg` found: texts, node outlines, wires (as point lists), size."""
+
+    width_pt: float
+    height_pt: float
+    scale: float  # picture points per coordinate unit (Graphviz's `size` shrinks it)
+    canvas: Box
+    texts: list[Text] = field(default_factory=list)
+    shapes: list[Shape] = field(default_factory=list)
+    wires: dict[str, Wire] = field(default_factory=dict)
+    clusters: list[tuple[str, Box]] = field(default_factory=list)  # (id, outline's box)
+    titles: dict[str, str] = field(default_factory=dict)  # group id -> <title>: "a", "a->b"
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One problem found on a picture: its ``kind`` (see the module docstring) and details."""
+
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|-?\.\d+(?:[eE][-+]?\d+)?")
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n) for n in _NUMBER.findall(text)]
+
+
+def _points(text: str) -> list[tuple[float, float]]:
+    nums = _numbers(text)
+    return list(zip(nums[0::2], nums[1::2]))
+
+
+def _bezier_points(d: str, steps: int = 12) -> list[tuple[float, float]]:
+    """Points along a Graphviz path ``M p0 C p1 p2 p3 p4 p5 p6 ...`` (cubic pieces)."""
+    pts = _points(d)
+    if not pts:
+        return []
+    out = [pts[0]]
+    for i in range(1, len(pts) - 2, 3):
+        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
+        for k in range(1, steps + 1):
+            t = k / steps
+            u = 1 - t
+            a, b, c, e = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+            out.append(
+                (
+                    a * p0[0] + b * p1[0] + c * p2[0] + e * p3[0],
+                    a * p0[1] + b * p1[1] + c * p2[1] + e * p3[1],
+                )
+            )
+    return out
+
+
+def _text_box(el: ET.Element, text: str) -> tuple[Box, float]:
+    x, y = float(el.get("x", 0)), float(el.get("y", 0))
+    size = float(el.get("font-size", 14))
+    width = text_width_em(text) * size
+    anchor = el.get("text-anchor", "start")
+    x0 = x - width / 2 if anchor == "middle" else x - width if anchor == "end" else x
+    return Box(x0, y - ASCENT_EM * size, x0 + width, y + DESCENT_EM * size), size
+
+
+def _length_pt(value: str | None) -> float:
+    """An SVG length such as "164pt" or "120px" in points."""
+    if not value:
+        return 0.0
+    number = _numbers(value)
+    unit = value.strip()[-2:]
+    factor = {"px": 0.75, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}.get(unit, 1.0)
+    return number[0] * factor if number else 0.0
+
+
+def read_svg(svg: str) -> Picture:
+    """Parse Graphviz SVG into a :class:`Picture` (coordinates as in the graph group)."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    width_pt, height_pt = _length_pt(root.get("width")), _length_pt(root.get("height"))
+    graph = next(g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "graph")
+    transform = graph.get("transform", "")
+    scale_match = re.search(r"scale\(([^)]*)\)", transform)
+    scale = _numbers(scale_match[1])[0] if scale_match else 1.0
+    view = _numbers(root.get("viewBox", ""))
+    # viewBox units -> points: the same unless the picture was rescaled (Graphviz rounds
+    # the width to whole points, so a difference under a point is rounding).
+    if len(view) == 4 and view[2] > 0 and abs(width_pt - view[2]) > 1:
+        scale *= width_pt / view[2]
+    background = graph.find(f"{SVG_NS}polygon")
+    if background is not None:
+        xs, ys = zip(*_points(background.get("points", "")))
+        canvas = Box(min(xs), min(ys), max(xs), max(ys))
+    else:
+        canvas = Box(-math.inf, -math.inf, math.inf, math.inf)
+    picture = Picture(width_pt, height_pt, scale, canvas)
+
+    def walk(el: ET.Element, owner: str, owner_id: str) -> None:
+        for child in el:
+            tag = child.tag.removeprefix(SVG_NS)
+            if tag == "g":
+                classes = (child.get("class") or "").split()
+                kind = next((c for c in classes if c in ("node", "edge", "cluster")), None)
+                if kind is not None:
+                    walk(child, kind, child.get("id") or f"{kind}{len(picture.texts)}")
+                else:
+                    walk(child, owner, owner_id)
+            elif tag == "a":
+                walk(child, owner, owner_id)
+            elif tag == "title" and owner in ("node", "edge"):
+                picture.titles[owner_id] = child.text or ""
+            elif tag == "text":
+                text = "".join(child.itertext())
+                if text.strip():
+                    box, size = _text_box(child, text)
+                    picture.texts.append(Text(text, box, size, owner, owner_id))
+            elif owner == "edge" and tag in ("path", "polygon", "polyline"):
+                if tag == "path":
+                    pts = _bezier_points(child.get("d", ""))
+                else:
+                    pts = _points(child.get("points", ""))
+                paths.setdefault(owner_id, []).extend(_densify(pts))
+            elif owner == "node" and tag in ("polygon", "path", "ellipse", "polyline"):
+                picture.shapes.append(_shape(child, tag, owner_id))
+            elif owner == "cluster" and tag in ("polygon", "path"):
+                # Only a visible outline can cut a text (a tinted box without one cannot).
+                stroke = child.get("stroke", "black")
+                if stroke not in ("none", "transparent", child.get("fill")):
+                    picture.clusters.append((owner_id, _shape(child, tag, owner_id).box))
+
+    paths: dict[str, list[tuple[float, float]]] = {}
+    walk(graph, "graph", "graph")
+    picture.wires = {wire_id: Wire(points) for wire_id, points in paths.items() if points}
+    return picture
+
+
+def _shape(el: ET.Element, tag: str, owner_id: str) -> Shape:
+    if tag == "ellipse":
+        cx, cy = float(el.get("cx", 0)), float(el.get("cy", 0))
+        rx, ry = float(el.get("rx", 0)), float(el.get("ry", 0))
+        return Shape(Box(cx - rx, cy - ry, cx + rx, cy + ry), owner_id, (cx, cy, rx, ry))
+    pts = _bezier_points(el.get("d", "")) if tag == "path" else _points(el.get("points", ""))
+    xs, ys = zip(*pts) if pts else ((0.0,), (0.0,))
+    return Shape(Box(min(xs), min(ys), max(xs), max(ys)), owner_id)
+
+
+def _densify(points: list[tuple[float, float]], step: float = 1.0) -> list[tuple[float, float]]:
+    """The polyline through ``points`` sampled at least every ``step`` points."""
+    out = points[:1]
+    for (ax, ay), (bx, by) in itertools.pairwise(points):
+        n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
+        out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
+    return out
+
+
+def _union(boxes: list[Box]) -> Box:
+    return Box(
+        min(b.x0 for b in boxes),
+        min(b.y0 for b in boxes),
+        max(b.x1 for b in boxes),
+        max(b.y1 for b in boxes),
+    )
+
+
+def _ends_at(pic: Picture, wire_id: str, t: Text) -> bool:
+    """Is ``t`` the text of a node at either end of the wire ``wire_id``?"""
+    if t.owner != "node":
+        return False
+    ends = re.split(r"->|--", pic.titles.get(wire_id, ""))
+    return pic.titles.get(t.owner_id) in {end.split(":")[0] for end in ends}
+
+
+def _describe(t: Text) -> str:
+    return f"{t.owner} text {t.text!r}"
+
+
+def find_defects(
+    svg: str,
+    max_aspect: float = DEFAULT_MAX_ASPECT,
+    min_font_pt: float = DEFAULT_MIN_FONT_PT,
+) -> list[Defect]:
+    """Everything wrong with the picture ``svg`` (see the module docstring); [] if none."""
+    pic = read_svg(svg)
+    return [
+        *_overlaps(pic),
+        *_texts_on_nodes_wires_and_borders(pic),
+        *_ambiguous_labels(pic),
+        *_clipped_or_small(pic, min_font_pt),
+        *_aspect(pic, max_aspect),
+    ]
+
+
+def _overlaps(pic: Picture) -> list[Defect]:
+    defects = []
+    texts = sorted(pic.texts, key=lambda t: t.box.x0)  # a sweep from left to right
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            if b.box.x0 >= a.box.x1:
+                break
+            if a.box.overlaps(b.box):
+                kinds = {a.owner, b.owner}
+                kind = "edge text on node text" if kinds == {"edge", "node"} else "overlap"
+                defects.append(Defect(kind, f"{_describe(a)} and {_describe(b)}"))
+    return defects
+
+
+def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
+    defects = []
+    for t in pic.texts:
+        if t.owner == "edge":
+            for shape in pic.shapes:
+                if shape.overlaps(t.box):
+                    defects.append(
+                        Defect("edge text on a node", f"{_describe(t)} on {shape.owner_id}")
+                    )
+        # A wire grazing a text is fine; one through it (half a point inside) is not. A wire
+        # may start at its own node's text (a plain node is only text).
+        inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
+        for wire_id, wire in pic.wires.items():
+            if wire_id == t.owner_id or _box_gap(inner, wire.box) > 0.0:
+                continue
+            if not _ends_at(pic, wire_id, t) and wire.distance(inner) == 0.0:
+                defects.append(Defect("wire through text", f"{wire_id} through {_describe(t)}"))
+        for cluster_id, frame in pic.clusters:
+            inside = (
+                frame.x0 <= inner.x0
+                and inner.x1 <= frame.x1
+                and frame.y0 <= inner.y0
+                and inner.y1 <= frame.y1
+            )
+            if frame.overlaps(inner) and not inside:
+                defects.append(
+                    Defect("text on a cluster border", f"{_describe(t)} on {cluster_id}")
+                )
+    return defects
+
+
+def _ambiguous_labels(pic: Picture) -> list[Defect]:
+    defects = []
+    labels: dict[str, list[Text]] = {}
+    for t in pic.texts:
+        if t.owner == "edge":
+            labels.setdefault(t.owner_id, []).append(t)
+    for wire_id, lines in labels.items():
+        own = pic.wires.get(wire_id)
+        if own is None:
+            continue
+        block = _union([t.box for t in lines])
+        mine = own.distance(block)
+        for other_id, wire in pic.wires.items():
+            if other_id == wire_id or _box_gap(block, wire.box) >= mine + LABEL_MARGIN_PT:
+                continue
+            other = wire.distance(block)
+            if other < mine + LABEL_MARGIN_PT:
+                text = " / ".join(t.text for t in lines)
+                defects.append(
+                    Defect(
+                        "ambiguous label",
+                        f"label {text!r} of {wire_id} is {other:.1f} pt from {other_id} "
+                        f"but {mine:.1f} pt from its own wire",
+                    )
+                )
+                break
+    return defects
+
+
+def _clipped_or_small(pic: Picture, min_font_pt: float) -> list[Defect]:
+    defects = []
+    c = pic.canvas
+    for t in pic.texts:
+        b = t.box
+        if b.x0 < c.x0 - 1 or b.y0 < c.y0 - 1 or b.x1 > c.x1 + 1 or b.y1 > c.y1 + 1:
+            defects.append(Defect("clipped", f"{_describe(t)} reaches outside the picture"))
+        if t.font_size * pic.scale < min_font_pt - 1e-6:
+            defects.append(
+                Defect(
+                    "small text",
+                    f"{_describe(t)} is {t.font_size * pic.scale:.1f} pt "
+                    f"(at least {min_font_pt:g} pt wanted)",
+                )
+            )
+    return defects
+
+
+def _aspect(pic: Picture, max_aspect: float) -> list[Defect]:
+    if pic.width_pt <= 0 or pic.height_pt <= 0:
+        return []
+    aspect = max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt)
+    if aspect <= max_aspect:
+        return []
+    return [
+        Defect(
+            "aspect",
+            f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt is {aspect:.1f}:1 "
+            f"(at most {max_aspect:g}:1 wanted)",
+        )
+    ]
