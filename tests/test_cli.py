@@ -363,3 +363,12 @@ def test_bad_dpi_is_a_usage_error(tmp_path):
     done = run("graph", "x * 2", "x=1", "--dpi", "100", "-o", "g.svg", cwd=tmp_path)
     assert done.returncode == 0
     assert "note: --dpi sets a PNG's resolution; g.svg does not use it" in done.stderr
+
+
+def test_graph_leaves_do_not_repeat_the_calculators_dtype(tmp_path):
+    # The calculator works in float64; its drawing must not label every leaf "float64".
+    done = run("graph", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", "c.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    texts = svg_texts(tmp_path / "c.svg")
+    assert "x" in texts and "-12" in texts
+    assert not any("float64" in t for t in texts), texts

@@ -158,8 +158,9 @@ def _linear(rng: np.random.Generator) -> tuple[Callable[[], Any], list[Any]]:
 
 
 @contextmanager
-def _float64_default() -> Iterator[None]:
-    """Layers built inside create float64 parameters (numerical gradients need float64)."""
+def float64_default() -> Iterator[None]:
+    """Inside, Python floats and new parameters are float64 (numerical gradients and the
+    calculator need it); the previous default dtype comes back after."""
     import autograd_lite as al
 
     old = al.get_default_dtype()
@@ -284,7 +285,7 @@ def check(case: Case, seed: int = 0) -> CheckResult:
 
     rng = np.random.default_rng(seed)
     try:
-        with _float64_default():
+        with float64_default():
             f, tensors = case.build(rng)
             out = f()
             v = np.random.default_rng(seed + 1).standard_normal(out.shape)

@@ -182,6 +182,15 @@ def _with_dpi(source: str, dpi: int) -> str:
 
 
 def _run_graph(args: argparse.Namespace) -> int:
+    # The calculator computes in float64; with float64 as the default dtype meanwhile, the
+    # drawing stays quiet too (a leaf names its dtype only when it is not the default).
+    from visualize.checks import float64_default
+
+    with float64_default():
+        return _graph(args)
+
+
+def _graph(args: argparse.Namespace) -> int:
     import autograd_lite as al
 
     suffix = Path(args.output).suffix.lower()
