@@ -8,7 +8,7 @@ use it to hunt a bug, not for training.
 
 from __future__ import annotations
 
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
 
 
 class detect_anomaly:
@@ -18,9 +18,10 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self) -> detect_anomaly:
+        state = per_thread.state
         self._prev = state.anomaly
         state.anomaly = self.check_nan
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._prev
+        per_thread.state.anomaly = self._prev

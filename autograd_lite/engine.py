@@ -27,7 +27,7 @@ import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 
@@ -53,6 +53,7 @@ def run_backward(
     waiting: list[tuple[int, Function]] = []
     # Record the backward pass only for create_graph. (A try/finally, not the
     # set_grad_enabled context manager: this runs once per backward() call.)
+    state = per_thread.state
     grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
     # Arrays that must not become a leaf's .grad as they are (copied if they would):
     # the caller's own gradient arrays, and arrays already given to another leaf.
@@ -288,7 +289,7 @@ def _fit(gx: Any, x: Tensor, node: Function, inputs: tuple) -> Tensor:
         gx = unbroadcast(gx, x.data.shape, node, i)
     if gx.data.dtype != x.data.dtype:
         gx = gx.astype(x.data.dtype)
-    if state.anomaly:
+    if per_thread.state.anomaly:
         _check_backward(node, i, gx)
     return gx
 

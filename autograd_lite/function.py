@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 # detect_anomaly() reports the innermost line of code outside these directories: the
@@ -245,7 +245,7 @@ def _output(fn: Function, out: Any, inputs: tuple, record: bool) -> Tensor:
     t = _new(Tensor)
     t.data = out
     t.grad = t._hooks = t.name = None
-    if record and state.grad_enabled:
+    if record and (state := per_thread.state).grad_enabled:
         fn.inputs = inputs
         fn._out = out
         fn._sequence_nr = next(_sequence)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
 
 _default_dtype = np.dtype(np.float32)
 _FLOAT_KINDS = "f"
@@ -316,7 +316,7 @@ class Tensor:
         # Changing values the graph depends on would make backward silently wrong,
         # so in-place updates are only for tensors outside the graph (e.g. an
         # optimizer step under no_grad()).
-        if state.grad_enabled and self._requires_grad:
+        if self._requires_grad and per_thread.state.grad_enabled:
             raise AutogradError(
                 f"in-place {what} on a tensor that requires grad would corrupt the graph; "
                 "do it inside `with no_grad():` (as optimizers do) or on .detach()"
