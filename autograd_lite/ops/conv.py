@@ -32,6 +32,12 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.tensor import Tensor
 
+__all__ = [
+    "avg_pool2d",
+    "conv2d",
+    "max_pool2d",
+]
+
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int]
 

@@ -19,6 +19,31 @@ import numpy as np
 from autograd_lite.function import Function, apply_binary, apply_unary
 from autograd_lite.tensor import Tensor
 
+__all__ = [
+    "abs",
+    "add",
+    "clamp",
+    "clip",
+    "cos",
+    "div",
+    "elu",
+    "exp",
+    "leaky_relu",
+    "log",
+    "maximum",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "sub",
+    "tanh",
+    "where",
+]
+
 _ZEROS: dict[np.dtype, np.ndarray] = {}
 
 
@@ -442,6 +467,9 @@ def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     return Clip.apply(a, min=min, max=max)
+
+
+clamp = clip  # PyTorch's name
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:

@@ -18,6 +18,11 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.tensor import Tensor
 
+__all__ = [
+    "linear",
+    "matmul",
+]
+
 
 class MatMul(Function):
     """a @ b with NumPy's rules: 1-D operands are vectors, leading axes are batch axes

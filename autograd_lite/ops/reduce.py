@@ -17,6 +17,19 @@ from autograd_lite.function import Function
 from autograd_lite.ops.elementwise import exp, sqrt
 from autograd_lite.tensor import Tensor, _make
 
+__all__ = [
+    "argmax",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "softmax",
+    "std",
+    "sum",
+    "var",
+]
+
 Axis = int | tuple[int, ...] | None
 
 
