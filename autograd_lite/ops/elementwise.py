@@ -228,8 +228,10 @@ class Cos(Function):
 # -- activations ----------------------------------------------------------------------
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     """tanh(a).  d/da = 1 - tanh²(a)."""
+
+    label = "tanh"
 
     def forward(self, a):
         return np.tanh(a, out=...)
@@ -239,11 +241,13 @@ class Tanh(Function):
         return g * (1.0 - y * y)
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     """σ(a) = 1 / (1 + e^-a).  d/da = σ(a)(1 - σ(a)).
 
     Computed from e^-|a| so that no exponent overflows: σ(-1000) is 0, not a warning.
     """
+
+    label = "sigmoid"
 
     def forward(self, a):
         e = np.exp(-np.abs(a))
@@ -254,7 +258,7 @@ class Sigmoid(Function):
         return g * y * (1.0 - y)
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     """max(a, 0).  d/da = 1 where a > 0, else 0."""
 
     label = "relu"
@@ -267,7 +271,7 @@ class ReLU(Function):
         return g * (x > _zero(x.dtype))
 
 
-class LeakyReLU(Function):
+class LeakyReLUFunction(Function):
     """a where a > 0, else slope·a.  d/da = 1 or slope."""
 
     label = "leaky_relu"
@@ -280,7 +284,7 @@ class LeakyReLU(Function):
         return g * self.scale
 
 
-class ELU(Function):
+class ELUFunction(Function):
     """a where a > 0, else α(e^a - 1).  d/da = 1, or elu(a) + α."""
 
     label = "elu"
@@ -427,29 +431,29 @@ def cos(a: Any) -> Tensor:
 
 def tanh(a: Any) -> Tensor:
     """Hyperbolic tangent, in (-1, 1)."""
-    return apply_unary(Tanh, a)
+    return apply_unary(TanhFunction, a)
 
 
 def sigmoid(a: Any) -> Tensor:
     """1 / (1 + e^-a), in (0, 1); stable for large |a|."""
-    return apply_unary(Sigmoid, a)
+    return apply_unary(SigmoidFunction, a)
 
 
 def relu(a: Any) -> Tensor:
     """max(a, 0)."""
-    return apply_unary(ReLU, a)
+    return apply_unary(ReLUFunction, a)
 
 
 def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
     """a for a > 0, negative_slope * a otherwise."""
     _check_number(negative_slope, "leaky_relu", "negative_slope")
-    return LeakyReLU.apply(a, negative_slope=negative_slope)
+    return LeakyReLUFunction.apply(a, negative_slope=negative_slope)
 
 
 def elu(a: Any, alpha: float = 1.0) -> Tensor:
     """a for a > 0, alpha * (e^a - 1) otherwise."""
     _check_number(alpha, "elu", "alpha")
-    return ELU.apply(a, alpha=alpha)
+    return ELUFunction.apply(a, alpha=alpha)
 
 
 def maximum(a: Any, b: Any) -> Tensor:

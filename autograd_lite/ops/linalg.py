@@ -73,7 +73,7 @@ def _mT(x: Any) -> Any:
     return np.swapaxes(x, -2, -1)
 
 
-class Affine(Function):
+class LinearFunction(Function):
     """y = x @ Wᵀ + b, the op behind ``nn.Linear`` (fused: one node, one matmul each way).
 
     x: (..., in), W: (out, in), b: (out,) -> y: (..., out)
@@ -117,5 +117,5 @@ def matmul(a: Any, b: Any) -> Tensor:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
     if bias is None:
-        return Affine.apply(x, weight)
-    return Affine.apply(x, weight, bias)
+        return LinearFunction.apply(x, weight)
+    return LinearFunction.apply(x, weight, bias)

@@ -131,11 +131,13 @@ class LogSumExp(Function):
         return _spread(g, a.shape, self.axes, self.keepdims) * exp(a - self.output.reshape(kept))
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
 
     d/da: y ⊙ (g - Σ g⊙y), with y the output.
     """
+
+    label = "softmax"
 
     def forward(self, a, *, axis):
         # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
@@ -148,7 +150,7 @@ class Softmax(Function):
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """log softmax(a) = a - logsumexp(a) along one axis (stable).
 
     d/da: g - softmax(a) · Σ g.
@@ -270,12 +272,12 @@ def logsumexp(
 
 def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
-    return Softmax.apply(a, axis=axis if dim is None else dim)
+    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
-    return LogSoftmax.apply(a, axis=axis if dim is None else dim)
+    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def argmax(
