@@ -157,7 +157,9 @@ def test_one_list_of_op_names():
     from autograd_lite import ops
 
     per_module = [
-        n for m in (ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv) for n in m.__all__
+        n
+        for m in (ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv, ops.loss)
+        for n in m.__all__
     ]
     assert sorted(ops.__all__) == sorted(per_module)
     assert len(set(ops.__all__)) == len(ops.__all__)
@@ -183,3 +185,59 @@ def test_tensor_methods_are_defs_in_one_class():
         assert vars(al.Tensor)[name] is member, name
         function = member.fget if isinstance(member, property) else member
         assert function.__module__.startswith("autograd_lite."), name
+
+
+def test_every_function_class_lives_in_the_engines_ops():
+    # Differentiable ops are Functions in autograd_lite/ops (the base class aside).
+    homes = []
+    for mod in GRAPH:
+        path = ROOT / (mod.replace(".", "/") + ".py")
+        if not path.exists():
+            path = ROOT / mod.replace(".", "/") / "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(b) in ("Function", "al.Function", "autograd_lite.Function")
+                for b in node.bases
+            ):
+                homes.append((mod, node.name))
+    assert homes, "no Function subclass found: the walk is broken"
+    assert [(m, c) for m, c in homes if not m.startswith("autograd_lite.ops.")] == []
+
+
+LOSSES = (
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l1_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "multiclass_svm_loss",
+    "nll_loss",
+)
+
+
+def test_nn_exports_the_engines_fused_ops_themselves():
+    # One home per op: nn.functional (and nn.loss, for the losses) hand out the engine's
+    # functions, not wrappers of their own.
+    import autograd_lite as al
+    from nn import functional as F
+    from nn import loss
+
+    for name in ("conv2d", "max_pool2d", "avg_pool2d", "erf", "gelu", *LOSSES):
+        assert getattr(F, name) is getattr(al, name), name
+    for name in LOSSES:
+        assert getattr(loss, name) is getattr(al, name), name
+
+
+def test_nn_functional_all_names_every_function_it_offers():
+    import inspect
+
+    from nn import functional as F
+
+    offered = {
+        name
+        for name, value in vars(F).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    }
+    helpers = {"check_dropout_p"}  # nn.Dropout's argument check, not a layer function
+    assert offered - helpers == set(F.__all__)

@@ -5,10 +5,11 @@ Each module's ``__all__`` lists its public functions; this package's ``__all__``
 theirs together, and ``autograd_lite`` exports exactly these: one list of op names.
 """
 
-from autograd_lite.ops import conv, elementwise, linalg, reduce, shape
+from autograd_lite.ops import conv, elementwise, linalg, loss, reduce, shape
 from autograd_lite.ops.conv import *  # noqa: F403
 from autograd_lite.ops.elementwise import *  # noqa: F403
 from autograd_lite.ops.linalg import *  # noqa: F403
+from autograd_lite.ops.loss import *  # noqa: F403
 from autograd_lite.ops.reduce import *  # noqa: F403
 from autograd_lite.ops.shape import *  # noqa: F403
 
@@ -18,3 +19,4 @@ __all__ += reduce.__all__
 __all__ += shape.__all__
 __all__ += linalg.__all__
 __all__ += conv.__all__
+__all__ += loss.__all__
