@@ -8,7 +8,14 @@ use it to hunt a bug, not for training.
 
 from __future__ import annotations
 
+import os
+import traceback
+
 from autograd_lite.grad_mode import per_thread
+
+# The error names the innermost line of code outside these directories: the user's line,
+# not the library's. A library built on the engine adds its own (nn does, at import).
+LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 
 
 class detect_anomaly:
@@ -25,3 +32,11 @@ class detect_anomaly:
 
     def __exit__(self, *exc: object) -> None:
         per_thread.state.anomaly = self._prev
+
+
+def user_frame() -> str:
+    """'file.py:12 in f: y = x.log()' for the innermost frame outside LIBRARY_DIRS."""
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(tuple(LIBRARY_DIRS)):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"

@@ -29,19 +29,15 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 from __future__ import annotations
 
 import itertools
-import os
-import traceback
 from typing import Any
 
 import numpy as np
 
+from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
 from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
-# detect_anomaly() reports the innermost line of code outside these directories: the
-# user's line, not the library's. Libraries built on the engine add theirs (nn does).
-LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 # Inputs that forward receives as they are (exact types: an IntEnum, or np.float64 --
 # a float subclass that would upcast float32 -- goes through _constant).
 _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
@@ -155,20 +151,12 @@ class Function:
         return ShapeError(f"{self.name()}: input shape(s) {shapes}: {msg}")
 
     def _check_forward(self, out: np.ndarray) -> None:
-        self._created_at = _user_frame()
+        self._created_at = user_frame()
         if out.dtype.kind == "f" and not np.isfinite(out).all():
             raise AutogradError(
                 f"detect_anomaly: {self.name()} produced NaN or Inf in forward, "
                 f"at {self._created_at}"
             )
-
-
-def _user_frame() -> str:
-    """'file.py:12 in f: y = x.log()' for the innermost frame outside LIBRARY_DIRS."""
-    for frame in reversed(traceback.extract_stack()):
-        if not frame.filename.startswith(tuple(LIBRARY_DIRS)):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
-    return "<unknown>"
 
 
 def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 import autograd_lite
-from autograd_lite import ShapeError, Tensor
-from autograd_lite.ops.conv import IntOrPair, conv2d, output_size, pair
-from nn.linear import check_size, default_init_, input_shape
+from autograd_lite import ShapeError, Tensor, conv2d
+from autograd_lite.ops.conv import IntOrPair, output_size, pair
+from nn.layer_utils import check_size, default_init_, input_shape
 from nn.module import Module, Parameter
 
 
@@ -17,7 +17,8 @@ class Conv2d(Module):
     weight: (out_channels, in_channels, kh, kw), bias: (out_channels,). Each output channel
     slides its kernel over all input channels:
         y[n, f, i, j] = bias[f] + Σ_{c,u,v} x_pad[n, c, s·i + u, s·j + v] · weight[f, c, u, v]
-    One fused op (``autograd_lite.ops.conv.Conv2d``: im2col and one matmul).
+    One fused op (``autograd_lite.conv2d``, the Function ``Conv2dFunction``: im2col and
+    one matmul).
     """
 
     def __init__(

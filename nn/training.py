@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.grad_mode import no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor, no_grad
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 

@@ -241,3 +241,34 @@ def test_nn_functional_all_names_every_function_it_offers():
     }
     helpers = {"check_dropout_p"}  # nn.Dropout's argument check, not a layer function
     assert offered - helpers == set(F.__all__)
+
+
+# nn reaches the engine through its public namespace, `import autograd_lite`, plus the
+# public helpers of three engine modules: the hook detect_anomaly offers higher layers
+# (anomaly.LIBRARY_DIRS), and the argument checks that the conv, pooling and loss layers
+# share with the functional ops (ops.conv: pair, output_size, pool_args; ops.loss:
+# check_loss_options).
+NN_MAY_IMPORT = {
+    "autograd_lite",
+    "autograd_lite.anomaly",
+    "autograd_lite.ops.conv",
+    "autograd_lite.ops.loss",
+}
+
+
+def test_nn_uses_only_the_engines_public_names():
+    import autograd_lite
+
+    engine = {
+        (m, t): NAMES.get((m, t), [])
+        for m, ts in GRAPH.items()
+        if m.startswith("nn")
+        for t in ts
+        if t.startswith("autograd_lite")
+    }
+    assert ("nn.linear", "autograd_lite") in engine, "the walk is broken"
+    assert sorted((m, t) for m, t in engine if t not in NN_MAY_IMPORT) == []
+    for (m, t), names in engine.items():
+        assert not [n for n in names if n.startswith("_")], (m, t)
+        if t != "autograd_lite":  # what autograd_lite exports comes from autograd_lite
+            assert not [n for n in names if hasattr(autograd_lite, n)], (m, t)

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.grad_mode import enable_grad, no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor, enable_grad, no_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
