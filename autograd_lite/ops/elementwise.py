@@ -84,7 +84,8 @@ class Sub(Function):
         return np.subtract(a, b, out=...)
 
     def backward(self, g):
-        return g, -g
+        # A constant b (the 2.0 in x - 2.0) needs no gradient: skip its negation.
+        return g, (-g if isinstance(self.inputs[1], Tensor) else None)
 
 
 class Mul(Function):

@@ -736,3 +736,17 @@ def test_linear_errors_name_linear_not_the_class():
     with pytest.raises(TypeError, match=r"^linear: "):
         al.linear(x, w, "bias")
     assert repr(al.linear(x, w.requires_grad_())).endswith("grad_fn=<Linear>)")
+
+
+def test_sub_backward_negates_only_for_a_tensor_subtrahend(monkeypatch):
+    from autograd_lite.ops.elementwise import Neg
+
+    negations = []
+    forward = Neg.forward
+    monkeypatch.setattr(Neg, "forward", lambda self, a: negations.append(1) or forward(self, a))
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    (x - 2.0).sum().backward()  # 2.0 gets no gradient, so no -g is built for it
+    assert negations == [] and x.grad.tolist() == [1.0, 1.0]
+    x.grad = None
+    (2.0 - x).sum().backward()  # x is b here: its gradient is -g
+    assert negations == [1] and x.grad.tolist() == [-1.0, -1.0]
