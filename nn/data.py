@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def _as_array(a: Any, where: str, i: int) -> np.ndarray:
+def _numeric_array(a: Any, where: str, i: int) -> np.ndarray:
     """Return the ndarray behind ``a`` (a Tensor's ``.data`` is used as is, not copied)."""
     if isinstance(a, autograd_lite.Tensor):
         return a.data
@@ -79,7 +79,7 @@ class TensorDataset:
         if not arrays:
             raise ValueError("TensorDataset: need at least one array")
         self.arrays: tuple[np.ndarray, ...] = tuple(
-            _as_array(a, "TensorDataset", i) for i, a in enumerate(arrays)
+            _numeric_array(a, "TensorDataset", i) for i, a in enumerate(arrays)
         )
         self._n = _check_same_length(self.arrays, "TensorDataset")
 
@@ -148,7 +148,7 @@ class DataLoader:
             self.dataset = arrays[0]
         else:
             # checked here too so that errors name DataLoader, the function the user called
-            checked = tuple(_as_array(a, "DataLoader", i) for i, a in enumerate(arrays))
+            checked = tuple(_numeric_array(a, "DataLoader", i) for i, a in enumerate(arrays))
             _check_same_length(checked, "DataLoader")
             self.dataset = TensorDataset(*checked)
         # bool is an int subclass; DataLoader(X, y, True) would otherwise mean batch_size=1
@@ -254,8 +254,8 @@ def train_val_test_split(
             f"{where}: val + test must be below 1 to leave examples for training, "
             f"got val={val} + test={test} = {val + test}"
         )
-    X = _as_array(X, where, 0)
-    arrays = (X,) if y is None else (X, _as_array(y, where, 1))
+    X = _numeric_array(X, where, 0)
+    arrays = (X,) if y is None else (X, _numeric_array(y, where, 1))
     n = _check_same_length(arrays, where)
     rng = np.random.default_rng(seed)
 
@@ -302,7 +302,7 @@ def train_val_test_split(
 # leak information about them into training.
 
 
-def _float_input(X: Any, where: str) -> np.ndarray:
+def _feature_array(X: Any, where: str) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim == 0:
         raise ValueError(f"{where}: X must have examples on axis 0, got a scalar")
@@ -360,7 +360,7 @@ class StandardScaler(_Scaler):
 
     def fit(self, X: Any) -> StandardScaler:
         """Learn per-feature mean and std from ``X: (N, ...)``; returns ``self``."""
-        X = _float_input(X, "StandardScaler.fit")
+        X = _feature_array(X, "StandardScaler.fit")
         if X.shape[0] == 0:
             raise ValueError(f"StandardScaler.fit: X has no examples (shape {X.shape})")
         if not np.isfinite(X).all():
@@ -377,7 +377,7 @@ class StandardScaler(_Scaler):
     def transform(self, X: Any) -> np.ndarray:
         """``(X - mean_) / scale_``; same shape, float dtype of X (integers -> default dtype)."""
         self._check_fitted("transform")
-        X = _float_input(X, "StandardScaler.transform")
+        X = _feature_array(X, "StandardScaler.transform")
         self._check_features(X, "transform")
         dt = _out_dtype(X)
         return (X.astype(dt) - self.mean_.astype(dt)) / self.scale_.astype(dt)
@@ -385,7 +385,7 @@ class StandardScaler(_Scaler):
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``Z * scale_ + mean_``."""
         self._check_fitted("inverse_transform")
-        Z = _float_input(Z, "StandardScaler.inverse_transform")
+        Z = _feature_array(Z, "StandardScaler.inverse_transform")
         self._check_features(Z, "inverse_transform")
         dt = _out_dtype(Z)
         return Z.astype(dt) * self.scale_.astype(dt) + self.mean_.astype(dt)
@@ -410,7 +410,7 @@ class MinMaxScaler(_Scaler):
 
     def fit(self, X: Any) -> MinMaxScaler:
         """Learn per-feature min and max from ``X: (N, ...)``; returns ``self``."""
-        X = _float_input(X, "MinMaxScaler.fit")
+        X = _feature_array(X, "MinMaxScaler.fit")
         if X.shape[0] == 0:
             raise ValueError(f"MinMaxScaler.fit: X has no examples (shape {X.shape})")
         if not np.isfinite(X).all():
@@ -430,7 +430,7 @@ class MinMaxScaler(_Scaler):
     def transform(self, X: Any) -> np.ndarray:
         """``X * scale_ + min_``; same shape, float dtype of X (integers -> default dtype)."""
         self._check_fitted("transform")
-        X = _float_input(X, "MinMaxScaler.transform")
+        X = _feature_array(X, "MinMaxScaler.transform")
         self._check_features(X, "transform")
         dt = _out_dtype(X)
         return X.astype(dt) * self.scale_.astype(dt) + self.min_.astype(dt)
@@ -438,7 +438,7 @@ class MinMaxScaler(_Scaler):
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``(Z - min_) / scale_``."""
         self._check_fitted("inverse_transform")
-        Z = _float_input(Z, "MinMaxScaler.inverse_transform")
+        Z = _feature_array(Z, "MinMaxScaler.inverse_transform")
         self._check_features(Z, "inverse_transform")
         dt = _out_dtype(Z)
         return (Z.astype(dt) - self.min_.astype(dt)) / self.scale_.astype(dt)
@@ -458,7 +458,7 @@ def standardize(
     ``std`` is 1.0 for constant features (no division by zero). A functional shortcut for
     :class:`StandardScaler`.
     """
-    X = _float_input(X, "standardize")
+    X = _feature_array(X, "standardize")
     if (mean is None) != (std is None):
         raise ValueError("standardize: pass both mean and std, or neither")
     scaler = StandardScaler()
