@@ -319,23 +319,35 @@ def _out_dtype(X: np.ndarray) -> np.dtype:
 
 
 class _Scaler:
-    """Shared plumbing: fitted-state and feature-shape checks."""
+    """Shared plumbing: checking the data of fit, transform and inverse_transform."""
 
     _stat: str  # name of an attribute that exists once fitted
 
-    def _check_fitted(self, where: str) -> None:
-        if not hasattr(self, self._stat):
-            raise ValueError(
-                f"{type(self).__name__}.{where}: not fitted yet; call fit(X_train) first"
-            )
+    def _training_data(self, X: Any) -> np.ndarray:
+        """``fit``'s X, checked (examples on axis 0, at least one, all finite), in float64."""
+        where = f"{type(self).__name__}.fit"
+        X = _feature_array(X, where)
+        if X.shape[0] == 0:
+            raise ValueError(f"{where}: X has no examples (shape {X.shape})")
+        if not np.isfinite(X).all():
+            raise ValueError(f"{where}: X holds NaN or infinite values; remove or impute them")
+        return X.astype(np.float64)
 
-    def _check_features(self, X: np.ndarray, where: str) -> None:
+    def _data(self, X: Any, method: str) -> tuple[np.ndarray, np.dtype]:
+        """The X of ``transform`` or ``inverse_transform``, checked against what was fitted,
+        in the dtype of the result (X's float dtype; the default dtype for integers)."""
+        name = type(self).__name__
+        if not hasattr(self, self._stat):
+            raise ValueError(f"{name}.{method}: not fitted yet; call fit(X_train) first")
+        X = _feature_array(X, f"{name}.{method}")
         expected = getattr(self, self._stat).shape
         if X.shape[1:] != expected:
             raise ValueError(
-                f"{type(self).__name__}.{where}: X has shape {X.shape}, features {X.shape[1:]}, "
+                f"{name}.{method}: X has shape {X.shape}, features {X.shape[1:]}, "
                 f"but the scaler was fitted on features {expected}"
             )
+        dt = _out_dtype(X)
+        return X.astype(dt), dt
 
     def fit_transform(self, X: Any) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
@@ -360,14 +372,7 @@ class StandardScaler(_Scaler):
 
     def fit(self, X: Any) -> StandardScaler:
         """Learn per-feature mean and std from ``X: (N, ...)``; returns ``self``."""
-        X = _feature_array(X, "StandardScaler.fit")
-        if X.shape[0] == 0:
-            raise ValueError(f"StandardScaler.fit: X has no examples (shape {X.shape})")
-        if not np.isfinite(X).all():
-            raise ValueError(
-                "StandardScaler.fit: X holds NaN or infinite values; remove or impute them"
-            )
-        X64 = X.astype(np.float64)
+        X64 = self._training_data(X)
         self.mean_ = X64.mean(axis=0)
         self.var_ = X64.var(axis=0)
         std = np.sqrt(self.var_)
@@ -376,19 +381,13 @@ class StandardScaler(_Scaler):
 
     def transform(self, X: Any) -> np.ndarray:
         """``(X - mean_) / scale_``; same shape, float dtype of X (integers -> default dtype)."""
-        self._check_fitted("transform")
-        X = _feature_array(X, "StandardScaler.transform")
-        self._check_features(X, "transform")
-        dt = _out_dtype(X)
-        return (X.astype(dt) - self.mean_.astype(dt)) / self.scale_.astype(dt)
+        X, dt = self._data(X, "transform")
+        return (X - self.mean_.astype(dt)) / self.scale_.astype(dt)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``Z * scale_ + mean_``."""
-        self._check_fitted("inverse_transform")
-        Z = _feature_array(Z, "StandardScaler.inverse_transform")
-        self._check_features(Z, "inverse_transform")
-        dt = _out_dtype(Z)
-        return Z.astype(dt) * self.scale_.astype(dt) + self.mean_.astype(dt)
+        Z, dt = self._data(Z, "inverse_transform")
+        return Z * self.scale_.astype(dt) + self.mean_.astype(dt)
 
 
 class MinMaxScaler(_Scaler):
@@ -410,14 +409,7 @@ class MinMaxScaler(_Scaler):
 
     def fit(self, X: Any) -> MinMaxScaler:
         """Learn per-feature min and max from ``X: (N, ...)``; returns ``self``."""
-        X = _feature_array(X, "MinMaxScaler.fit")
-        if X.shape[0] == 0:
-            raise ValueError(f"MinMaxScaler.fit: X has no examples (shape {X.shape})")
-        if not np.isfinite(X).all():
-            raise ValueError(
-                "MinMaxScaler.fit: X holds NaN or infinite values; remove or impute them"
-            )
-        X64 = X.astype(np.float64)
+        X64 = self._training_data(X)
         lo, hi = self.feature_range
         self.data_min_ = X64.min(axis=0)
         self.data_max_ = X64.max(axis=0)
@@ -429,19 +421,13 @@ class MinMaxScaler(_Scaler):
 
     def transform(self, X: Any) -> np.ndarray:
         """``X * scale_ + min_``; same shape, float dtype of X (integers -> default dtype)."""
-        self._check_fitted("transform")
-        X = _feature_array(X, "MinMaxScaler.transform")
-        self._check_features(X, "transform")
-        dt = _out_dtype(X)
-        return X.astype(dt) * self.scale_.astype(dt) + self.min_.astype(dt)
+        X, dt = self._data(X, "transform")
+        return X * self.scale_.astype(dt) + self.min_.astype(dt)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``(Z - min_) / scale_``."""
-        self._check_fitted("inverse_transform")
-        Z = _feature_array(Z, "MinMaxScaler.inverse_transform")
-        self._check_features(Z, "inverse_transform")
-        dt = _out_dtype(Z)
-        return (Z.astype(dt) - self.min_.astype(dt)) / self.scale_.astype(dt)
+        Z, dt = self._data(Z, "inverse_transform")
+        return (Z - self.min_.astype(dt)) / self.scale_.astype(dt)
 
 
 def standardize(
