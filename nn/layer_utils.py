@@ -1,4 +1,4 @@
-"""What several layers share: checking their sizes and inputs, PyTorch's default init."""
+"""What several layers share: checking their sizes and inputs; their weights and biases."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+import autograd_lite
 from autograd_lite import Tensor
 from nn import init
-from nn.module import Parameter
+from nn.module import Module, Parameter
 
 
 def check_size(value: Any, what: str, where: str) -> int:
@@ -39,3 +40,16 @@ def default_init_(weight: Parameter, bias: Parameter | None) -> None:
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         init.uniform_(bias, -bound, bound)
+
+
+def add_weight_and_bias(module: Module, weight_shape: tuple[int, ...], bias: bool) -> None:
+    """Give ``module`` a ``weight`` of ``weight_shape`` and a ``bias`` with one entry per
+    output (``weight_shape[0]``; None without bias), in the default dtype, initialized
+    as PyTorch initializes Linear and Conv2d (``default_init_``)."""
+    dtype = autograd_lite.get_default_dtype()
+    module.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        module.bias = Parameter(np.empty(weight_shape[0], dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+    default_init_(module.weight, module.bias)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import autograd_lite
 from autograd_lite import ShapeError, Tensor
-from nn.layer_utils import check_size, default_init_, input_shape
-from nn.module import Module, Parameter
+from nn.layer_utils import add_weight_and_bias, check_size, input_shape
+from nn.module import Module
 
 
 class Linear(Module):
@@ -23,13 +21,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_size(in_features, "in_features", "Linear")
         self.out_features = check_size(out_features, "out_features", "Linear")
-        dtype = autograd_lite.get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        default_init_(self.weight, self.bias)
+        add_weight_and_bias(self, (out_features, in_features), bias)
 
     def forward(self, x: Tensor) -> Tensor:
         data = x.data if isinstance(x, Tensor) else None
