@@ -109,10 +109,13 @@ class Optimizer:
         self._check_hyperparameters(group)
         self.param_groups.append(group)
 
+    # Hyperparameters that must be real numbers >= 0 (a subclass adds its own).
+    non_negative: tuple[str, ...] = ("lr", "eps", "weight_decay")
+
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise a ValueError naming the optimizer and the value for a bad setting."""
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay"):
+        for key in self.non_negative:
             value = group.get(key, 0.0)
             if isinstance(value, bool) or not isinstance(
                 value, (int, float, np.integer, np.floating)
