@@ -21,7 +21,7 @@ from autograd_lite import (
     multiclass_svm_loss,
     nll_loss,
 )
-from autograd_lite.ops.loss import check_loss_options
+from autograd_lite.ops import loss as engine_losses
 from nn.module import Module
 
 __all__ = [
@@ -33,15 +33,8 @@ __all__ = [
     "MultiMarginLoss",
     "MulticlassSVMLoss",
     "NLLLoss",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "l1_loss",
-    "mse_loss",
-    "multi_margin_loss",
-    "multiclass_svm_loss",
-    "nll_loss",
 ]
+__all__ += engine_losses.__all__  # the loss functions: nn.loss.cross_entropy is al.cross_entropy
 
 Reduction = str  # 'mean' | 'sum' | 'none'
 
@@ -55,7 +48,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: Reduction = "mean") -> None:
         super().__init__()
-        check_loss_options(type(self).__name__, reduction)
+        engine_losses.check_loss_options(type(self).__name__, reduction)
         self.reduction = reduction
 
     def _weight_buffer(self, name: str, value: Any) -> None:
@@ -129,7 +122,7 @@ class CrossEntropyLoss(_Loss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(reduction)
-        check_loss_options("CrossEntropyLoss", label_smoothing=label_smoothing)
+        engine_losses.check_loss_options("CrossEntropyLoss", label_smoothing=label_smoothing)
         self._weight_buffer("weight", weight)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
@@ -171,7 +164,7 @@ class MultiMarginLoss(_Loss):
         reduction: Reduction = "mean",
     ) -> None:
         super().__init__(reduction)
-        check_loss_options("MultiMarginLoss", p=p)
+        engine_losses.check_loss_options("MultiMarginLoss", p=p)
         self.p = p
         self.margin = margin
         self._weight_buffer("weight", weight)
