@@ -35,7 +35,7 @@ import numpy as np
 
 from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import per_thread
+from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 # Inputs that forward receives as they are (exact types: an IntEnum, or np.float64 --
@@ -103,7 +103,9 @@ class Function:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
-        return _output(fn, out, inputs, record)
+        if record and (state := per_thread.state).grad_enabled:
+            return _record(fn, out, inputs, state)
+        return _make(out)
 
     # -- what backward may use ----------------------------------------------------
 
@@ -199,7 +201,9 @@ def apply_unary(cls: type[Function], a: Any) -> Tensor:
         out = fn.forward(a.data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a.data]) from None
-    return _output(fn, out, (a,), a._requires_grad)
+    if a._requires_grad and (state := per_thread.state).grad_enabled:
+        return _record(fn, out, (a,), state)
+    return _make(out)
 
 
 def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
@@ -223,19 +227,21 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
         out = fn.forward(a_data, b_data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a_data, b_data]) from None
-    return _output(fn, out, (a, b), record)
-
-
-def _output(fn: Function, out: Any, inputs: tuple, record: bool) -> Tensor:
-    """The op's output tensor; when recording, ``fn`` becomes its node in the graph."""
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)  # NumPy returns scalars for some 0-d results
     if record and (state := per_thread.state).grad_enabled:
-        fn.inputs = inputs
-        fn._out = out
-        fn._sequence_nr = next(_sequence)
-        fn.scope = state.scope
-        if state.anomaly:
-            fn._check_forward(out)
-        return _make(out, True, fn)
+        return _record(fn, out, (a, b), state)
     return _make(out)
+
+
+def _record(fn: Function, out: Any, inputs: tuple, state: GradState) -> Tensor:
+    """The output of ``fn`` when the graph is recorded (grad mode is on and an input
+    requires grad): ``fn`` becomes its node, keeping its inputs, its output array, its
+    creation number and the name scope. (Not recording, the apply paths return
+    ``_make(out)``: a call less on every op of a backward pass.)"""
+    t = _make(out, True, fn)
+    fn.inputs = inputs
+    fn._out = t.data
+    fn._sequence_nr = next(_sequence)
+    fn.scope = state.scope
+    if state.anomaly:
+        fn._check_forward(t.data)
+    return t

@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class GradState:
     """One thread's recording state: grad mode, name scope, anomaly detection.
 
-    Plain attributes in a per-thread object: every op reads all three (``_output`` in
+    Plain attributes in a per-thread object: every recorded op reads all three (``_record`` in
     function.py), and one thread-local lookup (``per_thread.state``) followed by plain
     reads costs a third of a thread-local lookup for each attribute.
     """

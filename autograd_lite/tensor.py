@@ -375,14 +375,16 @@ _new = object.__new__  # an instance without running __init__ (see _make)
 
 
 def _make(
-    data: np.ndarray, requires_grad: bool = False, node: Any = None, into: Tensor | None = None
+    data: Any, requires_grad: bool = False, node: Any = None, into: Tensor | None = None
 ) -> Tensor:
-    """A Tensor around an ndarray that is already right: no conversion, no checks.
+    """A Tensor around an array that is already right: no checks, no copy.
 
     The one place a Tensor's fields are set: every op output, gradient and detached
     tensor is made here, and ``Tensor(...)`` comes here (``into=self``) once it has
     converted the user's data. (``node`` is the op that made it, when recorded.)
     """
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy returns scalars for some 0-d results
     t = _new(Tensor) if into is None else into
     t.data = data
     t.grad = t._hooks = t.name = None

@@ -272,7 +272,7 @@ class ReLUFunction(Function):
 
     def backward(self, g):
         x = self.inputs[0].data
-        return g * (x > _zero(x.dtype))
+        return g * np.greater(x, _zero(x.dtype), out=...)  # a mask array, even 0-d
 
 
 class LeakyReLUFunction(Function):
