@@ -263,3 +263,39 @@ def test_nn_uses_only_the_engines_public_names():
         assert not [n for n in names if n.startswith("_")], (m, t)
         if t != "autograd_lite":  # what autograd_lite exports comes from autograd_lite
             assert not [n for n in names if hasattr(autograd_lite, n)], (m, t)
+
+
+# -- ARCHITECTURE.md matches the code --------------------------------------------------------
+
+DOC = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+
+
+def test_the_engine_floor_order_in_architecture_md_holds():
+    block = DOC.split("### The engine floor, bottom up")[1].split("```")[1]
+    order = [line.split()[0] for line in block.strip().splitlines()]
+    engine = {m for m in GRAPH if m.startswith("autograd_lite")} - {"autograd_lite.__main__"}
+    assert set(order) == engine  # every module listed, once
+    assert len(order) == len(engine)
+    rank = {m: i for i, m in enumerate(order)}
+    upward = [(m, t) for m in order for t in GRAPH[m] if t in rank and rank[t] >= rank[m]]
+    assert upward == []
+
+
+def test_the_op_table_in_architecture_md_lists_every_function_where_it_is():
+    import autograd_lite.ops as ops
+    from autograd_lite import Function
+
+    table = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in DOC.split("## Where each op lives")[1].split("\n## ")[0].splitlines()
+        if line.startswith("| ") and "`" in line.split("|")[2]
+    ]
+    documented = {row[1].strip("`"): (row[2], row[3].strip("`")) for row in table}
+    in_code = {
+        name: (f"ops/{module.__name__.rsplit('.', 1)[1]}.py", cls.label)
+        for module in (ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv, ops.loss)
+        for name, cls in vars(module).items()
+        if isinstance(cls, type) and issubclass(cls, Function) and cls.__module__ == module.__name__
+    }
+    assert len(in_code) > 40
+    assert documented == in_code  # class -> (file, drawn label)
