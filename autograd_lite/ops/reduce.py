@@ -58,6 +58,11 @@ def _resolve(axis, dim, keepdims, keepdim):
     return (dim if axis is None else axis), bool(keepdims or keepdim)
 
 
+def _count(shape: tuple, axis: Axis, where: str) -> int:
+    """How many elements a reduction of ``shape`` over ``axis`` takes together."""
+    return int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), where, shape)]))
+
+
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
@@ -195,9 +200,7 @@ def mean(
     """Mean over ``axis``: the sum divided by the number of elements reduced."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     total = sum(a, axis, keepdims)
-    shape = np.shape(a.data if isinstance(a, Tensor) else a)
-    count = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "mean", shape)]))
-    return total / count
+    return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
 
 
 def max(
@@ -239,8 +242,7 @@ def var(
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     centered = a - mean(a, axis, keepdims=True)
-    shape = centered.shape
-    n = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "var", shape)]))
+    n = _count(centered.shape, axis, "var")
     return sum(centered * centered, axis, keepdims) / (n - correction)
 
 
