@@ -315,6 +315,17 @@ def test_detect_anomaly_in_backward():
             y.backward()
 
 
+def test_detect_anomaly_checks_the_gradient_given_to_backward():
+    # The roots' gradients go through the same loop as every node's, checks included.
+    x = leaf([1.0, 2.0])
+    y = x * 3.0
+    with al.detect_anomaly(), pytest.raises(AutogradError, match=r"given to backward\(\).*NaN"):
+        y.backward(al.tensor([1.0, np.nan], dtype="float64"))
+    y = x * 3.0
+    y.backward(al.tensor([1.0, np.nan], dtype="float64"))  # outside the block: no check
+    assert np.isnan(x.grad.data[1])
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/Inf on purpose
 def test_no_anomaly_checks_outside_the_block():
     x = leaf([-1.0])
