@@ -234,17 +234,16 @@ def test_nn_functional_all_names_every_function_it_offers():
     assert offered - helpers == set(F.__all__)
 
 
-# nn reaches the engine through its public namespace, `import autograd_lite`, plus the
-# public helpers of three engine modules: the hook detect_anomaly offers higher layers
-# (anomaly.LIBRARY_DIRS), and the argument checks that the conv, pooling and loss layers
-# share with the functional ops (ops.conv: pair, output_size, pool_args; ops.loss:
-# check_loss_options).
-NN_MAY_IMPORT = {
-    "autograd_lite",
-    "autograd_lite.anomaly",
-    "autograd_lite.ops.conv",
-    "autograd_lite.ops.loss",
-}
+# nn reaches the engine through its public namespace, `import autograd_lite`; besides, it
+# may import the hook detect_anomaly offers higher layers (anomaly.LIBRARY_DIRS) and, from
+# the op modules, public names that autograd_lite does not export itself (the argument
+# checks a layer shares with its functional op; Function classes).
+
+
+def nn_may_import(module: str) -> bool:
+    return module in ("autograd_lite", "autograd_lite.anomaly") or module.startswith(
+        "autograd_lite.ops."
+    )
 
 
 def test_nn_uses_only_the_engines_public_names():
@@ -258,7 +257,7 @@ def test_nn_uses_only_the_engines_public_names():
         if t.startswith("autograd_lite")
     }
     assert ("nn.linear", "autograd_lite") in engine, "the walk is broken"
-    assert sorted((m, t) for m, t in engine if t not in NN_MAY_IMPORT) == []
+    assert sorted((m, t) for m, t in engine if not nn_may_import(t)) == []
     for (m, t), names in engine.items():
         assert not [n for n in names if n.startswith("_")], (m, t)
         if t != "autograd_lite":  # what autograd_lite exports comes from autograd_lite
