@@ -8,7 +8,14 @@ use it to hunt a bug, not for training.
 
 from __future__ import annotations
 
-from autograd_lite.grad_mode import state
+import os
+import traceback
+
+from autograd_lite.grad_mode import per_thread
+
+# The error names the innermost line of code outside these directories: the user's line,
+# not the library's. A library built on the engine adds its own (nn does, at import).
+LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 
 
 class detect_anomaly:
@@ -18,9 +25,18 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self) -> detect_anomaly:
+        state = per_thread.state
         self._prev = state.anomaly
         state.anomaly = self.check_nan
         return self
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._prev
+        per_thread.state.anomaly = self._prev
+
+
+def user_frame() -> str:
+    """'file.py:12 in f: y = x.log()' for the innermost frame outside LIBRARY_DIRS."""
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(tuple(LIBRARY_DIRS)):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"

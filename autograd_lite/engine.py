@@ -27,7 +27,7 @@ import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 
@@ -53,42 +53,30 @@ def run_backward(
     waiting: list[tuple[int, Function]] = []
     # Record the backward pass only for create_graph. (A try/finally, not the
     # set_grad_enabled context manager: this runs once per backward() call.)
+    state = per_thread.state
     grad_mode_before, state.grad_enabled = state.grad_enabled, create_graph
     # Arrays that must not become a leaf's .grad as they are (copied if they would):
     # the caller's own gradient arrays, and arrays already given to another leaf.
     seen: set[int] = set()
     try:
+        seeds = []
         for root, g in zip(roots, root_grads):
-            given = g is not None
-            g = _seed_grad(root, g)
-            if given:
-                seen.add(id(g.data))
-            if root._node is None:
-                _add_leaf(leaf_grads, root, g, create_graph)
-            else:
-                _add(node_grads, waiting, root._node, g, create_graph)
-
+            seed = _seed_grad(root, g)
+            if g is not None:
+                seen.add(id(seed.data))
+            seeds.append(seed)
         wanted = None
         if inputs is not None:
             wanted = {id(t._node): None for t in inputs if t._node is not None}
         anomaly = state.anomaly
         keep_node_grads = retain_graph and not create_graph and wanted is None
         watch = keep_node_grads or wanted is not None
-        while waiting:
-            node = heappop(waiting)[1]
-            grad = node_grads.pop(node)
-            inputs_of_node = node.inputs
-            if inputs_of_node is None:
-                raise freed_graph_error(type(node).__name__)
-            if watch or node._hooks or node._retained is not None:
-                grad = _visit(node, grad, wanted, keep_node_grads)
 
-            grads = node.backward(grad)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            if len(grads) != len(inputs_of_node):
-                _wrong_count(node, grads)
-            for x, gx in zip(inputs_of_node, grads):
+        # The roots' gradients are handed out first, as if by a node above them all; then
+        # each node, newest first, runs its backward and hands out its inputs' gradients.
+        node, receivers, grads = None, roots, seeds
+        while True:
+            for x, gx in zip(receivers, grads):
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
                     continue
                 if (
@@ -97,38 +85,49 @@ def run_backward(
                     or gx.data.shape != x.data.shape
                     or (gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype)
                 ):
-                    gx = _fit(gx, x, node, inputs_of_node)
-                # Add gx to what x's producer has received (written out, not a call:
-                # this is the hottest loop of backward).
+                    gx = _fit(gx, x, node, receivers)
+                # Add gx to what x's producer has received; the first gradient puts a node
+                # in line. (Written out, not a call: this is the hottest loop of backward.)
                 producer = x._node
                 if producer is None:
                     entry = leaf_grads.get(id(x))
                     if entry is None:
                         leaf_grads[id(x)] = [x, gx]
                     else:
-                        entry[1] = entry[1] + gx if create_graph else _plus(entry[1], gx)
-                elif producer in node_grads:  # a second gradient for it: sum
-                    prev = node_grads[producer]
-                    node_grads[producer] = prev + gx if create_graph else _plus(prev, gx)
-                else:  # its first gradient: it joins the line
+                        entry[1] = _sum(entry[1], gx, create_graph)
+                elif producer in node_grads:
+                    node_grads[producer] = _sum(node_grads[producer], gx, create_graph)
+                else:
                     node_grads[producer] = gx
                     heappush(waiting, (-producer._sequence_nr, producer))
-            if not retain_graph:
+            if node is not None and not retain_graph:
                 node.release()
+            if not waiting:
+                break
+
+            node = heappop(waiting)[1]
+            grad = node_grads.pop(node)
+            receivers = node.inputs
+            if receivers is None:
+                raise freed_graph_error(type(node).__name__)
+            if watch or node._hooks or node._retained is not None:
+                grad = _visit(node, grad, wanted, keep_node_grads)
+            grads = node.backward(grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(receivers):
+                _wrong_count(node, grads)
 
         if inputs is not None:
             return _collect(inputs, wanted, leaf_grads, allow_unused)
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
-                for hook in leaf._hooks:
-                    new = hook(g)
-                    if new is not None:
-                        g = new
+                g = _run_hooks(leaf._hooks, g)
             if leaf.grad is None:
                 leaf.grad = g if create_graph else _owned(g, seen)
             else:
                 # Out of place: leaf.grad may be shared with the caller.
-                leaf.grad = leaf.grad + g if create_graph else _plus(leaf.grad, g)
+                leaf.grad = _sum(leaf.grad, g, create_graph)
     finally:
         state.grad_enabled = grad_mode_before
     return None
@@ -263,10 +262,7 @@ def _wrong_count(node: Function, grads: tuple) -> None:
 def _visit(node: Function, grad: Tensor, wanted: dict | None, keep_node_grads: bool) -> Tensor:
     """What happens to a node's gradient before its backward: hooks, retain_grad, grad()."""
     if node._hooks:
-        for hook in node._hooks:
-            new = hook(grad)
-            if new is not None:
-                grad = new
+        grad = _run_hooks(node._hooks, grad)
     if node._retained is not None:
         _retain(node, grad)
     if wanted is not None and id(node) in wanted:
@@ -274,13 +270,22 @@ def _visit(node: Function, grad: Tensor, wanted: dict | None, keep_node_grads: b
     if keep_node_grads:
         # Kept for drawing (visualize). Not under create_graph: the gradient's graph can
         # point back at this node, which would make a reference cycle.
-        node.grad = grad if node.grad is None else _plus(node.grad, grad)
+        node.grad = grad if node.grad is None else _sum(node.grad, grad, False)
     return grad
 
 
-def _fit(gx: Any, x: Tensor, node: Function, inputs: tuple) -> Tensor:
-    """The gradient for input ``x`` as a Tensor of x's shape and dtype (checked under
-    detect_anomaly)."""
+def _run_hooks(hooks: list, grad: Tensor) -> Tensor:
+    """Call each hook on the gradient in turn; a hook that returns a tensor replaces it."""
+    for hook in hooks:
+        new = hook(grad)
+        if new is not None:
+            grad = new
+    return grad
+
+
+def _fit(gx: Any, x: Tensor, node: Function | None, inputs: Sequence[Any]) -> Tensor:
+    """The gradient for input ``x`` (of ``node``; a root when node is None) as a Tensor of
+    x's shape and dtype (checked under detect_anomaly)."""
     i = next(k for k, y in enumerate(inputs) if y is x)  # for messages (not ==: elementwise)
     if not isinstance(gx, Tensor):
         gx = _make(np.asarray(gx))
@@ -288,32 +293,17 @@ def _fit(gx: Any, x: Tensor, node: Function, inputs: tuple) -> Tensor:
         gx = unbroadcast(gx, x.data.shape, node, i)
     if gx.data.dtype != x.data.dtype:
         gx = gx.astype(x.data.dtype)
-    if state.anomaly:
+    if per_thread.state.anomaly:
         _check_backward(node, i, gx)
     return gx
 
 
-def _add(node_grads: dict, waiting: list, node: Function, g: Tensor, create_graph: bool) -> None:
-    """Add ``g`` to the gradient waiting for ``node`` (the first one puts it in line)."""
-    prev = node_grads.get(node)
-    if prev is None:
-        node_grads[node] = g
-        heappush(waiting, (-node._sequence_nr, node))
-    else:
-        node_grads[node] = prev + g if create_graph else _plus(prev, g)
-
-
-def _plus(a: Tensor, b: Tensor) -> Tensor:
-    """a + b on the arrays, outside the graph (cheaper than the Add op)."""
+def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
+    """Two gradients of one tensor added up: recorded under create_graph (so the sum can be
+    differentiated), else on the arrays, outside the graph (cheaper than the Add op)."""
+    if create_graph:
+        return a + b
     return _make(np.add(a.data, b.data, out=...))  # out=...: an array even for 0-d operands
-
-
-def _add_leaf(leaf_grads: dict, leaf: Tensor, g: Tensor, create_graph: bool) -> None:
-    entry = leaf_grads.get(id(leaf))
-    if entry is None:
-        leaf_grads[id(leaf)] = [leaf, g]
-    else:
-        entry[1] = entry[1] + g if create_graph else _plus(entry[1], g)
 
 
 def _owned(g: Tensor, seen: set[int]) -> Tensor:
@@ -343,10 +333,7 @@ def _collect(
             entry = leaf_grads.get(id(t))
             g = entry[1] if entry is not None else None
             if g is not None and t._hooks:
-                for hook in t._hooks:
-                    new = hook(g)
-                    if new is not None:
-                        g = new
+                g = _run_hooks(t._hooks, g)
         if g is None and not allow_unused:
             raise AutogradError(
                 f"grad: input {i} was not used to compute the outputs; pass "
@@ -356,8 +343,12 @@ def _collect(
     return tuple(result)
 
 
-def _check_backward(node: Function, i: int, g: Tensor) -> None:
+def _check_backward(node: Function | None, i: int, g: Tensor) -> None:
     if g.data.dtype.kind == "f" and not np.isfinite(g.data).all():
+        if node is None:
+            raise AutogradError(
+                f"detect_anomaly: the gradient given to backward() for output {i} has NaN or Inf"
+            )
         where = node._created_at or "<created outside detect_anomaly()>"
         raise AutogradError(
             f"detect_anomaly: {type(node).__name__}.backward produced NaN or Inf in the "

@@ -28,7 +28,7 @@ def fmt_shape(shape: tuple) -> str:
 def freed_graph_error(op_name: str, where: str = "backward") -> AutogradError:
     """The one message for a graph that an earlier ``backward()`` freed (engine and drawings)."""
     return AutogradError(
-        f"{where}: the saved values of {op_name} were freed by backward(), so the graph "
-        "cannot be walked a second time. Call backward(retain_graph=True) the first time to "
-        "keep it (and every wire's gradient, for drawing)."
+        f"{where}: the graph was freed by backward() (the saved values of {op_name} are "
+        "gone), so it cannot be walked a second time. Call backward(retain_graph=True) the "
+        "first time to keep it (and every wire's gradient, for drawing)."
     )

@@ -29,27 +29,22 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 from __future__ import annotations
 
 import itertools
-import os
-import traceback
 from typing import Any
 
 import numpy as np
 
+from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
-# detect_anomaly() reports the innermost line of code outside these directories: the
-# user's line, not the library's. Libraries built on the engine add theirs (nn does).
-LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
-# Constants passed to forward as they are (exact types: np.float64 is a float subclass
-# but would upcast float32, so it takes the slow path and becomes a Python float).
+# Inputs that forward receives as they are (exact types: an IntEnum, or np.float64 --
+# a float subclass that would upcast float32 -- goes through _constant).
 _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
 # Recorded nodes are numbered in creation order; backward runs the newest first.
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
-_new = object.__new__
-_ndarray, _asarray = np.ndarray, np.asarray
+_new = object.__new__  # a node without running __init__ (Function has none; twice as fast)
 
 
 class Function:
@@ -96,40 +91,21 @@ class Function:
                     record = True
             elif type(x) in _CONSTANT_TYPES:
                 arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
-            elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
-                # NumPy scalars (what 0-d array ops return) become Python numbers, so
-                # np.float64(2) does not upcast a float32 tensor.
-                arrays.append(x.item())
             else:
-                return cls._apply_converted(inputs, params)
+                # A NumPy scalar, a list, or bad input: convert every constant by the one
+                # rule, so that forward and the node both see what backward will use.
+                converted = [
+                    y if isinstance(y, Tensor) else _constant(y, inputs, cls) for y in inputs
+                ]
+                return cls.apply(*converted, **params)
         fn = _new(cls)
         try:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
-        return _output(fn, out, inputs, record)
-
-    @classmethod
-    def _apply_converted(cls, inputs: tuple, params: dict) -> Tensor:
-        # The slow path: lists, NumPy scalars and bad inputs (strings, None, ...).
-        where = cls.name()
-        float_dtype = next(
-            (x.dtype for x in inputs if isinstance(x, Tensor) and x.dtype.kind == "f"), None
-        )
-        converted = []
-        for x in inputs:
-            if isinstance(x, Tensor) or type(x) in _CONSTANT_TYPES:
-                converted.append(x)
-            elif isinstance(x, np.generic) and x.dtype.kind in "biuf":
-                converted.append(x.item())  # so np.float64(2) does not upcast float32
-            elif isinstance(x, (int, float)):
-                converted.append(float(x) if isinstance(x, float) else int(x))
-            else:
-                arr = as_array(x, where=where)
-                if arr.dtype.kind in "biu" and float_dtype is not None:
-                    arr = arr.astype(float_dtype)  # [1, 2] * x keeps x's float dtype
-                converted.append(arr)
-        return cls.apply(*converted, **params)
+        if record and (state := per_thread.state).grad_enabled:
+            return _record(fn, out, inputs, state)
+        return _make(out)
 
     # -- what backward may use ----------------------------------------------------
 
@@ -146,8 +122,10 @@ class Function:
 
     @classmethod
     def name(cls) -> str:
-        """The op's name in messages: the class name in lower case (Mul -> 'mul')."""
-        return cls.__name__.lower()
+        """The op's name in messages, that of its public function: the class name in lower
+        case, without the suffix of Functions named like an nn layer (Mul -> 'mul',
+        LinearFunction -> 'linear')."""
+        return cls.__name__.removesuffix("Function").lower()
 
     def release(self) -> None:
         """Drop the inputs and saved arrays (called by backward unless retain_graph)."""
@@ -158,7 +136,7 @@ class Function:
 
     def _explain(self, exc: Exception, arrays: list) -> Exception:
         """Turn a NumPy error from forward into one that names the op and the shapes."""
-        if isinstance(exc, (ShapeError, AutogradError)) or str(exc).startswith(self.name() + ":"):
+        if isinstance(exc, ShapeError) or str(exc).startswith(self.name() + ":"):
             return exc  # already explained by the op itself
         shapes = " and ".join(fmt_shape(np.shape(a)) for a in arrays)
         msg = str(exc)
@@ -175,7 +153,7 @@ class Function:
         return ShapeError(f"{self.name()}: input shape(s) {shapes}: {msg}")
 
     def _check_forward(self, out: np.ndarray) -> None:
-        self._created_at = _user_frame()
+        self._created_at = user_frame()
         if out.dtype.kind == "f" and not np.isfinite(out).all():
             raise AutogradError(
                 f"detect_anomaly: {self.name()} produced NaN or Inf in forward, "
@@ -183,12 +161,32 @@ class Function:
             )
 
 
-def _user_frame() -> str:
-    """'file.py:12 in f: y = x.log()' for the innermost frame outside LIBRARY_DIRS."""
-    for frame in reversed(traceback.extract_stack()):
-        if not frame.filename.startswith(tuple(LIBRARY_DIRS)):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
-    return "<unknown>"
+def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:
+    """A non-Tensor input as forward receives it: the one rule of every apply path.
+
+    - ``float``, ``int``, ``bool`` and ndarrays: as they are (Python scalars are "weak":
+      ``x * 2.0`` keeps x's dtype);
+    - NumPy scalars (what ops on 0-d arrays return): a number becomes a Python number, so
+      ``np.float64(2)`` does not upcast a float32 tensor; a bool becomes a 0-d bool array
+      (it cannot change the result's dtype, and NumPy is twice as fast with it: the mask
+      in ``g * (x > 0)`` on 0-d tensors);
+    - subclasses of int and float (``IntEnum``...): the plain number;
+    - lists and tuples: an array, integers taking the float dtype of the op's tensor
+      inputs (``[1, 2] * x`` keeps x's float32);
+    - anything else: a ``TypeError`` naming the op (``as_array``).
+    """
+    if type(x) in _CONSTANT_TYPES:
+        return x
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return np.asarray(x) if x.dtype.kind == "b" else x.item()
+    if isinstance(x, (int, float)):
+        return float(x) if isinstance(x, float) else int(x)
+    arr = as_array(x, where=op.name())
+    if arr.dtype.kind in "biu":
+        for t in inputs:
+            if isinstance(t, Tensor) and t.data.dtype.kind == "f":
+                return arr.astype(t.data.dtype)
+    return arr
 
 
 def apply_unary(cls: type[Function], a: Any) -> Tensor:
@@ -203,7 +201,9 @@ def apply_unary(cls: type[Function], a: Any) -> Tensor:
         out = fn.forward(a.data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a.data]) from None
-    return _output(fn, out, (a,), a._requires_grad)
+    if a._requires_grad and (state := per_thread.state).grad_enabled:
+        return _record(fn, out, (a,), state)
+    return _make(out)
 
 
 def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
@@ -214,47 +214,34 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     """
     if isinstance(a, Tensor):
         a_data, record = a.data, a._requires_grad
-    elif type(a) in _CONSTANT_TYPES:
-        a_data, record = a, False
     else:
-        return cls.apply(a, b)
+        a = a_data = a if type(a) in _CONSTANT_TYPES else _constant(a, (a, b), cls)
+        record = False
     if isinstance(b, Tensor):
         b_data = b.data
         record = record or b._requires_grad
-    elif type(b) in _CONSTANT_TYPES:
-        b_data = b
-    elif isinstance(b, np.generic) and b.dtype.kind in "biuf":
-        # A NumPy scalar: what derivatives get from 0-d arrays, e.g. the mask in g * (x > 0).
-        # A bool stays a 0-d array (it cannot change the result's dtype, and NumPy is twice
-        # as fast with it); a number becomes a Python number, as in apply.
-        b_data = _asarray(b) if b.dtype.kind == "b" else b.item()
     else:
-        return cls.apply(a, b)
+        b = b_data = b if type(b) in _CONSTANT_TYPES else _constant(b, (a, b), cls)
     fn = _new(cls)
     try:
         out = fn.forward(a_data, b_data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a_data, b_data]) from None
-    return _output(fn, out, (a, b), record)
+    if record and (state := per_thread.state).grad_enabled:
+        return _record(fn, out, (a, b), state)
+    return _make(out)
 
 
-def _output(fn: Function, out: Any, inputs: tuple, record: bool) -> Tensor:
-    """The op's output tensor; when recording, ``fn`` becomes its node in the graph."""
-    if type(out) is not _ndarray:
-        out = _asarray(out)  # NumPy returns scalars for 0-d results
-    t = _new(Tensor)
-    t.data = out
-    t.grad = t._hooks = t.name = None
-    if record and state.grad_enabled:
-        fn.inputs = inputs
-        fn._out = out
-        fn._sequence_nr = next(_sequence)
-        fn.scope = state.scope
-        if state.anomaly:
-            fn._check_forward(out)
-        t._requires_grad = True
-        t._node = fn
-    else:
-        t._requires_grad = False
-        t._node = None
+def _record(fn: Function, out: Any, inputs: tuple, state: GradState) -> Tensor:
+    """The output of ``fn`` when the graph is recorded (grad mode is on and an input
+    requires grad): ``fn`` becomes its node, keeping its inputs, its output array, its
+    creation number and the name scope. (Not recording, the apply paths return
+    ``_make(out)``: a call less on every op of a backward pass.)"""
+    t = _make(out, True, fn)
+    fn.inputs = inputs
+    fn._out = t.data
+    fn._sequence_nr = next(_sequence)
+    fn.scope = state.scope
+    if state.anomaly:
+        fn._check_forward(t.data)
     return t

@@ -9,20 +9,32 @@ Dtype rules (NumPy 2's): Python floats and nested lists of floats become the def
 dtype (float32, see ``set_default_dtype``); a float64 array stays float64; Python
 scalars in an op never upcast a tensor (``x * 2.0`` keeps x's dtype). Integer and bool
 tensors exist (labels, masks, indices) but cannot require grad.
+
+This file is the bottom of the engine floor: it imports no op and not the engine, because
+they are all built on the Tensor class. The members that need them -- the Python
+operators (``x * y``), the op methods (``x.exp()``, ``x.sum(axis=1)``) and ``backward()``
+-- are defs in ``autograd_lite/tensor_methods.py``, one floor up, copied onto Tensor when
+``autograd_lite`` is imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import state
+from autograd_lite.grad_mode import per_thread
+
+if TYPE_CHECKING:
+    # For type checkers and IDEs only: Tensor has TensorMethods' members (attached at
+    # import time, see the module docstring), so `x.exp()` is found and typed.
+    from autograd_lite.tensor_methods import TensorMethods as _Methods
+else:
+    _Methods = object
 
 _default_dtype = np.dtype(np.float32)
-_FLOAT_KINDS = "f"
 _NUMERIC_KINDS = "biuf"
 
 
@@ -79,7 +91,7 @@ def as_array(data: Any, dtype: Any = None, where: str = "tensor") -> np.ndarray:
     return arr
 
 
-class Tensor:
+class Tensor(_Methods):
     """An n-dimensional array that can record the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)`` shares memory with
@@ -96,6 +108,9 @@ class Tensor:
     # No per-instance __dict__: a tensor is created by every op, so it must be small
     # and fast to build. __weakref__ lets retain_grad() point back without a cycle.
     __slots__ = ("__weakref__", "_hooks", "_node", "_requires_grad", "data", "grad", "name")
+    data: np.ndarray
+    grad: Tensor | None
+    name: str | None
 
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy converting us.
     __array_priority__ = 1000
@@ -109,11 +124,7 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data = as_array(data, dtype, where="Tensor")
-        self.grad: Tensor | None = None
-        self._node = None
-        self._hooks: list | None = None
-        self._requires_grad = False
+        _make(as_array(data, dtype, where="Tensor"), into=self)
         self.name = name
         if requires_grad:
             self.requires_grad_(True)
@@ -153,23 +164,6 @@ class Tensor:
     def grad_fn(self) -> Any:
         """The ``Function`` node that produced this tensor, or None for a leaf."""
         return self._node
-
-    def backward(
-        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
-    ) -> None:
-        """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
-
-        Args:
-            grad: d(loss)/d(self), same shape as self. Optional for a single-element tensor
-                (it defaults to 1).
-            retain_graph: keep the graph (its saved values, and each node's gradient in
-                ``node.grad``) so backward can run through it again or it can be drawn.
-            create_graph: record the backward pass itself, so the gradients can be
-                differentiated again (higher-order derivatives). Implies retain_graph.
-        """
-        _engine.run_backward(
-            (self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph
-        )
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
@@ -259,6 +253,9 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __pos__(self) -> Tensor:
+        return self
+
     def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
@@ -294,7 +291,9 @@ class Tensor:
         ):
             extras.append(f"dtype={self.data.dtype}")
         if self._node is not None:
-            extras.append(f"grad_fn=<{type(self._node).__name__}>")
+            # (Function classes named like an nn layer end in "Function": ReLUFunction
+            # is drawn and shown as the op it is, ReLU)
+            extras.append(f"grad_fn=<{type(self._node).__name__.removesuffix('Function')}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         if self.name is not None:
@@ -316,7 +315,7 @@ class Tensor:
         # Changing values the graph depends on would make backward silently wrong,
         # so in-place updates are only for tensors outside the graph (e.g. an
         # optimizer step under no_grad()).
-        if state.grad_enabled and self._requires_grad:
+        if self._requires_grad and per_thread.state.grad_enabled:
             raise AutogradError(
                 f"in-place {what} on a tensor that requires grad would corrupt the graph; "
                 "do it inside `with no_grad():` (as optimizers do) or on .detach()"
@@ -372,15 +371,25 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _make(data: np.ndarray, requires_grad: bool = False, node: Any = None) -> Tensor:
-    """Build a Tensor around an existing ndarray without any checks (the engine's fast path)."""
-    t = object.__new__(Tensor)
+_new = object.__new__  # an instance without running __init__ (see _make)
+
+
+def _make(
+    data: Any, requires_grad: bool = False, node: Any = None, into: Tensor | None = None
+) -> Tensor:
+    """A Tensor around an array that is already right: no checks, no copy.
+
+    The one place a Tensor's fields are set: every op output, gradient and detached
+    tensor is made here, and ``Tensor(...)`` comes here (``into=self``) once it has
+    converted the user's data. (``node`` is the op that made it, when recorded.)
+    """
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy returns scalars for some 0-d results
+    t = _new(Tensor) if into is None else into
     t.data = data
-    t.grad = None
+    t.grad = t._hooks = t.name = None
     t._requires_grad = requires_grad
     t._node = node
-    t._hooks = None
-    t.name = None
     return t
 
 
@@ -538,77 +547,3 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
         raise TypeError(f"randn: dtype must be floating, got {dtype}")
     t = Tensor(_rng.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
-
-
-# -- operators and op methods ---------------------------------------------------------
-# The ops live in autograd_lite/ops/ (each a Function with its forward and backward).
-# They need the Tensor class, so they are attached to it here, once it exists.
-
-from autograd_lite import engine as _engine  # noqa: E402
-from autograd_lite.function import apply_binary  # noqa: E402
-from autograd_lite.ops import elementwise as _e  # noqa: E402
-from autograd_lite.ops import linalg as _l  # noqa: E402
-from autograd_lite.ops import reduce as _r  # noqa: E402
-from autograd_lite.ops import shape as _s  # noqa: E402
-
-
-def _binary(fn: type, swap: bool = False) -> Callable:
-    # x + y runs Add on (x, y); 2 - x (a reflected operator) runs Sub on (2, x).
-    if swap:
-        return lambda self, other: apply_binary(fn, other, self)
-    return lambda self, other: apply_binary(fn, self, other)
-
-
-Tensor.__add__ = _binary(_e.Add)
-Tensor.__radd__ = _binary(_e.Add, swap=True)
-Tensor.__sub__ = _binary(_e.Sub)
-Tensor.__rsub__ = _binary(_e.Sub, swap=True)
-Tensor.__mul__ = _binary(_e.Mul)
-Tensor.__rmul__ = _binary(_e.Mul, swap=True)
-Tensor.__truediv__ = _binary(_e.Div)
-Tensor.__rtruediv__ = _binary(_e.Div, swap=True)
-Tensor.__pow__ = _binary(_e.Pow)
-Tensor.__rpow__ = _binary(_e.Pow, swap=True)
-Tensor.__matmul__ = _binary(_l.MatMul)
-Tensor.__rmatmul__ = _binary(_l.MatMul, swap=True)
-Tensor.__neg__ = _e.neg
-Tensor.__pos__ = lambda self: self
-Tensor.__abs__ = _e.abs
-Tensor.__getitem__ = _s.getitem
-
-# Methods that are the functional op itself: x.exp() is exp(x), x.sum(axis=1) is sum(x, axis=1).
-# fmt: off
-_METHODS = {
-    _e: ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos",
-         "tanh", "sigmoid", "relu", "leaky_relu", "elu", "maximum", "minimum", "clip"),
-    _l: ("matmul",),
-    _r: ("sum", "mean", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax",
-         "argmax"),
-    _s: ("reshape", "permute", "transpose", "expand", "squeeze", "unsqueeze", "flatten"),
-}
-# fmt: on
-for _module, _names in _METHODS.items():
-    for _name in _names:
-        setattr(Tensor, _name, getattr(_module, _name))
-Tensor.where = lambda self, condition, other: _e.where(condition, self, other)
-Tensor.view = _s.reshape
-Tensor.clamp = _e.clip
-
-
-def _astype(self: Tensor, dtype: Any) -> Tensor:
-    """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
-    dtype = np.dtype(dtype)
-    if dtype == self.data.dtype:
-        return self
-    if self._requires_grad and dtype.kind != "f":
-        return _make(self.data.astype(dtype))  # an integer copy has no gradient
-    return _e.Cast.apply(self, dtype=dtype)
-
-
-Tensor.astype = _astype
-Tensor.to = _astype
-Tensor.float = lambda self: _astype(self, np.float32)
-Tensor.double = lambda self: _astype(self, np.float64)
-Tensor.long = lambda self: _astype(self, np.int64)
-Tensor.T = property(lambda self: _s.transpose(self), doc="The tensor with its axes reversed.")
-del _module, _names, _name

@@ -7,7 +7,7 @@ carries over: ``nn.Linear(in_features, out_features)`` has ``weight`` of shape
 
 import os as _os
 
-from autograd_lite.function import LIBRARY_DIRS as _LIBRARY_DIRS
+from autograd_lite.anomaly import LIBRARY_DIRS as _LIBRARY_DIRS
 
 # -- modules and layers, data, saving ---------------------------------------------------
 from nn import data, datasets, functional, init

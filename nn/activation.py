@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from autograd_lite import ShapeError, Tensor
 from nn import functional as F
-from nn.linear import Linear, check_size
+from nn.layer_utils import check_size
+from nn.linear import Linear
 from nn.module import Module
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-import autograd_lite
-from autograd_lite import ShapeError, Tensor
-from autograd_lite.ops.conv import IntOrPair, conv2d, output_size, pair
-from nn.linear import check_size, default_init_, input_shape
-from nn.module import Module, Parameter
+from autograd_lite import ShapeError, Tensor, conv2d
+from autograd_lite.ops.conv import IntOrPair, output_size, pair
+from nn.layer_utils import add_weight_and_bias, check_size, input_shape
+from nn.module import Module
 
 
 class Conv2d(Module):
@@ -17,7 +14,8 @@ class Conv2d(Module):
     weight: (out_channels, in_channels, kh, kw), bias: (out_channels,). Each output channel
     slides its kernel over all input channels:
         y[n, f, i, j] = bias[f] + Σ_{c,u,v} x_pad[n, c, s·i + u, s·j + v] · weight[f, c, u, v]
-    One fused op (``autograd_lite.ops.conv.Conv2d``: im2col and one matmul).
+    One fused op (``autograd_lite.conv2d``, the Function ``Conv2dFunction``: im2col and
+    one matmul).
     """
 
     def __init__(
@@ -35,14 +33,7 @@ class Conv2d(Module):
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = pair(stride, "stride", "Conv2d")
         self.padding = pair(padding, "padding", "Conv2d", minimum=0)
-        dtype = autograd_lite.get_default_dtype()
-        shape = (out_channels, in_channels, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        default_init_(self.weight, self.bias)
+        add_weight_and_bias(self, (out_channels, in_channels, *self.kernel_size), bias)
 
     def forward(self, x: Tensor) -> Tensor:
         where = f"Conv2d({self.extra_repr()})"

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def _as_array(a: Any, where: str, i: int) -> np.ndarray:
+def _numeric_array(a: Any, where: str, i: int) -> np.ndarray:
     """Return the ndarray behind ``a`` (a Tensor's ``.data`` is used as is, not copied)."""
     if isinstance(a, autograd_lite.Tensor):
         return a.data
@@ -79,7 +79,7 @@ class TensorDataset:
         if not arrays:
             raise ValueError("TensorDataset: need at least one array")
         self.arrays: tuple[np.ndarray, ...] = tuple(
-            _as_array(a, "TensorDataset", i) for i, a in enumerate(arrays)
+            _numeric_array(a, "TensorDataset", i) for i, a in enumerate(arrays)
         )
         self._n = _check_same_length(self.arrays, "TensorDataset")
 
@@ -148,7 +148,7 @@ class DataLoader:
             self.dataset = arrays[0]
         else:
             # checked here too so that errors name DataLoader, the function the user called
-            checked = tuple(_as_array(a, "DataLoader", i) for i, a in enumerate(arrays))
+            checked = tuple(_numeric_array(a, "DataLoader", i) for i, a in enumerate(arrays))
             _check_same_length(checked, "DataLoader")
             self.dataset = TensorDataset(*checked)
         # bool is an int subclass; DataLoader(X, y, True) would otherwise mean batch_size=1
@@ -254,8 +254,8 @@ def train_val_test_split(
             f"{where}: val + test must be below 1 to leave examples for training, "
             f"got val={val} + test={test} = {val + test}"
         )
-    X = _as_array(X, where, 0)
-    arrays = (X,) if y is None else (X, _as_array(y, where, 1))
+    X = _numeric_array(X, where, 0)
+    arrays = (X,) if y is None else (X, _numeric_array(y, where, 1))
     n = _check_same_length(arrays, where)
     rng = np.random.default_rng(seed)
 
@@ -302,7 +302,7 @@ def train_val_test_split(
 # leak information about them into training.
 
 
-def _float_input(X: Any, where: str) -> np.ndarray:
+def _feature_array(X: Any, where: str) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim == 0:
         raise ValueError(f"{where}: X must have examples on axis 0, got a scalar")
@@ -319,23 +319,35 @@ def _out_dtype(X: np.ndarray) -> np.dtype:
 
 
 class _Scaler:
-    """Shared plumbing: fitted-state and feature-shape checks."""
+    """Shared plumbing: checking the data of fit, transform and inverse_transform."""
 
     _stat: str  # name of an attribute that exists once fitted
 
-    def _check_fitted(self, where: str) -> None:
-        if not hasattr(self, self._stat):
-            raise ValueError(
-                f"{type(self).__name__}.{where}: not fitted yet; call fit(X_train) first"
-            )
+    def _training_data(self, X: Any) -> np.ndarray:
+        """``fit``'s X, checked (examples on axis 0, at least one, all finite), in float64."""
+        where = f"{type(self).__name__}.fit"
+        X = _feature_array(X, where)
+        if X.shape[0] == 0:
+            raise ValueError(f"{where}: X has no examples (shape {X.shape})")
+        if not np.isfinite(X).all():
+            raise ValueError(f"{where}: X holds NaN or infinite values; remove or impute them")
+        return X.astype(np.float64)
 
-    def _check_features(self, X: np.ndarray, where: str) -> None:
+    def _data(self, X: Any, method: str) -> tuple[np.ndarray, np.dtype]:
+        """The X of ``transform`` or ``inverse_transform``, checked against what was fitted,
+        in the dtype of the result (X's float dtype; the default dtype for integers)."""
+        name = type(self).__name__
+        if not hasattr(self, self._stat):
+            raise ValueError(f"{name}.{method}: not fitted yet; call fit(X_train) first")
+        X = _feature_array(X, f"{name}.{method}")
         expected = getattr(self, self._stat).shape
         if X.shape[1:] != expected:
             raise ValueError(
-                f"{type(self).__name__}.{where}: X has shape {X.shape}, features {X.shape[1:]}, "
+                f"{name}.{method}: X has shape {X.shape}, features {X.shape[1:]}, "
                 f"but the scaler was fitted on features {expected}"
             )
+        dt = _out_dtype(X)
+        return X.astype(dt), dt
 
     def fit_transform(self, X: Any) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
@@ -360,14 +372,7 @@ class StandardScaler(_Scaler):
 
     def fit(self, X: Any) -> StandardScaler:
         """Learn per-feature mean and std from ``X: (N, ...)``; returns ``self``."""
-        X = _float_input(X, "StandardScaler.fit")
-        if X.shape[0] == 0:
-            raise ValueError(f"StandardScaler.fit: X has no examples (shape {X.shape})")
-        if not np.isfinite(X).all():
-            raise ValueError(
-                "StandardScaler.fit: X holds NaN or infinite values; remove or impute them"
-            )
-        X64 = X.astype(np.float64)
+        X64 = self._training_data(X)
         self.mean_ = X64.mean(axis=0)
         self.var_ = X64.var(axis=0)
         std = np.sqrt(self.var_)
@@ -376,19 +381,13 @@ class StandardScaler(_Scaler):
 
     def transform(self, X: Any) -> np.ndarray:
         """``(X - mean_) / scale_``; same shape, float dtype of X (integers -> default dtype)."""
-        self._check_fitted("transform")
-        X = _float_input(X, "StandardScaler.transform")
-        self._check_features(X, "transform")
-        dt = _out_dtype(X)
-        return (X.astype(dt) - self.mean_.astype(dt)) / self.scale_.astype(dt)
+        X, dt = self._data(X, "transform")
+        return (X - self.mean_.astype(dt)) / self.scale_.astype(dt)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``Z * scale_ + mean_``."""
-        self._check_fitted("inverse_transform")
-        Z = _float_input(Z, "StandardScaler.inverse_transform")
-        self._check_features(Z, "inverse_transform")
-        dt = _out_dtype(Z)
-        return Z.astype(dt) * self.scale_.astype(dt) + self.mean_.astype(dt)
+        Z, dt = self._data(Z, "inverse_transform")
+        return Z * self.scale_.astype(dt) + self.mean_.astype(dt)
 
 
 class MinMaxScaler(_Scaler):
@@ -410,14 +409,7 @@ class MinMaxScaler(_Scaler):
 
     def fit(self, X: Any) -> MinMaxScaler:
         """Learn per-feature min and max from ``X: (N, ...)``; returns ``self``."""
-        X = _float_input(X, "MinMaxScaler.fit")
-        if X.shape[0] == 0:
-            raise ValueError(f"MinMaxScaler.fit: X has no examples (shape {X.shape})")
-        if not np.isfinite(X).all():
-            raise ValueError(
-                "MinMaxScaler.fit: X holds NaN or infinite values; remove or impute them"
-            )
-        X64 = X.astype(np.float64)
+        X64 = self._training_data(X)
         lo, hi = self.feature_range
         self.data_min_ = X64.min(axis=0)
         self.data_max_ = X64.max(axis=0)
@@ -429,19 +421,13 @@ class MinMaxScaler(_Scaler):
 
     def transform(self, X: Any) -> np.ndarray:
         """``X * scale_ + min_``; same shape, float dtype of X (integers -> default dtype)."""
-        self._check_fitted("transform")
-        X = _float_input(X, "MinMaxScaler.transform")
-        self._check_features(X, "transform")
-        dt = _out_dtype(X)
-        return X.astype(dt) * self.scale_.astype(dt) + self.min_.astype(dt)
+        X, dt = self._data(X, "transform")
+        return X * self.scale_.astype(dt) + self.min_.astype(dt)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Undo :meth:`transform`: ``(Z - min_) / scale_``."""
-        self._check_fitted("inverse_transform")
-        Z = _float_input(Z, "MinMaxScaler.inverse_transform")
-        self._check_features(Z, "inverse_transform")
-        dt = _out_dtype(Z)
-        return (Z.astype(dt) - self.min_.astype(dt)) / self.scale_.astype(dt)
+        Z, dt = self._data(Z, "inverse_transform")
+        return (Z - self.min_.astype(dt)) / self.scale_.astype(dt)
 
 
 def standardize(
@@ -458,7 +444,7 @@ def standardize(
     ``std`` is 1.0 for constant features (no division by zero). A functional shortcut for
     :class:`StandardScaler`.
     """
-    X = _float_input(X, "standardize")
+    X = _feature_array(X, "standardize")
     if (mean is None) != (std is None):
         raise ValueError("standardize: pass both mean and std, or neither")
     scaler = StandardScaler()

@@ -4,34 +4,58 @@ A module such as ``nn.Conv2d`` owns its weights and calls ``F.conv2d(x, self.wei
 use the functions directly when you hold the weights yourself. Shapes and argument names
 follow ``torch.nn.functional``.
 
-Most of these are the engine's ops (``autograd_lite``); defined here are GELU (with the
-error function it needs, which NumPy lacks), dropout and batch normalization.
+Most of these are the engine's ops (``autograd_lite``: conv2d, the pooling ops, gelu, the
+losses...), exported here under the same names; defined here are the thin wrappers that
+give an op PyTorch's functional signature (``softmax(x, dim)``), dropout and batch
+normalization.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 import autograd_lite
-from autograd_lite import Function, ShapeError, Tensor
-from autograd_lite.ops.conv import avg_pool2d, conv2d, max_pool2d
+from autograd_lite import (
+    ShapeError,
+    Tensor,
+    avg_pool2d,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    conv2d,
+    cross_entropy,
+    erf,
+    gelu,
+    l1_loss,
+    max_pool2d,
+    mse_loss,
+    multi_margin_loss,
+    multiclass_svm_loss,
+    nll_loss,
+)
 
 __all__ = [
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "conv2d",
+    "cross_entropy",
     "dropout",
     "elu",
     "erf",
     "flatten",
     "gelu",
+    "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
     "max_pool2d",
+    "mse_loss",
+    "multi_margin_loss",
+    "multiclass_svm_loss",
+    "nll_loss",
     "pad",
     "relu",
     "sigmoid",
@@ -76,91 +100,6 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """log softmax(x) along ``dim``, computed stably."""
     return autograd_lite.log_softmax(x, dim)
-
-
-# The error function erf(x) = 2/√π ∫₀ˣ e^(-t²) dt, which NumPy does not have.
-# |x| < 2: its Taylor series 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1)), 34 terms (error < 1e-15).
-# |x| >= 2: 1 - erfc(|x|) with the Chebyshev fit of Numerical Recipes (erfcc), relative
-# error < 1.2e-7 in erfc, so absolute error < 6e-10 in erf. Computed in float64.
-_ERF_TAYLOR = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(34)]
-_ERFC_CHEB = [
-    -1.26551223,
-    1.00002368,
-    0.37409196,
-    0.09678418,
-    -0.18628806,
-    0.27886807,
-    -1.13520398,
-    1.48851587,
-    -0.82215223,
-    0.17087277,
-]
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf of an array (float64 inside, the input's float dtype out)."""
-    x64 = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x64)
-    small = np.abs(x64) < 2.0
-    xs = x64[small]
-    z, acc = xs * xs, np.zeros_like(xs)
-    for c in reversed(_ERF_TAYLOR):  # Horner in z = x²
-        acc = acc * z + c
-    out[small] = (2.0 / math.sqrt(math.pi)) * xs * acc
-    a = np.abs(x64[~small])
-    t = 1.0 / (1.0 + 0.5 * a)
-    poly = np.zeros_like(a)
-    for c in reversed(_ERFC_CHEB):
-        poly = poly * t + c
-    out[~small] = np.sign(x64[~small]) * (1.0 - t * np.exp(-a * a + poly))
-    return out.astype(x.dtype if np.asarray(x).dtype.kind == "f" else np.float64, copy=False)
-
-
-class Erf(Function):
-    """erf(x).  d/dx = 2/√π · e^(-x²)."""
-
-    def forward(self, x):
-        return _erf(x)
-
-    def backward(self, g):
-        (x,) = self.inputs
-        return g * autograd_lite.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
-
-
-def erf(x: Tensor) -> Tensor:
-    """The error function (absolute error < 1e-9; see ``_erf``)."""
-    return Erf.apply(x)
-
-
-class GELU(Function):
-    """GELU(x) = x · Φ(x), Φ(x) = ½(1 + erf(x/√2)) the standard normal CDF (fused: one node).
-
-    d/dx = Φ(x) + x · φ(x),  φ(x) = e^(-x²/2) / √(2π) the normal density.
-    """
-
-    label = "gelu"
-
-    def forward(self, x):
-        return x * (0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0)))))
-
-    def backward(self, g):
-        (x,) = self.inputs
-        cdf = 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
-        pdf = autograd_lite.exp(-0.5 * (x * x)) * (1.0 / math.sqrt(2.0 * math.pi))
-        return g * (cdf + x * pdf)
-
-
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit x · Φ(x) (PyTorch's default, exact erf form).
-
-    ``approximate="tanh"``: ½x(1 + tanh(√(2/π)(x + 0.044715x³))), as in GPT-2.
-    """
-    if approximate == "none":
-        return GELU.apply(x)
-    if approximate == "tanh":
-        inner = (x + 0.044715 * (x * x * x)) * math.sqrt(2.0 / math.pi)
-        return 0.5 * x * (1.0 + autograd_lite.tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 # -- layers ---------------------------------------------------------------------------------
@@ -263,17 +202,3 @@ def batch_norm(
     if bias is not None:
         x_hat = x_hat + bias.reshape(bshape)
     return x_hat
-
-
-# Losses live in nn/loss.py (next to their modules) and are re-exported here, so that
-# F.cross_entropy(logits, y) works as in PyTorch.
-from nn.loss import (  # noqa: E402, F401 - re-exported
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    l1_loss,
-    mse_loss,
-    multi_margin_loss,
-    multiclass_svm_loss,
-    nll_loss,
-)

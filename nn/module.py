@@ -324,7 +324,7 @@ class Module:
         non_numeric = []
         for key, target in own.items():
             if key in state_dict:
-                value = _as_array(state_dict[key])
+                value = np.asarray(state_dict[key])  # a Tensor's own array (no copy)
                 if value.dtype.kind not in "biuf":
                     non_numeric.append(f"{key!r} holds {value.dtype} values, not numbers")
                 shape = np.shape(value)
@@ -351,7 +351,7 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 # In place, so optimizers and other references see the loaded values.
-                target.data[...] = _as_array(state_dict[key])
+                target.data[...] = np.asarray(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
@@ -386,10 +386,6 @@ class Module:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *self._parameters, *self._buffers, *self._modules})
-
-
-def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 # -- containers --------------------------------------------------------------------------------

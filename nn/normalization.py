@@ -21,7 +21,7 @@ import numpy as np
 import autograd_lite
 from autograd_lite import ShapeError, Tensor
 from nn.functional import batch_norm
-from nn.linear import check_size, input_shape
+from nn.layer_utils import check_size, input_shape
 from nn.module import Module, Parameter
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autograd_lite import Tensor
-from autograd_lite.ops.conv import IntOrPair, avg_pool2d, max_pool2d, output_size, pool_args
-from nn.linear import input_shape
+from autograd_lite import Tensor, avg_pool2d, max_pool2d
+from autograd_lite.ops.conv import IntOrPair, output_size, pool_args
+from nn.layer_utils import input_shape
 from nn.module import Module
 
 

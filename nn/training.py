@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.grad_mode import no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor, no_grad
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
@@ -149,10 +148,6 @@ def _split(batch: Any) -> tuple[Sequence[Any], Any]:
     return batch[:-1], batch[-1]
 
 
-def _as_array(t: Any) -> np.ndarray:
-    return t.data if isinstance(t, Tensor) else np.asarray(t)
-
-
 def fit(
     model: Callable[..., Tensor],
     loss_fn: Callable[[Tensor, Any], Tensor],
@@ -225,7 +220,7 @@ def fit(
                 seen += n
                 loss_sum += loss.item() * n
                 if fns:
-                    y = _as_array(target)
+                    y = np.asarray(target)
                     for name, fn in fns.items():
                         metric_sums[name] += fn(out.data, y) * n
                 if show:
@@ -285,7 +280,7 @@ def evaluate(
                 seen += n
                 if loss_fn is not None:
                     loss_sum += loss_fn(out, target).item() * n
-                y = _as_array(target)
+                y = np.asarray(target)
                 for name, fn in fns.items():
                     metric_sums[name] += fn(out.data, y) * n
     finally:

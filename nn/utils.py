@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 

@@ -199,7 +199,7 @@ def _op_title(op: OpItem) -> str:
     label and class ("+ (Add)"), or just the label when that is the class ("exp"); then
     the module it ran in, if any."""
     name = getattr(op.tensor, "name", None)
-    cls = type(op.node).__name__
+    cls = type(op.node).__name__.removesuffix("Function")  # ReLUFunction is relu
     if name:
         title = f"{op.label} ({name})"
     else:

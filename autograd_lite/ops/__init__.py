@@ -1,100 +1,22 @@
-"""The built-in differentiable ops, grouped by kind (each a Function with forward and backward)."""
+"""The built-in differentiable ops, grouped by kind: each a Function (forward and backward
+side by side) and the public function that applies it.
 
-from autograd_lite.ops.elementwise import (
-    abs,
-    add,
-    clip,
-    cos,
-    div,
-    elu,
-    exp,
-    leaky_relu,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
-from autograd_lite.ops.linalg import linear, matmul
-from autograd_lite.ops.reduce import (
-    argmax,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    softmax,
-    std,
-    sum,
-    var,
-)
-from autograd_lite.ops.shape import (
-    cat,
-    concatenate,
-    expand,
-    flatten,
-    getitem,
-    pad,
-    permute,
-    reshape,
-    squeeze,
-    stack,
-    transpose,
-    unsqueeze,
-)
+Each module's ``__all__`` lists its public functions; this package's ``__all__`` is
+theirs together, and ``autograd_lite`` exports exactly these: one list of op names.
+"""
 
-__all__ = [
-    "abs",
-    "add",
-    "argmax",
-    "cat",
-    "clip",
-    "concatenate",
-    "cos",
-    "div",
-    "elu",
-    "exp",
-    "expand",
-    "flatten",
-    "getitem",
-    "leaky_relu",
-    "linear",
-    "log",
-    "log_softmax",
-    "logsumexp",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "min",
-    "minimum",
-    "mul",
-    "neg",
-    "pad",
-    "permute",
-    "pow",
-    "relu",
-    "reshape",
-    "sigmoid",
-    "sin",
-    "softmax",
-    "sqrt",
-    "squeeze",
-    "stack",
-    "std",
-    "sub",
-    "sum",
-    "tanh",
-    "transpose",
-    "unsqueeze",
-    "var",
-    "where",
-]
+from autograd_lite.ops import conv, elementwise, linalg, loss, reduce, shape
+from autograd_lite.ops.conv import *  # noqa: F403
+from autograd_lite.ops.elementwise import *  # noqa: F403
+from autograd_lite.ops.linalg import *  # noqa: F403
+from autograd_lite.ops.loss import *  # noqa: F403
+from autograd_lite.ops.reduce import *  # noqa: F403
+from autograd_lite.ops.shape import *  # noqa: F403
+
+__all__ = []
+__all__ += elementwise.__all__
+__all__ += reduce.__all__
+__all__ += shape.__all__
+__all__ += linalg.__all__
+__all__ += conv.__all__
+__all__ += loss.__all__

@@ -32,6 +32,12 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.tensor import Tensor
 
+__all__ = [
+    "avg_pool2d",
+    "conv2d",
+    "max_pool2d",
+]
+
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int]
 
@@ -132,7 +138,7 @@ def _cols_to_parts(cols: np.ndarray, c: int, kernel: Pair, out: Pair) -> np.ndar
 # -- convolution -------------------------------------------------------------------------
 
 
-class Conv2d(Function):
+class Conv2dFunction(Function):
     """2-D convolution (cross-correlation, as in every deep-learning library).
 
     x: (N, C, H, W), w: (F, C, kh, kw), b: (F,) -> y: (N, F, H', W')
@@ -190,7 +196,7 @@ class Conv2dInputGrad(Function):
         geometry = self.geometry
         dg = None
         if need[0]:
-            dg = Conv2d.apply(h, w, stride=geometry["stride"], padding=geometry["padding"])
+            dg = Conv2dFunction.apply(h, w, stride=geometry["stride"], padding=geometry["padding"])
         dw = Conv2dWeightGrad.apply(h, g, **geometry) if need[1] else None
         return dg, dw
 
@@ -223,7 +229,7 @@ class Conv2dWeightGrad(Function):
         dx = Conv2dInputGrad.apply(g, h, x_shape=x.shape, **geometry) if need[0] else None
         dg = None
         if need[1]:
-            dg = Conv2d.apply(x, h, stride=geometry["stride"], padding=geometry["padding"])
+            dg = Conv2dFunction.apply(x, h, stride=geometry["stride"], padding=geometry["padding"])
         return dx, dg
 
 
@@ -251,7 +257,7 @@ def _conv_geometry(x_shape: tuple, w_shape: tuple, b: Any, stride: Pair, padding
 # -- pooling -----------------------------------------------------------------------------
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     """Max pooling: the largest value of each window, channel by channel.
 
     x: (N, C, H, W) -> y: (N, C, H', W')
@@ -321,7 +327,7 @@ class MaxPool2dGather(Function):
         return MaxPool2dScatter.apply(g, **self.saved)
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     """Average pooling: the mean of each window (padding counts as zeros and is included in
     the count, PyTorch's default ``count_include_pad=True``).
 
@@ -361,7 +367,7 @@ class AvgPool2dBackward(Function):
         return _col2im(parts, x_shape, kernel, stride, padding, out)
 
     def backward(self, h):
-        return AvgPool2d.apply(h, **self.geometry)
+        return AvgPool2dFunction.apply(h, **self.geometry)
 
 
 # -- the functional API --------------------------------------------------------------------
@@ -379,8 +385,8 @@ def conv2d(
     stride = pair(stride, "stride", "conv2d")
     padding = pair(padding, "padding", "conv2d", minimum=0)
     if bias is None:
-        return Conv2d.apply(x, weight, stride=stride, padding=padding)
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+        return Conv2dFunction.apply(x, weight, stride=stride, padding=padding)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding)
 
 
 def pool_args(
@@ -403,7 +409,7 @@ def max_pool2d(
 ) -> Tensor:
     """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
     kernel size (non-overlapping windows)."""
-    return MaxPool2d.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
+    return MaxPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
 
 
 def avg_pool2d(
@@ -411,4 +417,4 @@ def avg_pool2d(
 ) -> Tensor:
     """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
     kernel size."""
-    return AvgPool2d.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))
+    return AvgPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))

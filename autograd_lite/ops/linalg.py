@@ -18,6 +18,11 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.tensor import Tensor
 
+__all__ = [
+    "linear",
+    "matmul",
+]
+
 
 class MatMul(Function):
     """a @ b with NumPy's rules: 1-D operands are vectors, leading axes are batch axes
@@ -68,7 +73,7 @@ def _mT(x: Any) -> Any:
     return np.swapaxes(x, -2, -1)
 
 
-class Affine(Function):
+class LinearFunction(Function):
     """y = x @ Wᵀ + b, the op behind ``nn.Linear`` (fused: one node, one matmul each way).
 
     x: (..., in), W: (out, in), b: (out,) -> y: (..., out)
@@ -112,5 +117,5 @@ def matmul(a: Any, b: Any) -> Tensor:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
     if bias is None:
-        return Affine.apply(x, weight)
-    return Affine.apply(x, weight, bias)
+        return LinearFunction.apply(x, weight)
+    return LinearFunction.apply(x, weight, bias)

@@ -17,6 +17,19 @@ from autograd_lite.function import Function
 from autograd_lite.ops.elementwise import exp, sqrt
 from autograd_lite.tensor import Tensor, _make
 
+__all__ = [
+    "argmax",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "softmax",
+    "std",
+    "sum",
+    "var",
+]
+
 Axis = int | tuple[int, ...] | None
 
 
@@ -43,6 +56,11 @@ def normalize_axes(axis: Axis, ndim: int, where: str, shape: tuple = ()) -> tupl
 def _resolve(axis, dim, keepdims, keepdim):
     # PyTorch users write dim=/keepdim=, NumPy users axis=/keepdims=: take either.
     return (dim if axis is None else axis), bool(keepdims or keepdim)
+
+
+def _count(shape: tuple, axis: Axis, where: str) -> int:
+    """How many elements a reduction of ``shape`` over ``axis`` takes together."""
+    return int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), where, shape)]))
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -118,11 +136,13 @@ class LogSumExp(Function):
         return _spread(g, a.shape, self.axes, self.keepdims) * exp(a - self.output.reshape(kept))
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
 
     d/da: y ⊙ (g - Σ g⊙y), with y the output.
     """
+
+    label = "softmax"
 
     def forward(self, a, *, axis):
         # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
@@ -135,7 +155,7 @@ class Softmax(Function):
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """log softmax(a) = a - logsumexp(a) along one axis (stable).
 
     d/da: g - softmax(a) · Σ g.
@@ -180,9 +200,7 @@ def mean(
     """Mean over ``axis``: the sum divided by the number of elements reduced."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     total = sum(a, axis, keepdims)
-    shape = np.shape(a.data if isinstance(a, Tensor) else a)
-    count = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "mean", shape)]))
-    return total / count
+    return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
 
 
 def max(
@@ -224,8 +242,7 @@ def var(
     PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     centered = a - mean(a, axis, keepdims=True)
-    shape = centered.shape
-    n = int(np.prod([shape[i] for i in normalize_axes(axis, len(shape), "var", shape)]))
+    n = _count(centered.shape, axis, "var")
     return sum(centered * centered, axis, keepdims) / (n - correction)
 
 
@@ -257,12 +274,12 @@ def logsumexp(
 
 def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
-    return Softmax.apply(a, axis=axis if dim is None else dim)
+    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
-    return LogSoftmax.apply(a, axis=axis if dim is None else dim)
+    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def argmax(

@@ -17,6 +17,21 @@ from autograd_lite.function import Function
 from autograd_lite.ops.reduce import normalize_axes
 from autograd_lite.tensor import Tensor, _unwrap_index
 
+__all__ = [
+    "cat",
+    "concatenate",
+    "expand",
+    "flatten",
+    "getitem",
+    "pad",
+    "permute",
+    "reshape",
+    "squeeze",
+    "stack",
+    "transpose",
+    "unsqueeze",
+]
+
 
 def _shape_args(shape: tuple, where: str) -> tuple:
     # x.reshape(2, 3) and x.reshape((2, 3)) both work, as in PyTorch.

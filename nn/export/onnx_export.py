@@ -31,9 +31,8 @@ from typing import Any
 import numpy as np
 
 import autograd_lite
-from autograd_lite import Tensor
+from autograd_lite import Function, Tensor
 from autograd_lite.engine import topological_order
-from autograd_lite.function import Function
 from nn._optional import import_extra
 from nn.export.onnx_ops import ONNX_OPS
 from nn.module import Module

@@ -17,36 +17,37 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 # Every Function class the table maps, in one block: the classes live in the engine's ops
-# modules (and nn.functional), which may move them; only these lines name where.
-from autograd_lite.ops.conv import AvgPool2d, Conv2d, MaxPool2d
+# modules, which may move them; only these lines name where.
+from autograd_lite.ops.conv import AvgPool2dFunction, Conv2dFunction, MaxPool2dFunction
 from autograd_lite.ops.elementwise import (
-    ELU,
     Abs,
     Add,
     Cast,
     Clip,
     Cos,
     Div,
+    ELUFunction,
+    Erf,
     Exp,
-    LeakyReLU,
+    GELUFunction,
+    LeakyReLUFunction,
     Log,
     Maximum,
     Minimum,
     Mul,
     Neg,
     Pow,
-    ReLU,
-    Sigmoid,
+    ReLUFunction,
+    SigmoidFunction,
     Sin,
     Sqrt,
     Sub,
-    Tanh,
+    TanhFunction,
     Where,
 )
-from autograd_lite.ops.linalg import Affine, MatMul
-from autograd_lite.ops.reduce import LogSoftmax, LogSumExp, Max, Min, Softmax, Sum
+from autograd_lite.ops.linalg import LinearFunction, MatMul
+from autograd_lite.ops.reduce import LogSoftmaxFunction, LogSumExp, Max, Min, SoftmaxFunction, Sum
 from autograd_lite.ops.shape import Concatenate, Expand, Pad, Permute, Reshape, Stack
-from nn.functional import GELU, Erf
 
 if TYPE_CHECKING:
     from nn.export.onnx_export import NodeContext
@@ -229,15 +230,15 @@ ONNX_OPS: dict[type, Handler] = {
     Abs: _same_name("Abs"),
     Sin: _same_name("Sin"),
     Cos: _same_name("Cos"),
-    Tanh: _same_name("Tanh"),
-    Sigmoid: _same_name("Sigmoid"),
-    ReLU: _same_name("Relu"),
+    TanhFunction: _same_name("Tanh"),
+    SigmoidFunction: _same_name("Sigmoid"),
+    ReLUFunction: _same_name("Relu"),
     Erf: _same_name("Erf"),
     Maximum: _same_name("Max"),
     Minimum: _same_name("Min"),
-    LeakyReLU: _leaky_relu,
-    ELU: _elu,
-    GELU: _gelu,
+    LeakyReLUFunction: _leaky_relu,
+    ELUFunction: _elu,
+    GELUFunction: _gelu,
     Clip: _clip,
     Where: _where,
     Cast: _cast,
@@ -246,8 +247,8 @@ ONNX_OPS: dict[type, Handler] = {
     Max: _reduce("ReduceMax", axes_input_since=18),
     Min: _reduce("ReduceMin", axes_input_since=18),
     LogSumExp: _reduce("ReduceLogSumExp", axes_input_since=18),
-    Softmax: _softmax("Softmax"),
-    LogSoftmax: _softmax("LogSoftmax"),
+    SoftmaxFunction: _softmax("Softmax"),
+    LogSoftmaxFunction: _softmax("LogSoftmax"),
     # shapes
     Reshape: _reshape,
     Expand: _expand,
@@ -257,8 +258,8 @@ ONNX_OPS: dict[type, Handler] = {
     Pad: _pad,
     # layers
     MatMul: _matmul,
-    Affine: _affine,
-    Conv2d: _conv,
-    MaxPool2d: _max_pool,
-    AvgPool2d: _avg_pool,
+    LinearFunction: _affine,
+    Conv2dFunction: _conv,
+    MaxPool2dFunction: _max_pool,
+    AvgPool2dFunction: _avg_pool,
 }

@@ -25,6 +25,8 @@ class Adagrad(Optimizer):
     since s only grows, the steps shrink over time (RMSprop and Adam fix that).
     """
 
+    non_negative = (*Optimizer.non_negative, "lr_decay", "initial_accumulator_value")
+
     def __init__(
         self,
         params: ParamsT,
@@ -42,12 +44,6 @@ class Adagrad(Optimizer):
             "eps": eps,
         }
         super().__init__(params, defaults)
-
-    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super()._check_hyperparameters(group)
-        for key in ("lr_decay", "initial_accumulator_value"):
-            if not group[key] >= 0.0:
-                raise ValueError(f"Adagrad: {key} must be >= 0, got {key}={group[key]!r}")
 
     def _update(
         self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

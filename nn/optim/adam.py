@@ -29,6 +29,7 @@ class Adam(Optimizer):
     """
 
     decoupled = False  # AdamW sets this: weight decay on θ itself, not through g
+    default_weight_decay = 0.0  # λ when none is given (AdamW: 0.01, as PyTorch)
 
     def __init__(
         self,
@@ -36,9 +37,13 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
         amsgrad: bool = False,
     ) -> None:
+        """``weight_decay`` None is the class's ``default_weight_decay``: 0 for Adam, 0.01
+        for AdamW (PyTorch's defaults)."""
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
         defaults = {
             "lr": lr,
             "betas": tuple(betas),
@@ -104,14 +109,4 @@ class AdamW(Adam):
     """
 
     decoupled = True
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-    ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+    default_weight_decay = 1e-2

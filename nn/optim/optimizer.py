@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.grad_mode import enable_grad, no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor, enable_grad, no_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -110,10 +109,13 @@ class Optimizer:
         self._check_hyperparameters(group)
         self.param_groups.append(group)
 
+    # Hyperparameters that must be real numbers >= 0 (a subclass adds its own).
+    non_negative: tuple[str, ...] = ("lr", "eps", "weight_decay")
+
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise a ValueError naming the optimizer and the value for a bad setting."""
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay"):
+        for key in self.non_negative:
             value = group.get(key, 0.0)
             if isinstance(value, bool) or not isinstance(
                 value, (int, float, np.integer, np.floating)

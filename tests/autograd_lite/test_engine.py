@@ -268,6 +268,25 @@ def test_grad_mode_is_thread_local():
     assert result["worker"] is None
 
 
+def test_each_thread_starts_with_its_own_recording_state():
+    # Grad mode, name scope and anomaly mode are one per-thread state: a new thread starts
+    # recording, with no scope and no anomaly checks, whatever the creating thread is in.
+    x = leaf(1.0)
+    seen = {}
+
+    def worker():
+        y = x * 2
+        seen["node"], seen["scope"] = y.grad_fn, y.grad_fn.scope
+        seen["anomaly_line"] = y.grad_fn._created_at
+
+    with al.no_grad(), al.name_scope("outer"), al.detect_anomaly():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        assert (x * 2).grad_fn is None  # this thread is still in no_grad
+    assert seen["node"] is not None and seen["scope"] == () and seen["anomaly_line"] is None
+
+
 def test_name_scope_is_recorded_on_nodes():
     x = leaf(1.0)
     with al.name_scope("model"), al.name_scope("0"):
@@ -294,6 +313,17 @@ def test_detect_anomaly_in_backward():
         y = al.sqrt(x * x + 0.0)  # forward is finite (0) but d sqrt at 0 is inf
         with pytest.raises(AutogradError, match=r"Sqrt\.backward"):
             y.backward()
+
+
+def test_detect_anomaly_checks_the_gradient_given_to_backward():
+    # The roots' gradients go through the same loop as every node's, checks included.
+    x = leaf([1.0, 2.0])
+    y = x * 3.0
+    with al.detect_anomaly(), pytest.raises(AutogradError, match=r"given to backward\(\).*NaN"):
+        y.backward(al.tensor([1.0, np.nan], dtype="float64"))
+    y = x * 3.0
+    y.backward(al.tensor([1.0, np.nan], dtype="float64"))  # outside the block: no check
+    assert np.isnan(x.grad.data[1])
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN/Inf on purpose
@@ -474,3 +504,44 @@ def test_leaf_grad_never_shares_memory_with_the_callers_gradient():
         assert not np.shares_memory(leaf.grad.data, seed.data)
         leaf.grad.data *= 0.0
     assert seed.tolist() == [1.0, 1.0, 1.0]
+
+
+# -- inputs that are not tensors: one rule on every path ---------------------------------------
+
+
+class _Three(int):
+    """An int subclass (like an IntEnum member)."""
+
+
+@pytest.mark.parametrize(
+    "constant, stored",
+    [
+        (np.float64(2.0), float),  # a NumPy number becomes a Python number (no upcast)
+        (np.int32(2), int),
+        (np.True_, np.ndarray),  # a NumPy bool becomes a 0-d bool array (the 0-d mask case)
+        (_Three(3), int),  # a subclass of int becomes a plain int
+        ([1, 2], np.ndarray),  # a list becomes an array in the tensor's float dtype
+    ],
+)
+def test_one_constant_rule_on_the_fast_and_the_general_path(constant, stored):
+    x = leaf([1.5, -2.0], dtype="float32")
+    on_fast_path = x * constant  # apply_binary
+    on_general_path = al.maximum(x, constant)  # Function.apply
+    for y in (on_fast_path, on_general_path):
+        kept = y.grad_fn.inputs[1]
+        assert type(kept) is stored  # backward sees what forward saw
+        assert y.dtype == np.float32
+        if isinstance(kept, np.ndarray):
+            assert kept.dtype in (np.bool_, np.float32)
+    y = on_fast_path.sum() + on_general_path.sum()
+    y.backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_a_forward_that_raises_an_autograd_error_is_not_rewrapped():
+    class Refuses(Function):
+        def forward(self, a):
+            raise AutogradError("refuses: no")
+
+    with pytest.raises(AutogradError, match=r"^refuses: no$"):
+        Refuses.apply(leaf(1.0))

@@ -697,3 +697,56 @@ def test_where_values_and_gradients():
     y.sum().backward()
     np.testing.assert_array_equal(a.grad, [1.0, 0.0, 1.0])
     assert b.grad.shape == () and b.grad.item() == 1.0
+
+
+# -- Function classes named like an nn layer end in "Function"; what users see is unchanged --
+
+RENAMED = {
+    # class name: (drawn label, name in messages, repr's grad_fn)
+    "TanhFunction": ("tanh", "tanh", "Tanh"),
+    "SigmoidFunction": ("sigmoid", "sigmoid", "Sigmoid"),
+    "ReLUFunction": ("relu", "relu", "ReLU"),
+    "LeakyReLUFunction": ("leaky_relu", "leakyrelu", "LeakyReLU"),
+    "ELUFunction": ("elu", "elu", "ELU"),
+    "SoftmaxFunction": ("softmax", "softmax", "Softmax"),
+    "LogSoftmaxFunction": ("log_softmax", "logsoftmax", "LogSoftmax"),
+    "LinearFunction": ("linear", "linear", "Linear"),
+    "Conv2dFunction": ("conv2d", "conv2d", "Conv2d"),
+    "MaxPool2dFunction": ("max_pool2d", "maxpool2d", "MaxPool2d"),
+    "AvgPool2dFunction": ("avg_pool2d", "avgpool2d", "AvgPool2d"),
+}
+
+
+def test_renamed_functions_keep_their_label_message_name_and_repr():
+    from autograd_lite import ops
+
+    for cls_name, (label, name, shown) in RENAMED.items():
+        cls = next(getattr(m, cls_name) for m in vars(ops).values() if hasattr(m, cls_name))
+        assert (cls.label, cls.name()) == (label, name), cls_name
+        assert cls.__name__.removesuffix("Function") == shown  # what repr shows
+    y = al.tensor([1.0, -1.0], requires_grad=True).tanh()
+    assert repr(y).endswith("grad_fn=<Tanh>)")
+
+
+def test_linear_errors_name_linear_not_the_class():
+    # The Function behind al.linear was called Affine, and its messages said "affine:".
+    x, w = al.tensor(np.ones((2, 3))), al.tensor(np.ones((4, 3)))
+    with pytest.raises(al.ShapeError, match=r"^linear: shapes .*cannot be broadcast"):
+        al.linear(x, w, al.tensor(np.ones(5)))
+    with pytest.raises(TypeError, match=r"^linear: "):
+        al.linear(x, w, "bias")
+    assert repr(al.linear(x, w.requires_grad_())).endswith("grad_fn=<Linear>)")
+
+
+def test_sub_backward_negates_only_for_a_tensor_subtrahend(monkeypatch):
+    from autograd_lite.ops.elementwise import Neg
+
+    negations = []
+    forward = Neg.forward
+    monkeypatch.setattr(Neg, "forward", lambda self, a: negations.append(1) or forward(self, a))
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    (x - 2.0).sum().backward()  # 2.0 gets no gradient, so no -g is built for it
+    assert negations == [] and x.grad.tolist() == [1.0, 1.0]
+    x.grad = None
+    (2.0 - x).sum().backward()  # x is b here: its gradient is -g
+    assert negations == [1] and x.grad.tolist() == [-1.0, -1.0]

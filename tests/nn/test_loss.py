@@ -495,3 +495,12 @@ def test_bce_losses_equal_torch(torch, reduction, weighted, pos_weighted):
     # derivative of the clamped loss, ±100, so it is left out.)
     p[0, 0], p[1, 1] = 0.0, 1.0
     _compare(torch, *bce, p, y, grads=(0,), rtol=1e-7)
+
+
+def test_loss_modules_name_themselves_for_bad_weights():
+    with pytest.raises(TypeError, match=r"^CrossEntropyLoss: expected a number"):
+        nn.CrossEntropyLoss(weight="abc")
+    with pytest.raises(ValueError, match=r"^BCELoss: nested lists must be rectangular"):
+        nn.BCELoss(weight=[[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"^MultiMarginLoss: p must be 1 or 2"):
+        nn.MultiMarginLoss(p=3)

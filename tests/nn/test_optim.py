@@ -422,3 +422,11 @@ def test_clip_grad_value():
     np.testing.assert_array_equal(params[0].grad.data, [-1.0, 0.5, 1.0])
     with pytest.raises(ValueError, match="clip_value"):
         nn.utils.clip_grad_value_(params, -1.0)
+
+
+def test_adamw_default_weight_decay_is_pytorchs_and_adams_is_zero():
+    p = nn.Parameter(np.ones(3, dtype=np.float32))
+    assert AdamW([p]).defaults["weight_decay"] == 0.01
+    assert Adam([p]).defaults["weight_decay"] == 0.0
+    assert AdamW([p], 1e-3, (0.9, 0.999), 1e-8, 0.5).defaults["weight_decay"] == 0.5  # positional
+    assert "__init__" not in vars(AdamW)  # one constructor, Adam's

@@ -1,0 +1,177 @@
+"""Tensor's operators, op methods and ``backward()``: what ``x * y``, ``x.exp()`` and
+``loss.backward()`` run.
+
+``tensor.py`` is the bottom of the engine floor: ``function.py``, the ops and the engine
+are all built on the Tensor class, so Tensor cannot import them. This module sits above
+all of them and holds every Tensor member that needs them, as a def in one class,
+``TensorMethods``; ``attach()`` copies them onto Tensor (``autograd_lite/__init__.py``
+calls it once, at import). Type checkers and IDEs see them as Tensor's own: Tensor
+derives from TensorMethods for them (see the top of tensor.py).
+
+Most op methods *are* the op functions: ``x.exp()`` calls ``autograd_lite.exp`` with
+``self`` as its first argument, with no wrapper in between (a call less per op).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import engine
+from autograd_lite.function import apply_binary
+from autograd_lite.ops import elementwise, linalg, reduce, shape
+from autograd_lite.ops.elementwise import Add, Cast, Div, Mul, Pow, Sub
+from autograd_lite.ops.linalg import MatMul
+from autograd_lite.tensor import Tensor, _make
+
+
+class TensorMethods:
+    """Every Tensor member that needs the ops or the engine (copied onto Tensor)."""
+
+    __slots__ = ()
+
+    def backward(
+        self: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
+
+        Args:
+            grad: d(loss)/d(self), same shape as self. Optional for a single-element tensor
+                (it defaults to 1).
+            retain_graph: keep the graph (its saved values, and each node's gradient in
+                ``node.grad``) so backward can run through it again or it can be drawn.
+            create_graph: record the backward pass itself, so the gradients can be
+                differentiated again (higher-order derivatives). Implies retain_graph.
+        """
+        engine.run_backward(
+            (self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph
+        )
+
+    # -- Python operators: x + y runs Add on (x, y); 2 - x (reflected) runs Sub on (2, x) --
+
+    def __add__(self, other: Any) -> Tensor:
+        return apply_binary(Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return apply_binary(Add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply_binary(Sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply_binary(Sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply_binary(Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply_binary(Mul, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return apply_binary(Div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply_binary(Div, other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return apply_binary(Pow, self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return apply_binary(Pow, other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply_binary(MatMul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return apply_binary(MatMul, other, self)
+
+    __neg__ = elementwise.neg
+    __abs__ = elementwise.abs
+    __getitem__ = shape.getitem
+
+    # -- op methods: the op functions themselves (x.exp() is exp(x), x.sum(1) is sum(x, 1)) --
+
+    add = elementwise.add
+    sub = elementwise.sub
+    mul = elementwise.mul
+    div = elementwise.div
+    neg = elementwise.neg
+    pow = elementwise.pow
+    exp = elementwise.exp
+    log = elementwise.log
+    sqrt = elementwise.sqrt
+    abs = elementwise.abs
+    sin = elementwise.sin
+    cos = elementwise.cos
+    tanh = elementwise.tanh
+    sigmoid = elementwise.sigmoid
+    relu = elementwise.relu
+    leaky_relu = elementwise.leaky_relu
+    elu = elementwise.elu
+    maximum = elementwise.maximum
+    minimum = elementwise.minimum
+    clip = elementwise.clip
+    clamp = elementwise.clip
+    matmul = linalg.matmul
+    sum = reduce.sum
+    mean = reduce.mean
+    max = reduce.max
+    min = reduce.min
+    var = reduce.var
+    std = reduce.std
+    logsumexp = reduce.logsumexp
+    softmax = reduce.softmax
+    log_softmax = reduce.log_softmax
+    argmax = reduce.argmax
+    reshape = shape.reshape
+    view = shape.reshape
+    permute = shape.permute
+    transpose = shape.transpose
+    expand = shape.expand
+    squeeze = shape.squeeze
+    unsqueeze = shape.unsqueeze
+    flatten = shape.flatten
+
+    # -- op methods with their own argument order -----------------------------------------
+
+    def where(self: Tensor, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``x.where(c, y)``)."""
+        return elementwise.where(condition, self, other)
+
+    @property
+    def T(self: Tensor) -> Tensor:
+        """The tensor with its axes reversed."""
+        return shape.transpose(self)
+
+    # -- dtype conversions ------------------------------------------------------------------
+
+    def astype(self: Tensor, dtype: Any) -> Tensor:
+        """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if self._requires_grad and dtype.kind != "f":
+            return _make(self.data.astype(dtype))  # an integer copy has no gradient
+        return Cast.apply(self, dtype=dtype)
+
+    to = astype
+
+    def float(self: Tensor) -> Tensor:
+        """Converted to float32."""
+        return self.astype(np.float32)
+
+    def double(self: Tensor) -> Tensor:
+        """Converted to float64."""
+        return self.astype(np.float64)
+
+    def long(self: Tensor) -> Tensor:
+        """Converted to int64."""
+        return self.astype(np.int64)
+
+
+def attach() -> None:
+    """Give Tensor every member of TensorMethods (once, when autograd_lite is imported)."""
+    for name, member in vars(TensorMethods).items():
+        if callable(member) or isinstance(member, property):
+            setattr(Tensor, name, member)
