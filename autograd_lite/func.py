@@ -111,7 +111,7 @@ def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = 
                 f"grad: f must return a single one-element tensor (a scalar loss), got "
                 f"{shape}; use jacrev or vjp for other outputs"
             )
-        grads = pulled.pull((None,))
+        grads = pulled.pull((_make(np.ones_like(out.data)),))
         g = grads[0] if single else grads
         return (g, (out, pulled.aux)) if has_aux else (g, out)
 
@@ -170,13 +170,15 @@ class _Pulled:
             any(not t.is_leaf for t in self.inputs) or self._reaches_other_leaves()
         )
 
-    def pull(self, cotangents: Sequence[Tensor | None]) -> tuple[Tensor, ...]:
-        """Σ_k cotangent_kᵀ · d(output_k)/d(inputs), one per input (zeros where unused)."""
+    def pull(self, cotangents: Sequence[Any]) -> tuple[Tensor, ...]:
+        """Σ_k cotangent_kᵀ · d(output_k)/d(inputs), one per input (zeros where unused);
+        a None cotangent leaves its output out."""
         outs, cots = [], []
         for out, c in zip(self.outputs, cotangents):
-            if out.requires_grad:  # (an output that does not depend on the inputs adds 0)
+            # (an output that does not depend on the inputs adds nothing)
+            if c is not None and out.requires_grad:
                 outs.append(out)
-                cots.append(c if c is None or isinstance(c, Tensor) else Tensor(np.asarray(c)))
+                cots.append(c if isinstance(c, Tensor) else Tensor(np.asarray(c)))
         grads = (None,) * len(self.inputs)
         if outs:
             grads = engine.grad(
