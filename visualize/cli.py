@@ -291,12 +291,11 @@ def _variable(name: str, value: float, forward: str | None) -> Any:
 def _print_forward_trace(result: Any, env: dict[str, Any], seed: str) -> None:
     """The forward trace as Baydin et al. (2018) print it in their Table 2: each variable and
     each step, in the order the forward pass computed them, with its value and tangent."""
-    from visualize.trace import trace, trace_number, trace_table
+    from visualize.trace import trace_number, trace_steps, trace_table
 
     print(f"forward mode: one pass with tangents d/d{seed} ({seed}' = 1, every other 0)")
     print()
-    used = [x for x in env.values() if result.grad_fn is not None]
-    steps = trace(result, used) if used else []
+    steps = trace_steps(result, list(env.values())) if result.grad_fn is not None else []
     if steps:
         print(trace_table(steps, ("value", "tangent"), seed))
     tangent = forward_ad.tangent(result)

@@ -4,7 +4,7 @@ Table 2 of "Automatic Differentiation in Machine Learning: a Survey" lists the *
 primal trace* (every intermediate variable v_i and its value) next to the *forward tangent
 trace* (v̇_i = ∂v_i/∂x_1, carried along in the same pass); Table 3 lists the *reverse
 adjoint trace* (v̄_i = ∂y/∂v_i, computed backwards after the forward pass).
-:func:`trace` reads these columns off a recorded graph of scalars: the variables (the
+:func:`trace_steps` reads these columns off a recorded graph of scalars: the variables (the
 leaves, by name), then every op in the order the forward pass ran it, named v1, v2, ...
 Values, tangents and adjoints are read when it is called: call it inside the dual level
 for tangents, after ``backward(retain_graph=True)`` for adjoints.
@@ -31,7 +31,7 @@ class Step:
     adjoint: float | None  # d(output)/d(value), after backward(retain_graph=True)
 
 
-def trace(result: Any, variables: Sequence[Any] = ()) -> list[Step]:
+def trace_steps(result: Any, variables: Sequence[Any] = ()) -> list[Step]:
     """The steps that computed ``result`` (a one-element tensor with a recorded graph):
     ``variables`` first (default: the graph's leaves, in the order the pass met them), then
     each op in forward order. Raises ValueError for a step that is not a single number."""

@@ -13,7 +13,7 @@ from visualize import draw_graph
 from visualize.gallery import survey_forward
 from visualize.paint import TANGENT_COLOR, paint_svg
 from visualize.quality import find_defects
-from visualize.trace import trace, trace_number, trace_table
+from visualize.trace import trace_number, trace_steps, trace_table
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -115,7 +115,7 @@ def test_trace_tables_are_the_surveys():
     with dual_level():
         f = survey_forward()
         f.backward(retain_graph=True)
-        steps = trace(f)
+        steps = trace_steps(f)
     rows = {s.definition or s.name: (s.value, s.tangent, s.adjoint) for s in steps}
     np.testing.assert_allclose(rows["x1"], (2, 1, 5.5))
     np.testing.assert_allclose(rows["x2"], (5, 0, 1.716), atol=5e-4)
