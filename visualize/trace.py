@@ -61,7 +61,7 @@ def trace_steps(result: Any, variables: Sequence[Any] = ()) -> list[Step]:
 def trace_table(steps: Sequence[Step], columns: Sequence[str], seed: str = "x1") -> str:
     """The steps as a text table with the columns named (``"value"``, ``"tangent"``,
     ``"adjoint"``); ``seed`` names the variable the tangents are derivatives by."""
-    headers = {"value": "value", "tangent": f"tangent d/d{seed}", "adjoint": "adjoint d out/d"}
+    headers = {"value": "value", "tangent": f"tangent dv/d{seed}", "adjoint": "adjoint dout/dv"}
     rows = [("", "definition", *(headers[c] for c in columns))]
     for s in steps:
         cells = [trace_number(getattr(s, c)) for c in columns]

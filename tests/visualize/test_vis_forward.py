@@ -125,7 +125,7 @@ def test_trace_tables_are_the_surveys():
     last = steps[-1]
     assert trace_number(last.value) == "11.652" and trace_number(last.tangent) == "5.5"
     table = trace_table(steps, ("value", "tangent", "adjoint"))
-    assert "tangent d/dx1" in table.splitlines()[0]
+    assert "tangent dv/dx1" in table.splitlines()[0]
     assert any(line.split()[-3:] == ["11.652", "5.5", "1"] for line in table.splitlines())
 
 
