@@ -67,6 +67,7 @@ def test_jvp_matches_finite_differences(name, ours, theirs, draw, data):
 @pytest.mark.parametrize(
     ("name", "ours", "theirs", "draw"), [c for c in CASES if c[2] is not None], ids=lambda x: x
 )
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 @given(data=st.data())
 def test_jvp_matches_torch(name, ours, theirs, draw, data):
     torch = pytest.importorskip("torch")
