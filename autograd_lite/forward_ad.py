@@ -283,25 +283,18 @@ def push_tangents(fn: Any, out: Tensor, inputs: tuple) -> None:
     ones hidden, so its ops carry the outer levels' tangents only.
     """
     visible = _thread.visible
-    if not visible or out.data.dtype.kind != "f":  # integer outputs have no tangent
-        return
-    pushed = []
+    pushed = None
     for depth, level in enumerate(visible):
         table = level.tangents
-        tangents: list[Any] = []
-        found = False
-        for x in inputs:
-            entry = table.get(id(x)) if isinstance(x, Tensor) else None
-            if entry is None:
-                tangents.append(None)
-            else:
-                tangents.append(entry[1])
-                found = True
-        if not found:
+        # (An id in a table is a live tensor's, so a constant's id never finds an entry.)
+        entries = [table.get(id(x)) for x in inputs]
+        if not any(entries):
             continue
-        for i, t in enumerate(tangents):
-            if t is None:
-                tangents[i] = _zero_for(inputs[i], out)
+        if out.data.dtype.kind != "f":  # integer outputs have no tangent
+            return
+        tangents = [
+            _zero_for(x, out) if entry is None else entry[1] for x, entry in zip(inputs, entries)
+        ]
         _thread.visible = visible[:depth]
         fn._result = out
         try:
@@ -311,6 +304,8 @@ def push_tangents(fn: Any, out: Tensor, inputs: tuple) -> None:
             _thread.visible = visible
         t_out = _fit(t_out, out, fn)
         level.set(out, t_out)
+        if pushed is None:
+            pushed = []
         pushed.append((level, t_out))
     if pushed and out._node is fn:
         # A recorded node keeps its output's tangents: its backward may use the output
@@ -395,13 +390,14 @@ class ZeroTangent(Tensor):
 
     def _like(self, shape: tuple[int, ...], other: Any = None) -> ZeroTangent:
         dtype = self.data.dtype
-        if other is not None:
-            dtype = np.result_type(self.data, other.data if isinstance(other, Tensor) else other)
+        if other is not None and type(other) not in (float, int):  # (Python numbers: weak)
+            other = other.data if isinstance(other, Tensor) else other
+            if getattr(other, "dtype", None) != dtype:
+                dtype = np.result_type(self.data, other)
         return zero_tangent(shape, dtype)
 
     def __mul__(self, other: Any) -> Tensor:
-        shape = np.broadcast_shapes(self.data.shape, np.shape(_data(other)))
-        return self._like(shape, other)
+        return self._like(_broadcast(self.data.shape, np.shape(_data(other))), other)
 
     __rmul__ = __mul__
     __truediv__ = __mul__  # 0 / b is 0 (b / 0 is not: __rtruediv__ stays the real one)
@@ -422,7 +418,7 @@ class ZeroTangent(Tensor):
         if not isinstance(other, Tensor):
             return Tensor.__add__(self, other)
         if isinstance(other, ZeroTangent):
-            return self._like(np.broadcast_shapes(self.data.shape, other.data.shape), other)
+            return self._like(_broadcast(self.data.shape, other.data.shape), other)
         return _widen(other, self)
 
     __radd__ = __add__
@@ -476,9 +472,15 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def _broadcast(sa: tuple, sb: tuple) -> tuple:
+    return sa if sa == sb else np.broadcast_shapes(sa, sb)
+
+
 def _widen(t: Tensor, zero: ZeroTangent) -> Tensor:
     """``t + zero``: t itself, broadcast to the shape (and promoted to the dtype) of the sum."""
-    shape = np.broadcast_shapes(t.data.shape, zero.data.shape)
+    if t.data.shape == zero.data.shape and t.data.dtype == zero.data.dtype:
+        return t
+    shape = _broadcast(t.data.shape, zero.data.shape)
     dtype = np.result_type(t.data, zero.data)
     if t.data.dtype != dtype:
         t = t.astype(dtype)
