@@ -53,8 +53,12 @@ __all__ = [
     "dual_level",
     "enter_dual_level",
     "exit_dual_level",
+    "is_active",
+    "is_zero",
     "make_dual",
+    "tangent",
     "unpack_dual",
+    "zero_tangent",
 ]
 
 # How many dual levels are open, in all threads together: the one check every op makes
