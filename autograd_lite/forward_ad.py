@@ -226,9 +226,7 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
             f"shape {fmt_shape(tensor.shape)}; they must be equal"
         )
     if tangent.data.dtype != tensor.data.dtype:
-        if tangent.data.dtype.kind not in "fiub":
-            raise TypeError(f"{where}: the tangent must be numbers, got {tangent.data.dtype}")
-        tangent = tangent.astype(tensor.data.dtype)
+        tangent = tangent.astype(tensor.data.dtype)  # (an op: the tangent keeps its graph)
     with _hidden(lv):
         # An identity op: the new tensor is tensor's view in the graph, and carries
         # tensor's tangents of the other levels.

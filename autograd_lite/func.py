@@ -73,7 +73,7 @@ def vjp(f: Callable[..., Any], *primals: Tensor, has_aux: bool = False) -> tuple
                 f"vjp_fn: got {len(cots)} cotangent(s) for {len(pulled.outputs)} output(s)"
             )
         for i, (c, o) in enumerate(zip(cots, pulled.outputs)):
-            if np.shape(c.data if isinstance(c, Tensor) else c) != o.data.shape:
+            if np.shape(_data(c)) != o.data.shape:
                 raise ShapeError(
                     f"vjp_fn: cotangent {i} has shape {fmt_shape(np.shape(_data(c)))} but "
                     f"output {i} has shape {fmt_shape(o.shape)}; they must be equal"
@@ -131,10 +131,8 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, *, has_aux: bool = False
         for k, out in enumerate(pulled.outputs):
             rows = []  # the gradient of each output element: one row of the Jacobian
             for i in range(out.data.size):
-                onehot = np.zeros(out.data.size, out.data.dtype)
-                onehot[i] = 1
                 cots = [None] * len(pulled.outputs)
-                cots[k] = _make(onehot.reshape(out.data.shape))
+                cots[k] = _onehot(i, out)
                 rows.append(pulled.pull(cots))
             per_arg = tuple(
                 _assemble([row[j] for row in rows], out, args[n], axis=0)
@@ -271,11 +269,9 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
             x = args[n]
             columns.append([])
             for i in range(x.data.size):
-                onehot = np.zeros(x.data.size, x.data.dtype)
-                onehot[i] = 1
                 moved = list(args)
                 with forward_ad.dual_level():
-                    moved[n] = forward_ad.make_dual(x, _make(onehot.reshape(x.data.shape)))
+                    moved[n] = forward_ad.make_dual(x, _onehot(i, x))
                     output, aux = _call(f, moved, has_aux, "jacfwd")
                     _, outputs = _flatten(output, "jacfwd")
                     columns[-1].append(tuple(_tangent_or_zeros(o) for o in outputs))
@@ -371,6 +367,14 @@ def _flatten(output: Any, where: str) -> tuple[bool, tuple[Tensor, ...]]:
 def _tangent_or_zeros(out: Tensor) -> Tensor:
     t = forward_ad.tangent(out)
     return _zeros_like(out) if t is None else t
+
+
+def _onehot(i: int, like: Tensor) -> Tensor:
+    """A tensor shaped like ``like`` with a 1 at flat position ``i`` and 0 elsewhere: a
+    cotangent that picks one output element, or a tangent that moves one input element."""
+    e = np.zeros(like.data.size, like.data.dtype)
+    e[i] = 1
+    return _make(e.reshape(like.data.shape))
 
 
 def _zeros_like(x: Tensor) -> Tensor:
