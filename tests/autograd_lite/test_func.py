@@ -15,6 +15,10 @@ from autograd_lite import forward_ad, func
 from autograd_lite.testing import arrays_for_grad, shapes
 
 RTOL, ATOL = 1e-6, 1e-9
+# torch.func's forward mode warns about its own use of torch.jit.script: not ours to fix
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
+)
 
 
 def t64(a, requires_grad=False):
