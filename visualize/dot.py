@@ -314,6 +314,7 @@ class _DotWriter:
             model.root_tangent is not None
             or any(item.tangent is not None for item in (*model.ops, *model.leaves))
         )
+        self.graph_class: str | None = None
         self.title()
         # Cluster titles away from the wires that enter the cluster (measured: LR enters
         # from the left, at mid height; TB from above, in the middle).
@@ -365,6 +366,9 @@ class _DotWriter:
             return
         attrs = self.label(lines)
         attrs.pop("fontcolor", None)  # (clusters would inherit it: the lines are painted)
+        # The class that paints the lines goes last (write()): a cluster copies the graph's
+        # attributes set before it, and its own title must not be painted as a legend.
+        self.graph_class = attrs.pop("class", None)
         self.g.attr(**attrs, labelloc="t", fontsize="14")
 
     def write(self) -> graphviz.Digraph:
@@ -381,6 +385,8 @@ class _DotWriter:
         self.scopes.emit(self.g)
         for tail, head, attrs in self.edges:
             self.g.edge(tail, head, **attrs)
+        if self.graph_class:
+            self.g.attr(**{"class": self.graph_class})
         return self.g
 
     # -- what each node and wire says --------------------------------------------------

@@ -134,3 +134,19 @@ def test_trace_tables_are_the_surveys():
 )
 def test_trace_numbers_read_like_the_surveys(x, text):
     assert trace_number(x) == text
+
+
+def test_module_titles_are_not_painted_as_a_legend():
+    """Clusters copy the graph's attributes: the legend's painting must stay on the title."""
+    import nn
+
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with dual_level():
+        x = make_dual(al.tensor(np.ones((4, 2))), al.tensor(np.ones((4, 2)))).requires_grad_()
+        svg = draw_graph(model(x).sum(), title="a model").svg()
+    for g in parse_svg(svg).iter(f"{SVG_NS}g"):
+        if "cluster" in (g.get("class") or "").split():
+            assert "paint_" not in g.get("class")
+            assert [t.get("fill") for t in g.iter(f"{SVG_NS}text")] == ["#374151"]
+    assert "blue: tangent (forward mode)" in texts_by_colour(svg)[TANGENT_COLOR]
