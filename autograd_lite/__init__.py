@@ -14,7 +14,7 @@ ARCHITECTURE.md at the root of the repository.
 """
 
 from autograd_lite import allocator as _allocator
-from autograd_lite import ops, tensor_methods
+from autograd_lite import forward_ad, func, ops, tensor_methods
 from autograd_lite.anomaly import detect_anomaly
 from autograd_lite.engine import grad
 from autograd_lite.errors import AutogradError, GradcheckError, ShapeError

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite import forward_ad
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import per_thread
@@ -300,8 +301,9 @@ def _fit(gx: Any, x: Tensor, node: Function | None, inputs: Sequence[Any]) -> Te
 
 def _sum(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     """Two gradients of one tensor added up: recorded under create_graph (so the sum can be
-    differentiated), else on the arrays, outside the graph (cheaper than the Add op)."""
-    if create_graph:
+    differentiated) and with the Add op while gradients may carry tangents (forward over
+    reverse), else on the arrays, outside the graph (cheaper than the Add op)."""
+    if create_graph or forward_ad.open_levels:
         return a + b
     return _make(np.add(a.data, b.data, out=...))  # out=...: an array even for 0-d operands
 

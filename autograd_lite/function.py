@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite import forward_ad
 from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
 from autograd_lite.grad_mode import GradState, per_thread
@@ -65,6 +66,10 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
+    # Forward mode (forward_ad.py): the output while a jvp rule runs, and the output's
+    # tangents, (level, tangent) pairs, kept by a recorded node for its backward.
+    _result: Tensor | None = None
+    _tangents: tuple | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -78,6 +83,16 @@ class Function:
     def backward(self, grad: Tensor) -> Tensor | tuple[Tensor | None, ...] | None:
         """Given dL/d(output), return dL/d(input) for each input (None where not needed)."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward()")
+
+    def jvp(self, *tangents: Tensor) -> Tensor:
+        """Forward mode: given each input's tangent (its derivative along the direction the
+        inputs move; a zero for an input without one), return the output's tangent -- the
+        Jacobian times the tangents, written with Tensor ops (see forward_ad.py)."""
+        raise AutogradError(
+            f"{self.name()}: this op has no forward-mode rule, so a tangent cannot pass "
+            f"through it (write {type(self).__name__}.jvp next to its backward, or use "
+            "reverse mode: backward(), grad(), func.jacrev)"
+        )
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -103,6 +118,8 @@ class Function:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
+        if forward_ad.open_levels:  # forward mode is on somewhere: tangents may come along
+            return _with_tangents(fn, out, inputs, record)
         if record and (state := per_thread.state).grad_enabled:
             return _record(fn, out, inputs, state)
         return _make(out)
@@ -112,7 +129,12 @@ class Function:
     @property
     def output(self) -> Tensor:
         """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp)."""
-        return _make(self._out, True, self)
+        result = self._result  # (in a jvp rule: the output itself)
+        if result is None:
+            result = _make(self._out, True, self)
+            if self._tangents is not None:  # its tangents too, for forward over reverse
+                forward_ad.attach(result, self._tangents)
+        return result
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -201,6 +223,8 @@ def apply_unary(cls: type[Function], a: Any) -> Tensor:
         out = fn.forward(a.data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a.data]) from None
+    if forward_ad.open_levels:
+        return _with_tangents(fn, out, (a,), a._requires_grad)
     if a._requires_grad and (state := per_thread.state).grad_enabled:
         return _record(fn, out, (a,), state)
     return _make(out)
@@ -227,6 +251,8 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
         out = fn.forward(a_data, b_data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a_data, b_data]) from None
+    if forward_ad.open_levels:
+        return _with_tangents(fn, out, (a, b), record)
     if record and (state := per_thread.state).grad_enabled:
         return _record(fn, out, (a, b), state)
     return _make(out)
@@ -244,4 +270,17 @@ def _record(fn: Function, out: Any, inputs: tuple, state: GradState) -> Tensor:
     fn.scope = state.scope
     if state.anomaly:
         fn._check_forward(t.data)
+    return t
+
+
+def _with_tangents(fn: Function, out: Any, inputs: tuple, record: bool) -> Tensor:
+    """The output of ``fn`` while a dual level is open (in any thread): made, and recorded,
+    as always; then given its tangents by the op's jvp rule (forward_ad.push_tangents)."""
+    state = per_thread.state
+    if record and state.grad_enabled:
+        t = _record(fn, out, inputs, state)
+    else:
+        t = _make(out)
+        fn.inputs = inputs  # (a jvp rule reads its inputs there, as backward does)
+    forward_ad.push_tangents(fn, t, inputs)
     return t

@@ -9,6 +9,8 @@ Testing a custom Function takes two lines::
     def test_square(x):
         assert_grad_matches_numeric(lambda t: Square.apply(t), x)
 
+and its forward-mode rule (``jvp``) one more: ``assert_jvp_matches_numeric(Square.apply, x)``.
+
 Requires ``hypothesis`` (``pip install "autograd-lite[test]"``).
 """
 
@@ -27,7 +29,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the test
         'autograd_lite.testing needs hypothesis: pip install "autograd-lite[test]"'
     ) from exc
 
+from autograd_lite import forward_ad
 from autograd_lite.errors import GradcheckError
+from autograd_lite.grad_mode import no_grad
 from autograd_lite.gradcheck import gradcheck
 from autograd_lite.tensor import Tensor
 
@@ -111,3 +115,33 @@ def assert_grad_matches_numeric(
         gradcheck(fn, tensors, eps=eps, atol=atol, rtol=rtol)
     except GradcheckError as exc:
         raise AssertionError(str(exc)) from None
+
+
+def assert_jvp_matches_numeric(
+    fn: Callable[..., Tensor],
+    *inputs: Any,
+    tangents: Sequence[Any] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> None:
+    """Assert that forward mode (every op's ``jvp``) gives ``fn``'s directional derivative:
+    the tangent of ``fn(x)`` along ``v`` against (fn(x + eps·v) - fn(x - eps·v)) / 2eps, in
+    float64. ``tangents`` (one per input) default to random normal ones."""
+    arrays = [np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    if tangents is None:
+        rng = np.random.default_rng(0)
+        tangents = [rng.standard_normal(a.shape) for a in arrays]
+    vs = [np.asarray(v.data if isinstance(v, Tensor) else v, dtype=np.float64) for v in tangents]
+    with forward_ad.dual_level():
+        duals = [forward_ad.make_dual(Tensor(a), Tensor(v)) for a, v in zip(arrays, vs)]
+        tangent = forward_ad.unpack_dual(fn(*duals)).tangent
+    with no_grad():
+        plus = fn(*[Tensor(a + eps * v) for a, v in zip(arrays, vs)]).data
+        minus = fn(*[Tensor(a - eps * v) for a, v in zip(arrays, vs)]).data
+    numeric = (plus - minus) / (2 * eps)
+    if tangent is None:
+        raise AssertionError("jvp: the output has no tangent (does it depend on the inputs?)")
+    np.testing.assert_allclose(
+        tangent.data, numeric, rtol=rtol, atol=atol, err_msg="jvp vs finite differences"
+    )

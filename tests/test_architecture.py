@@ -293,6 +293,8 @@ def test_the_op_table_in_architecture_md_lists_every_function_where_it_is():
         for line in DOC.split("## Where each op lives")[1].split("\n## ")[0].splitlines()
         if line.startswith("| ") and "`" in line.split("|")[2]
     ]
+    # every row states both derivatives: backward's and the forward-mode (jvp) rule
+    assert [row[1] for row in table if not (row[4] and row[5])] == []
     documented = {row[1].strip("`"): (row[2], row[3].strip("`")) for row in table}
     in_code = {
         name: (f"ops/{module.__name__.rsplit('.', 1)[1]}.py", cls.label)

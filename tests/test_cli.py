@@ -372,3 +372,37 @@ def test_graph_leaves_do_not_repeat_the_calculators_dtype(tmp_path):
     texts = svg_texts(tmp_path / "c.svg")
     assert "x" in texts and "-12" in texts
     assert not any("float64" in t for t in texts), texts
+
+
+def test_graph_forward_mode_prints_and_draws_the_surveys_trace(tmp_path):
+    """Baydin et al. 2018: f = ln x1 + x1 x2 - sin x2 at (2, 5) is 11.652; one forward pass
+    seeded on x1 gives df/dx1 = 5.5 (Table 2), the reverse pass df/dx2 = 1.716 (Table 3)."""
+    done = run(
+        "graph", "log(x1) + x1*x2 - sin(x2)", "x1=2", "x2=5", "--forward", "x1",
+        "-o", "forward.svg", cwd=tmp_path, env={"AUTOGRAD_LITE_RENDERER": "wasm"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "out = v5 = 11.652, d out / d x1 = 5.5" in out
+    trace = {line.split()[0]: line.split()[1:] for line in out.splitlines()[3:10]}
+    assert trace == {
+        "x1": ["2", "1"],
+        "x2": ["5", "0"],
+        "v1": ["log(x1)", "0.693", "0.5"],
+        "v2": ["x1", "*", "x2", "10", "5"],
+        "v3": ["v1", "+", "v2", "10.693", "5.5"],
+        "v4": ["sin(x2)", "-0.959", "0"],
+        "v5": ["v3", "-", "v4", "11.652", "5.5"],
+    }
+    reverse = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:2] == "x2"}
+    assert reverse["x2"][-1] == "1.716"
+    texts = svg_texts(tmp_path / "forward.svg")
+    assert "blue: tangent (forward mode)" in texts and "5.5" in texts and "0.5" in texts
+    assert "red: gradient (reverse mode)" not in texts  # the forward picture: no gradients
+
+
+def test_graph_forward_needs_one_of_the_variables(tmp_path):
+    done = run("graph", "x * 2", "x=1", "--forward", "y", "-o", "g.svg", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--forward y: no such variable (the variables: x)" in done.stderr
+    assert not list(tmp_path.iterdir())

@@ -82,4 +82,16 @@ def _check_continue_in_pytorch(stdout: str) -> None:
     assert min(here, after) > 0.8, stdout  # both actually learned the digits
 
 
-CHECKS = {"12_continue_in_pytorch": _check_continue_in_pytorch}
+def _check_forward_vs_reverse(stdout: str) -> None:
+    """The survey's numbers (Baydin et al. 2018, Tables 2 and 3) both ways, the same
+    Jacobians by both modes (the script asserts it), and Newton reaching (1, 1)."""
+    assert "one forward pass: f = 11.652, df/dx1 = 5.500" in stdout
+    assert "seeded x1' = 0, x2' = 1: df/dx2 = 1.716" in stdout
+    assert "one backward pass: df/dx1 = 5.500, df/dx2 = 1.716" in stdout
+    assert re.search(r"Newton: \(1\.000000, 1\.000000\) after \d steps", stdout), stdout
+
+
+CHECKS = {
+    "11_forward_vs_reverse": _check_forward_vs_reverse,
+    "12_continue_in_pytorch": _check_continue_in_pytorch,
+}

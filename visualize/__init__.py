@@ -1,5 +1,6 @@
-"""Pictures of autograd: computational graphs with values and gradients, a backward
-step-through, training plots, and the ``autograd-lite`` command.
+"""Pictures of autograd: computational graphs with values, tangents and gradients, a
+backward step-through, the survey's trace tables, training plots, and the
+``autograd-lite`` command.
 
     >>> import autograd_lite as al, visualize
     >>> x = al.tensor(-2.0, requires_grad=True, name="x")
@@ -20,6 +21,7 @@ from visualize.plots import (
 )
 from visualize.render import RenderError
 from visualize.steps import BackwardSteps, backward_steps
+from visualize.trace import trace_steps, trace_table
 
 __all__ = [
     "BackwardSteps",
@@ -32,4 +34,6 @@ __all__ = [
     "plot_function",
     "plot_history",
     "save_figure",
+    "trace_steps",
+    "trace_table",
 ]

@@ -1,6 +1,7 @@
 """The ``autograd-lite`` command.
 
     autograd-lite graph "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg [--steps steps.html]
+    autograd-lite graph "log(x1) + x1*x2 - sin(x2)" x1=2 x2=5 --forward x1
     autograd-lite demo [--dataset spiral] [--epochs N] [--out DIR] [--seed S]
     autograd-lite gradcheck
 
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from autograd_lite import forward_ad
 from visualize.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -62,7 +64,10 @@ def _add_graph_parser(sub: Any) -> None:
             "An expression that starts with '-' goes after '--':\n"
             '  autograd-lite graph -- "-x * y" x=1 y=2'
         ),
-        epilog='example: autograd-lite graph "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg',
+        epilog=(
+            'examples: autograd-lite graph "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg\n'
+            '          autograd-lite graph "log(x1) + x1*x2 - sin(x2)" x1=2 x2=5 --forward x1'
+        ),
     )
     p.add_argument("expression", help='the expression, e.g. "(x + y) * z"')
     p.add_argument(
@@ -78,6 +83,15 @@ def _add_graph_parser(sub: Any) -> None:
         "--steps",
         metavar="HTML",
         help="also write a page that steps through the backward pass, one op at a time",
+    )
+    p.add_argument(
+        "--forward",
+        metavar="VAR",
+        help=(
+            "forward mode: seed the tangent on the variable VAR (VAR' = 1, the others 0), "
+            "print the forward trace (each step's value and tangent d/dVAR) and draw each "
+            "wire's value and tangent"
+        ),
     )
     p.add_argument(
         "--rankdir",
@@ -214,34 +228,81 @@ def _graph(args: argparse.Namespace) -> int:
 
     notes: list[str] = []
     try:
-        env: dict[str, Any] = {}
+        values: dict[str, float] = {}
         for item in args.values:
             name, value = parse_assignment(item)
-            if name in env:
+            if name in values:
                 raise ExpressionError(f"{name} is given twice")
-            env[name] = al.tensor(value, dtype="float64", requires_grad=True, name=name)
-        with _warnings_as_notes(notes, "forward"):
-            result = evaluate(tree, env)
+            values[name] = value
     except ExpressionError as exc:
         return _refuse(exc, None)
-    except (ValueError, TypeError, al.AutogradError) as exc:  # an op refused its input
-        return _fail("graph", f"refused: {exc}")
+    if args.forward is not None and args.forward not in values:
+        given = ", ".join(values) or "none"
+        return _fail(
+            "graph", f"--forward {args.forward}: no such variable (the variables: {given})"
+        )
 
-    if not isinstance(result, al.Tensor):  # no variables: a plain number
-        result = al.tensor(result, dtype="float64")
-    result.name = "out"
+    expr = " ".join(args.expression.split())
+    view = None
+    # Forward mode: every variable is a dual number, the tangents are computed alongside the
+    # values, and the picture is drawn while they exist (inside the dual level).
+    with forward_ad.dual_level() if args.forward else contextlib.nullcontext():
+        env = {name: _variable(name, value, args.forward) for name, value in values.items()}
+        try:
+            with _warnings_as_notes(notes, "forward"):
+                result = evaluate(tree, env)
+        except ExpressionError as exc:
+            return _refuse(exc, None)
+        except (ValueError, TypeError, al.AutogradError) as exc:  # an op refused its input
+            return _fail("graph", f"refused: {exc}")
+        if not isinstance(result, al.Tensor):  # no variables: a plain number
+            result = al.tensor(result, dtype="float64")
+        result.name = "out"
+        if args.forward:
+            _print_forward_trace(result, env, args.forward)
+            title = f"{expr}   (forward mode: tangents d/d{args.forward})"
+            view = _view(args, result, title, show_grads=False)
     if result.requires_grad:
         # retain_graph keeps the graph and every wire's gradient for the drawing.
         with _warnings_as_notes(notes, "backward"):
             result.backward(retain_graph=True)
 
-    expr = " ".join(args.expression.split())
     _print_table(expr, result, env, notes)
     if args.dpi is not None and suffix != ".png":
         print(
             f"note: --dpi sets a PNG's resolution; {args.output} does not use it", file=sys.stderr
         )
-    return _draw(args, result, expr)
+    return _draw(args, result, expr, view)
+
+
+def _variable(name: str, value: float, forward: str | None) -> Any:
+    """A variable of the expression: a float64 leaf that requires grad; with ``--forward``,
+    a dual number whose tangent is 1 for the seeded variable and 0 for the others."""
+    import autograd_lite as al
+
+    x = al.tensor(value, dtype="float64")
+    if forward is not None:
+        x = forward_ad.make_dual(x, al.tensor(float(name == forward), dtype="float64"))
+    x.requires_grad_()
+    x.name = name
+    return x
+
+
+def _print_forward_trace(result: Any, env: dict[str, Any], seed: str) -> None:
+    """The forward trace as Baydin et al. (2018) print it in their Table 2: each variable and
+    each step, in the order the forward pass computed them, with its value and tangent."""
+    from visualize.trace import trace_number, trace_steps, trace_table
+
+    print(f"forward mode: one pass with tangents d/d{seed} ({seed}' = 1, every other 0)")
+    print()
+    steps = trace_steps(result, list(env.values())) if result.grad_fn is not None else []
+    if steps:
+        print(trace_table(steps, ("value", "tangent"), seed))
+    tangent = forward_ad.tangent(result)
+    value = trace_number(result.item())
+    derivative = trace_number(0.0 if tangent is None else tangent.item())
+    last = f" = {steps[-1].name}" if steps else ""
+    print(f"\nout{last} = {value}, d out / d {seed} = {derivative}\n")
 
 
 def _print_table(expr: str, result: Any, env: dict[str, Any], notes: list[str]) -> None:
@@ -269,13 +330,24 @@ def _print_table(expr: str, result: Any, env: dict[str, Any], notes: list[str]) 
         print(note, file=sys.stderr)
 
 
-def _draw(args: argparse.Namespace, result: Any, expr: str) -> int:
-    """Write the picture (and the step-through page); 1 if that fails."""
-    from visualize.graph import GraphView, draw_graph
+def _view(args: argparse.Namespace, result: Any, title: str, show_grads: bool = True) -> Any:
+    """The picture of ``result``'s graph (values, tangents if any, gradients if asked)."""
+    from visualize.graph import draw_graph
+
+    return draw_graph(
+        result, rankdir=args.rankdir, renderer=args.renderer, title=title, show_grads=show_grads
+    )
+
+
+def _draw(args: argparse.Namespace, result: Any, expr: str, view: Any = None) -> int:
+    """Write the picture (``view``, else the reverse-mode one) and the step-through page; 1 if
+    that fails."""
+    from visualize.graph import GraphView
     from visualize.render import RenderError
 
     try:
-        view = draw_graph(result, rankdir=args.rankdir, renderer=args.renderer, title=expr)
+        if view is None:
+            view = _view(args, result, expr)
         if args.dpi is not None and Path(args.output).suffix.lower() == ".png":
             view = GraphView(_with_dpi(view.source, args.dpi), view.renderer, view.model)
         written = view.save(args.output)

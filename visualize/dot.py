@@ -1,8 +1,9 @@
 """A GraphModel -> DOT: nodes inside their module clusters, then one labelled wire per input.
 
-Every text owns its space: a wire's value and gradient are one multi-line edge ``label``
-(Graphviz reserves room for it in the layout), coloured line by line (see
-visualize.paint). Long pictures are wrapped into rows (see visualize.layout).
+Every text owns its space: a wire's value, tangent and gradient are one multi-line edge
+``label`` (Graphviz reserves room for it in the layout), coloured line by line (see
+visualize.paint). Long pictures are wrapped into rows (see visualize.layout). When tangents
+are drawn, the title carries a legend naming the colours.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from visualize.paint import (
     HIGHLIGHT_COLOR,
     NEW_GRAD,
     PLAIN,
+    TANGENT,
     VALUE,
     Line,
     painted_label,
@@ -74,6 +76,7 @@ class DrawOptions:
     max_aspect: float | None = None  # draw_graph measures and sets ``rows`` by it
     rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
     spacing: float = 1.0  # room between nodes and between ranks, times the usual
+    show_tangents: bool = True  # forward mode: each wire's tangent, when it has one
 
 
 @dataclass
@@ -140,10 +143,15 @@ def _grad_kind(tensor: Any, frame: Frame | None) -> str:
 
 
 def wire_lines(
-    tensor: Any, grad: Any, opts: DrawOptions, frame: Frame | None, intermediate: bool
+    tensor: Any,
+    grad: Any,
+    opts: DrawOptions,
+    frame: Frame | None,
+    intermediate: bool,
+    tangent: Any = None,
 ) -> list[Line]:
-    """A wire's label: its value (green lines), then its gradient (red; in a step-through
-    frame orange when new, hidden while not known)."""
+    """A wire's label: its value (green lines), its tangent (blue, forward mode), then its
+    gradient (red; in a step-through frame orange when new, hidden while not known)."""
     lines: list[Line] = []
     if opts.show_values:
         value = format_array(tensor, show_shape=opts.show_shapes)
@@ -151,9 +159,11 @@ def wire_lines(
         if intermediate and name:  # leaves and the output show their name on their node
             value[0] = f"{clean_text(name)} = {value[0]}"
         lines += [(text, VALUE) for text in value]
+    # The shape is the value's; a tangent or gradient repeats it only without the value.
+    show_shape = opts.show_shapes and not opts.show_values
+    if opts.show_tangents and tangent is not None:
+        lines += [(text, TANGENT) for text in format_array(tangent, show_shape=show_shape)]
     if opts.show_grads and grad is not None:
-        # The shape is the value's; the gradient repeats it only when no value is shown.
-        show_shape = opts.show_shapes and not opts.show_values
         kind = _grad_kind(tensor, frame)
         lines += [(text, kind) for text in format_array(grad, show_shape=show_shape)]
     return lines
@@ -299,8 +309,13 @@ class _DotWriter:
         self.g = graphviz.Digraph("autograd", graph_attr=graph_attr)
         self.g.attr("node", fontname=FONT, fontsize=str(NODE_FONT_PT))
         self.g.attr("edge", fontname=FONT, fontsize=str(EDGE_FONT_PT), arrowsize="0.7")
-        if opts.title:
-            self.g.attr(label=dot_label(opts.title), labelloc="t", fontsize="14")
+        # Forward mode: some wire carries a tangent, so a legend names the three colours.
+        self.tangents = opts.show_tangents and (
+            model.root_tangent is not None
+            or any(item.tangent is not None for item in (*model.ops, *model.leaves))
+        )
+        self.graph_class: str | None = None
+        self.title()
         # Cluster titles away from the wires that enter the cluster (measured: LR enters
         # from the left, at mid height; TB from above, in the middle).
         # Graphviz places the rows of a wrapped picture (separate components, each inside
@@ -338,6 +353,24 @@ class _DotWriter:
     def label(self, lines: list[Line]) -> dict[str, str]:
         return painted_label(lines, self.html)
 
+    def title(self) -> None:
+        """The caption above the picture, and the legend when tangents are drawn."""
+        lines: list[Line] = [(self.opts.title, PLAIN)] if self.opts.title else []
+        if self.tangents:
+            if self.opts.show_values:
+                lines.append(("green: value", VALUE))
+            lines.append(("blue: tangent (forward mode)", TANGENT))
+            if self.opts.show_grads and any(i.grad is not None for i in self.model.ops):
+                lines.append(("red: gradient (reverse mode)", GRAD))
+        if not lines:
+            return
+        attrs = self.label(lines)
+        attrs.pop("fontcolor", None)  # (clusters would inherit it: the lines are painted)
+        # The class that paints the lines goes last (write()): a cluster copies the graph's
+        # attributes set before it, and its own title must not be painted as a legend.
+        self.graph_class = attrs.pop("class", None)
+        self.g.attr(**attrs, labelloc="t", fontsize="14")
+
     def write(self) -> graphviz.Digraph:
         if self.model.root_op is None:
             self.lone_leaf()
@@ -352,6 +385,8 @@ class _DotWriter:
         self.scopes.emit(self.g)
         for tail, head, attrs in self.edges:
             self.g.edge(tail, head, **attrs)
+        if self.graph_class:
+            self.g.attr(**{"class": self.graph_class})
         return self.g
 
     # -- what each node and wire says --------------------------------------------------
@@ -394,7 +429,7 @@ class _DotWriter:
         if isinstance(source, NumberItem):
             return []
         named = isinstance(source, OpItem) and not into_output
-        return wire_lines(source.tensor, source.grad, self.opts, self.frame, named)
+        return wire_lines(source.tensor, source.grad, self.opts, self.frame, named, source.tangent)
 
     # -- the picture's shape -------------------------------------------------------------
 
@@ -418,6 +453,9 @@ class _DotWriter:
         lines = self.tensor_lines(root, tensor_title(root, "tensor"))
         if opts.show_values:
             lines += [("value", PLAIN)] + [(t, VALUE) for t in format_array(root, False)]
+        tangent = self.model.root_tangent
+        if opts.show_tangents and tangent is not None:
+            lines += [("tangent", PLAIN)] + [(t, TANGENT) for t in format_array(tangent, False)]
         if opts.show_grads and root.grad is not None:
             lines += [("grad", PLAIN)] + [(t, GRAD) for t in format_array(root.grad, False)]
         self.scopes.add((), "t0", {**self.label(lines), **NODE_STYLE["input"]})

@@ -13,10 +13,13 @@ its gradient, and says how to draw it. ``docs/gallery/make_gallery.py`` renders 
   cross-entropy on two 8x8 images.
 * ``training_step``: the graph ``autograd-lite demo`` draws: one Adam training step of its
   spiral MLP (2-100-100-3), collapsed by module.
+* ``survey_forward``: forward mode on the example of Baydin et al. 2018 (Table 2),
+  f = ln x1 + x1·x2 - sin x2 at (2, 5): each wire's value and its tangent d/dx1.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +28,13 @@ from typing import Any
 @dataclass
 class GalleryGraph:
     """A gallery entry: ``build()`` returns the output tensor (after backward), drawn with
-    ``draw_graph(root, **options)``."""
+    ``draw_graph(root, **options)``; inside a dual level when ``forward`` (forward mode)."""
 
     name: str
     caption: str
     build: Callable[[], Any]
     options: dict[str, Any] = field(default_factory=dict)
+    forward: bool = False
 
 
 def circuit() -> Any:
@@ -119,6 +123,23 @@ def training_step() -> Any:
     return _classifier_step(model, xb, yb)
 
 
+def survey_forward() -> Any:
+    """f(x1, x2) = ln x1 + x1·x2 - sin x2 at (2, 5), tangents ẋ1 = 1, ẋ2 = 0 (inside a dual
+    level). The inputs require grad only so that the graph is recorded, to be drawn."""
+    import autograd_lite as al
+    from autograd_lite.forward_ad import make_dual
+
+    def variable(value: float, tangent: float, name: str) -> Any:
+        x = make_dual(al.tensor(value), al.tensor(tangent)).requires_grad_()
+        x.name = name
+        return x
+
+    x1, x2 = variable(2.0, 1.0, "x1"), variable(5.0, 0.0, "x2")
+    f = al.log(x1) + x1 * x2 - al.sin(x2)
+    f.name = "f"
+    return f
+
+
 GALLERY: list[GalleryGraph] = [
     GalleryGraph("circuit", "the cs231n circuit (x + y) * z", circuit),
     GalleryGraph("neuron", "the cs231n sigmoid neuron", neuron),
@@ -142,6 +163,13 @@ GALLERY: list[GalleryGraph] = [
             "title": "one training step on spiral (batch of 16), collapsed by module",
         },
     ),
+    GalleryGraph(
+        "survey_forward",
+        "forward mode on the survey's example (Baydin et al. 2018, Table 2): values and tangents",
+        survey_forward,
+        {"title": "ln x1 + x1*x2 - sin x2, forward mode: tangents d/dx1", "show_grads": False},
+        forward=True,
+    ),
 ]
 
 
@@ -152,14 +180,16 @@ def gallery_views(
 ) -> list[tuple[str, Any]]:
     """(file stem, GraphView) for every gallery graph (or those in ``names``) in every
     layout direction, drawn (and measured while drawn, see draw_graph) with ``renderer``."""
+    from autograd_lite.forward_ad import dual_level
     from visualize.graph import draw_graph
 
     views = []
     for entry in GALLERY:
         if names is not None and entry.name not in names:
             continue
-        root = entry.build()
-        for rankdir in rankdirs:
-            view = draw_graph(root, rankdir=rankdir, renderer=renderer, **entry.options)
-            views.append((f"{entry.name}_{rankdir}", view))
+        with dual_level() if entry.forward else contextlib.nullcontext():
+            root = entry.build()
+            for rankdir in rankdirs:
+                view = draw_graph(root, rankdir=rankdir, renderer=renderer, **entry.options)
+                views.append((f"{entry.name}_{rankdir}", view))
     return views

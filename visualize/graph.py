@@ -15,6 +15,10 @@ The picture follows the cs231n backprop figures:
   and, once ``backward`` has run, its gradient in red beneath it, as one label that
   Graphviz lays out with room of its own. A tensor used twice has two wires, both showing
   the same value and the *total* gradient.
+* **forward mode**: drawn inside a dual level (``autograd_lite.forward_ad``), each wire
+  whose tensor has a tangent shows it in blue between its value and its gradient, and a
+  legend under the title names the colours. (Record the graph to draw it: the inputs must
+  require grad.)
 * ops recorded inside ``autograd_lite.name_scope`` (which ``nn.Module`` uses) are grouped
   in labelled clusters, one per module; ``collapse_modules=True`` draws each module as a
   single node instead, listing its parameters with the norm of each one's gradient.
@@ -56,7 +60,7 @@ from visualize.layout import (
     picture_size,
 )
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
-from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, VALUE_COLOR, paint_svg
+from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR, paint_svg
 from visualize.quality import DEFAULT_MAX_ASPECT, DEFAULT_MIN_FONT_PT, find_defects
 from visualize.render import RenderError, render, render_svg, write_atomic
 
@@ -69,6 +73,7 @@ ROOMIER = (1.4, 1.8, 2.4)
 __all__ = [
     "GRAD_COLOR",
     "HIGHLIGHT_COLOR",
+    "TANGENT_COLOR",
     "VALUE_COLOR",
     "DrawOptions",
     "Frame",
@@ -170,6 +175,7 @@ def draw_graph(
     max_aspect: float | None = WRAP_ASPECT,
     size: str | tuple[float, float] | None = None,
     ratio: str | float | None = None,
+    show_tangents: bool = True,
 ) -> GraphView:
     """Draw the graph that produced ``root`` (a Tensor); returns a :class:`GraphView`.
 
@@ -196,6 +202,9 @@ def draw_graph(
             ``size``; a bigger picture is scaled down, text too). None: natural size.
         ratio: Graphviz's ``ratio``: a height/width number, or "fill", "compress",
             "expand" or "auto". None: Graphviz's default.
+        show_tangents: forward mode: write each wire's tangent (blue) when the graph is
+            drawn inside a dual level and its tensors have tangents there
+            (``autograd_lite.forward_ad``); a legend then names the colours.
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
@@ -210,6 +219,7 @@ def draw_graph(
         size=check_size(size),
         ratio=check_ratio(ratio),
         max_aspect=check_max_aspect(max_aspect),
+        show_tangents=show_tangents,
     )
     return _shaped_view(model, opts, renderer)
 

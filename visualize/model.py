@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd_lite import forward_ad
 from autograd_lite.engine import topological_order
 
 
@@ -58,6 +59,10 @@ class OpItem:
         grad = getattr(self.node, "grad", None)
         return grad if grad is not None else getattr(self.tensor, "grad", None)
 
+    @property
+    def tangent(self) -> Any:
+        return tangent_of(self.tensor)
+
 
 @dataclass(eq=False)
 class LeafItem:
@@ -71,6 +76,16 @@ class LeafItem:
     @property
     def grad(self) -> Any:
         return getattr(self.tensor, "grad", None)
+
+    @property
+    def tangent(self) -> Any:
+        return tangent_of(self.tensor)
+
+
+def tangent_of(t: Any) -> Any:
+    """Forward mode: the tensor's tangent at the innermost open dual level (None if it has
+    none, or no level is open), as ``forward_ad.unpack_dual`` would give it."""
+    return forward_ad.tangent(t)
 
 
 @dataclass(eq=False)
@@ -105,6 +120,10 @@ class GraphModel:
     @property
     def truncated(self) -> bool:
         return bool(self.omitted_ops) or self.omitted_leaves > 0
+
+    @property
+    def root_tangent(self) -> Any:
+        return tangent_of(self.root)
 
 
 def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> GraphModel:

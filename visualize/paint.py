@@ -1,4 +1,4 @@
-"""Colour each line of a label: values green, gradients red, new gradients orange.
+"""Colour each line of a label: values green, tangents blue, gradients red, new gradients orange.
 
 Graphviz colours a whole label with one ``fontcolor``, and the in-process WebAssembly
 Graphviz has no HTML-like labels (the only per-line colouring Graphviz has). So a label
@@ -20,14 +20,16 @@ import re
 from visualize.labels import dot_label, html_lines
 
 VALUE_COLOR = "darkgreen"
+TANGENT_COLOR = "blue"
 GRAD_COLOR = "red"
 HIGHLIGHT_COLOR = "darkorange"
 
 # One letter per line of a painted label; "k" keeps the element's own colour, "h" is laid
 # out (it takes its room) but not drawn: paint_svg removes it.
-VALUE, GRAD, NEW_GRAD, PLAIN, HIDDEN = "v", "g", "n", "k", "h"
+VALUE, TANGENT, GRAD, NEW_GRAD, PLAIN, HIDDEN = "v", "t", "g", "n", "k", "h"
 COLORS = {
     VALUE: VALUE_COLOR,
+    TANGENT: TANGENT_COLOR,
     GRAD: GRAD_COLOR,
     NEW_GRAD: HIGHLIGHT_COLOR,
     PLAIN: None,
@@ -69,14 +71,17 @@ def paint_svg(svg: str) -> str:
     """Colour the lines of every ``paint_...`` labelled element in Graphviz SVG.
 
     Groups nest (a node with a tooltip wraps its texts in ``<g><a>``), so a stack of open
-    groups finds the painted group each ``<text>`` belongs to; the k-th text inside gets
-    the colour of the k-th letter (and is removed for a hidden line).
+    groups finds the element each ``<text>`` belongs to: the innermost group with a class
+    (Graphviz gives one to the graph, each cluster, node and edge; not to a tooltip's
+    wrapper). If that element is painted, the k-th text inside it gets the colour of the
+    k-th letter (and is removed for a hidden line). So the graph's own label (a title, a
+    legend) can be painted too, without touching the texts of its nodes.
     """
     svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
     if PAINT_PREFIX not in svg:
         return svg
     out: list[str] = []
-    stack: list[list] = []  # per open <g>: [kinds or None, texts seen]
+    stack: list[list] = []  # per open <g>: [has a class, kinds or None, texts seen]
     last = 0
     for m in _TAG.finditer(svg):
         tag = m.group()
@@ -94,13 +99,13 @@ def paint_svg(svg: str) -> str:
                 ),
                 None,
             )
-            stack.append([kinds, 0])
+            stack.append([cls is not None, kinds, 0])
             continue
-        owner = next((entry for entry in reversed(stack) if entry[0] is not None), None)
-        if owner is None:
+        owner = next((entry for entry in reversed(stack) if entry[0]), None)
+        if owner is None or owner[1] is None:
             continue
-        kinds, index = owner
-        owner[1] += 1
+        _, kinds, index = owner
+        owner[2] += 1
         kind = kinds[index] if index < len(kinds) else PLAIN
         if kind == HIDDEN:  # drop the whole <text>...</text>
             out.append(svg[last : m.start()])

@@ -235,7 +235,7 @@ def read_svg(svg: str) -> Picture:
     """Parse Graphviz SVG into a :class:`Picture` (coordinates as in the graph group)."""
     root = ET.fromstring(svg.encode("utf-8"))
     width_pt, height_pt = _length_pt(root.get("width")), _length_pt(root.get("height"))
-    graph = next(g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "graph")
+    graph = next(g for g in root.iter(f"{SVG_NS}g") if "graph" in (g.get("class") or "").split())
     transform = graph.get("transform", "")
     scale_match = re.search(r"scale\(([^)]*)\)", transform)
     scale = _numbers(scale_match[1])[0] if scale_match else 1.0

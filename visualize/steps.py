@@ -319,7 +319,13 @@ def backward_steps(
             complete_at[key] = max(complete_at.get(key, 0), position[id(consumer)])
             inputs_of.setdefault(id(consumer), []).append(source)
 
-    opts = DrawOptions(show_values=True, show_grads=True, show_shapes=show_shapes, rankdir=rankdir)
+    opts = DrawOptions(
+        show_values=True,
+        show_grads=True,
+        show_shapes=show_shapes,
+        rankdir=rankdir,
+        show_tangents=False,  # (a backward pass, step by step)
+    )
 
     def step(k: int, caption: str, active: OpItem | None) -> Step:
         known = {key for key, at in complete_at.items() if at <= k}

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function
 from autograd_lite.tensor import Tensor
 
@@ -171,6 +172,12 @@ class Conv2dFunction(Function):
             return gx, gw
         return gx, gw, (g.sum(axis=(0, 2, 3)) if need[2] else None)
 
+    def jvp(self, tx, tw, tb=None):
+        x, w = self.inputs[0], self.inputs[1]
+        s, p = self.geometry["stride"], self.geometry["padding"]
+        ty = _product_rule(Conv2dFunction, x, w, tx, tw, stride=s, padding=p)
+        return ty if tb is None else ty + tb.reshape(-1, 1, 1)  # ḃ for every pixel
+
 
 class Conv2dInputGrad(Function):
     """dL/dx of a convolution (a "transposed convolution"): G: (N, F, H', W'), w -> (N, C, H, W).
@@ -185,6 +192,7 @@ class Conv2dInputGrad(Function):
 
     def forward(self, g, w, *, x_shape, kernel, stride, padding, out):
         self.geometry = dict(kernel=kernel, stride=stride, padding=padding, out=out)
+        self.x_shape = x_shape
         n, f = g.shape[:2]
         cols = np.matmul(w.reshape(f, -1).T, g.reshape(n, f, -1))  # (N, C·kh·kw, H'·W')
         parts = _cols_to_parts(cols, x_shape[1], kernel, out)
@@ -199,6 +207,10 @@ class Conv2dInputGrad(Function):
             dg = Conv2dFunction.apply(h, w, stride=geometry["stride"], padding=geometry["padding"])
         dw = Conv2dWeightGrad.apply(h, g, **geometry) if need[1] else None
         return dg, dw
+
+    def jvp(self, tg, tw):
+        g, w = self.inputs
+        return _product_rule(Conv2dInputGrad, g, w, tg, tw, x_shape=self.x_shape, **self.geometry)
 
 
 class Conv2dWeightGrad(Function):
@@ -231,6 +243,20 @@ class Conv2dWeightGrad(Function):
         if need[1]:
             dg = Conv2dFunction.apply(x, h, stride=geometry["stride"], padding=geometry["padding"])
         return dx, dg
+
+    def jvp(self, tx, tg):
+        x, g = self.inputs
+        return _product_rule(Conv2dWeightGrad, x, g, tx, tg, **self.geometry)
+
+
+def _product_rule(op: type[Function], a: Any, b: Any, ta: Any, tb: Any, **params: Any) -> Any:
+    """The tangent of ``op(a, b)`` for an op linear in each input (a convolution and its
+    gradients): op(ȧ, b) + op(a, ḃ), leaving out the term of an input that does not move."""
+    if is_zero(tb):  # (both zero, e.g. only a bias moves: a zero of the right shape)
+        return op.apply(ta, b, **params)
+    if is_zero(ta):
+        return op.apply(a, tb, **params)
+    return op.apply(ta, b, **params) + op.apply(a, tb, **params)
 
 
 def _conv_geometry(x_shape: tuple, w_shape: tuple, b: Any, stride: Pair, padding: Pair) -> dict:
@@ -281,16 +307,24 @@ class MaxPool2dFunction(Function):
         return y
 
     def backward(self, g):
-        x, geometry = self.inputs[0].data, self.geometry
-        # Where each window's maximum is: found only now, so inference never pays for it.
+        x_shape = self.inputs[0].shape
+        return MaxPool2dScatter.apply(g, masks=self._masks(), x_shape=x_shape, **self.geometry)
+
+    def jvp(self, tx):
+        return MaxPool2dGather.apply(tx, masks=self._masks(), **self.geometry)  # ẋ at the maxima
+
+    def _masks(self) -> np.ndarray:
+        """Where each window's maximum is, (kh·kw, N, C, H', W'), one True per window: found
+        only when a derivative asks, so inference never pays for it."""
+        x, geometry, y = self.inputs[0].data, self.geometry, self.output.data
         kernel, stride, out = geometry["kernel"], geometry["stride"], geometry["out"]
-        masks = np.empty((kernel[0] * kernel[1], *self._out.shape), dtype=bool)
-        found = np.zeros(self._out.shape, dtype=bool)
+        masks = np.empty((kernel[0] * kernel[1], *y.shape), dtype=bool)
+        found = np.zeros(y.shape, dtype=bool)
         for t, view in _offsets(_pad(x, geometry["padding"], -np.inf), kernel, stride, out):
             # is the maximum and none was found before (for bools, a > b is a and not b)
-            np.greater(view == self._out, found, out=masks[t])
+            np.greater(view == y, found, out=masks[t])
             found |= masks[t]
-        return MaxPool2dScatter.apply(g, masks=masks, x_shape=x.shape, **geometry)
+        return masks
 
 
 class MaxPool2dScatter(Function):
@@ -302,10 +336,14 @@ class MaxPool2dScatter(Function):
 
     def forward(self, g, *, masks, x_shape, kernel, stride, padding, out):
         self.saved = dict(masks=masks, kernel=kernel, stride=stride, padding=padding, out=out)
+        self.x_shape = x_shape
         return _col2im(masks * g, x_shape, kernel, stride, padding, out)
 
     def backward(self, h):
         return MaxPool2dGather.apply(h, **self.saved)
+
+    def jvp(self, tg):
+        return MaxPool2dScatter.apply(tg, x_shape=self.x_shape, **self.saved)  # linear in G
 
 
 class MaxPool2dGather(Function):
@@ -325,6 +363,10 @@ class MaxPool2dGather(Function):
 
     def backward(self, g):
         return MaxPool2dScatter.apply(g, **self.saved)
+
+    def jvp(self, th):
+        saved = {k: v for k, v in self.saved.items() if k != "x_shape"}
+        return MaxPool2dGather.apply(th, **saved)  # linear in H
 
 
 class AvgPool2dFunction(Function):
@@ -352,6 +394,10 @@ class AvgPool2dFunction(Function):
     def backward(self, g):
         return AvgPool2dBackward.apply(g, x_shape=self.inputs[0].shape, **self.geometry)
 
+    def jvp(self, tx):
+        geometry = {k: v for k, v in self.geometry.items() if k != "out"}
+        return AvgPool2dFunction.apply(tx, **geometry)  # linear: the mean of the tangents
+
 
 class AvgPool2dBackward(Function):
     """dL/dx of average pooling: G: (N, C, H', W') -> (N, C, H, W), G / (kh·kw) spread over
@@ -361,6 +407,7 @@ class AvgPool2dBackward(Function):
 
     def forward(self, g, *, x_shape, kernel, stride, padding, out):
         self.geometry = dict(kernel=kernel, stride=stride, padding=padding)
+        self.x_shape, self.out = x_shape, out
         k = kernel[0] * kernel[1]
         share = g * g.dtype.type(1.0 / k)
         parts = np.broadcast_to(share, (k, *share.shape))  # every offset gets the same share
@@ -368,6 +415,9 @@ class AvgPool2dBackward(Function):
 
     def backward(self, h):
         return AvgPool2dFunction.apply(h, **self.geometry)
+
+    def jvp(self, tg):
+        return AvgPool2dBackward.apply(tg, x_shape=self.x_shape, out=self.out, **self.geometry)
 
 
 # -- the functional API --------------------------------------------------------------------

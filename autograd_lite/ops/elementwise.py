@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function, apply_binary, apply_unary
 from autograd_lite.tensor import Tensor
 
@@ -74,6 +75,9 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    def jvp(self, ta, tb):
+        return ta + tb
+
 
 class Sub(Function):
     """a - b.  d/da = 1, d/db = -1."""
@@ -86,6 +90,9 @@ class Sub(Function):
     def backward(self, g):
         # A constant b (the 2.0 in x - 2.0) needs no gradient: skip its negation.
         return g, (-g if isinstance(self.inputs[1], Tensor) else None)
+
+    def jvp(self, ta, tb):
+        return ta - tb
 
 
 class Mul(Function):
@@ -103,6 +110,10 @@ class Mul(Function):
         gb = g * a if isinstance(b, Tensor) else None
         return ga, gb
 
+    def jvp(self, ta, tb):
+        a, b = self.inputs
+        return ta * b + a * tb  # the product rule
+
 
 class Div(Function):
     """a / b.  d/da = 1/b, d/db = -a/b²."""
@@ -117,6 +128,10 @@ class Div(Function):
         ga = g / b
         return ga, (-ga * a / b if isinstance(b, Tensor) else None)  # x / 2.0: none for 2.0
 
+    def jvp(self, ta, tb):
+        b = self.inputs[1]
+        return (ta - self.output * tb) / b  # ta/b - a·tb/b², with a/b the output
+
 
 class Neg(Function):
     """-a.  d/da = -1."""
@@ -128,6 +143,9 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+    def jvp(self, ta):
+        return -ta
 
 
 class Pow(Function):
@@ -143,25 +161,45 @@ class Pow(Function):
         if type(b) in (int, float) and b == 2:
             return g * (a * 2.0), None  # x ** 2, the usual case: 2x (two products, not three)
         need_a, need_b = self.needs_input_grad
-        ga = None
-        if need_a:
-            # b·a^(b-1) is 0·inf at a == 0 when b == 0, but a^0 is constant: the derivative
-            # is 0 (as PyTorch says). Any base gives 0 there, so use 1 and no inf appears,
-            # not even in second derivatives.
-            if type(b) in (int, float):  # the usual x ** 2: only b == 0 needs care
-                base = where(a.data == 0, 1.0, a) if b == 0 else a
-            else:
-                zero_power = np.equal(b.data if isinstance(b, Tensor) else b, 0) & (a.data == 0)
-                base = where(zero_power, 1.0, a) if zero_power.any() else a
-            ga = g * b * base ** (b - 1)
-        gb = None
-        if need_b:
-            # ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes the product as 0.
-            if isinstance(a, Tensor):
-                gb = g * self.output * log(where(a.data == 0, 1.0, a))
-            else:  # a constant base: a number or an array
-                gb = g * self.output * np.log(np.where(np.equal(a, 0), 1.0, a))
+        ga = g * self._d_base() if need_a else None
+        gb = g * self._d_exponent() if need_b else None
         return ga, gb
+
+    def jvp(self, ta, tb):
+        a, b = self.inputs
+        if type(b) in (int, float) and b == 2:
+            return ta * (a * 2.0)
+        # A side that does not move (the 3 in x ** 3, the 2 in 2 ** x) adds no term: skip
+        # its derivative (ln a of a negative base would only warn).
+        if is_zero(tb):
+            return ta * self._d_base()
+        if is_zero(ta):
+            return tb * self._d_exponent()
+        return ta * self._d_base() + tb * self._d_exponent()
+
+    def _d_base(self):
+        """d(a^b)/da = b·a^(b-1).
+
+        b·a^(b-1) is 0·inf at a == 0 when b == 0, but a^0 is constant: the derivative is 0
+        (as PyTorch says). Any base gives 0 there, so use 1 and no inf appears, not even in
+        second derivatives."""
+        a, b = self.inputs
+        if type(b) in (int, float):  # the usual x ** 2: only b == 0 needs care
+            base = where(a.data == 0, 1.0, a) if b == 0 else a
+        else:
+            zero_power = np.equal(b.data if isinstance(b, Tensor) else b, 0) & (
+                np.asarray(a.data if isinstance(a, Tensor) else a) == 0
+            )
+            base = where(zero_power, 1.0, a) if zero_power.any() else a
+        return b * base ** (b - 1)
+
+    def _d_exponent(self):
+        """d(a^b)/db = a^b·ln(a). ln(a) is -inf at a == 0, where a^b is 0: PyTorch takes
+        the product as 0."""
+        a = self.inputs[0]
+        if isinstance(a, Tensor):
+            return self.output * log(where(a.data == 0, 1.0, a))
+        return self.output * np.log(np.where(np.equal(a, 0), 1.0, a))  # a constant base
 
 
 # -- exp, log and friends -------------------------------------------------------------
@@ -176,6 +214,9 @@ class Exp(Function):
     def backward(self, g):
         return g * self.output
 
+    def jvp(self, ta):
+        return ta * self.output
+
 
 class Log(Function):
     """ln(a).  d/da = 1/a."""
@@ -187,6 +228,9 @@ class Log(Function):
         (a,) = self.inputs
         return g / a
 
+    def jvp(self, ta):
+        return ta / self.inputs[0]
+
 
 class Sqrt(Function):
     """√a.  d/da = 1 / (2√a)."""
@@ -196,6 +240,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return g / (self.output * 2.0)
+
+    def jvp(self, ta):
+        return ta / (self.output * 2.0)
 
 
 class Abs(Function):
@@ -208,6 +255,9 @@ class Abs(Function):
     def backward(self, g):
         return g * self.sign
 
+    def jvp(self, ta):
+        return ta * self.sign
+
 
 class Sin(Function):
     """sin(a).  d/da = cos(a)."""
@@ -218,6 +268,9 @@ class Sin(Function):
     def backward(self, g):
         return g * cos(self.inputs[0])
 
+    def jvp(self, ta):
+        return ta * cos(self.inputs[0])
+
 
 class Cos(Function):
     """cos(a).  d/da = -sin(a)."""
@@ -227,6 +280,9 @@ class Cos(Function):
 
     def backward(self, g):
         return -(g * sin(self.inputs[0]))
+
+    def jvp(self, ta):
+        return -(ta * sin(self.inputs[0]))
 
 
 # -- activations ----------------------------------------------------------------------
@@ -243,6 +299,10 @@ class TanhFunction(Function):
     def backward(self, g):
         y = self.output
         return g * (1.0 - y * y)
+
+    def jvp(self, ta):
+        y = self.output
+        return ta * (1.0 - y * y)
 
 
 class SigmoidFunction(Function):
@@ -261,6 +321,10 @@ class SigmoidFunction(Function):
         y = self.output
         return g * y * (1.0 - y)
 
+    def jvp(self, ta):
+        y = self.output
+        return ta * y * (1.0 - y)
+
 
 class ReLUFunction(Function):
     """max(a, 0).  d/da = 1 where a > 0, else 0."""
@@ -273,6 +337,9 @@ class ReLUFunction(Function):
     def backward(self, g):
         x = self.inputs[0].data
         return g * np.greater(x, _zero(x.dtype), out=...)  # a mask array, even 0-d
+
+    def jvp(self, ta):
+        return self.backward(ta)  # elementwise: the same mask either way
 
 
 class LeakyReLUFunction(Function):
@@ -287,6 +354,9 @@ class LeakyReLUFunction(Function):
     def backward(self, g):
         return g * self.scale
 
+    def jvp(self, ta):
+        return ta * self.scale
+
 
 class ELUFunction(Function):
     """a where a > 0, else α(e^a - 1).  d/da = 1, or elu(a) + α."""
@@ -300,6 +370,9 @@ class ELUFunction(Function):
     def backward(self, g):
         return where(self.positive, g, g * (self.output + self.alpha))
 
+    def jvp(self, ta):
+        return where(self.positive, ta, ta * (self.output + self.alpha))
+
 
 class Erf(Function):
     """erf(a) = 2/√π ∫₀ᵃ e^(-t²) dt, the error function.  d/da = 2/√π · e^(-a²)."""
@@ -310,6 +383,10 @@ class Erf(Function):
     def backward(self, g):
         (a,) = self.inputs
         return g * exp(-(a * a)) * (2.0 / math.sqrt(math.pi))
+
+    def jvp(self, ta):
+        (a,) = self.inputs
+        return ta * exp(-(a * a)) * (2.0 / math.sqrt(math.pi))
 
 
 class GELUFunction(Function):
@@ -324,10 +401,17 @@ class GELUFunction(Function):
         return a * (0.5 * (1.0 + _erf(a * (1.0 / math.sqrt(2.0)))))
 
     def backward(self, g):
+        return g * self._slope()
+
+    def jvp(self, ta):
+        return ta * self._slope()
+
+    def _slope(self):
+        """dGELU/da = Φ(a) + a·φ(a)."""
         (a,) = self.inputs
         cdf = 0.5 * (1.0 + erf(a * (1.0 / math.sqrt(2.0))))
         pdf = exp(-0.5 * (a * a)) * (1.0 / math.sqrt(2.0 * math.pi))
-        return g * (cdf + a * pdf)
+        return cdf + a * pdf
 
 
 # The error function, which NumPy does not have (computed in float64):
@@ -382,6 +466,9 @@ class Maximum(Function):
     def backward(self, g):
         return g * self.share_a, g * (1.0 - self.share_a)
 
+    def jvp(self, ta, tb):
+        return ta * self.share_a + tb * (1.0 - self.share_a)
+
 
 class Minimum(Function):
     """min(a, b) elementwise.  The gradient goes to the smaller input; ties split it 50/50."""
@@ -393,6 +480,9 @@ class Minimum(Function):
 
     def backward(self, g):
         return g * self.share_a, g * (1.0 - self.share_a)
+
+    def jvp(self, ta, tb):
+        return ta * self.share_a + tb * (1.0 - self.share_a)
 
 
 class Clip(Function):
@@ -409,6 +499,9 @@ class Clip(Function):
     def backward(self, g):
         return g * self.inside
 
+    def jvp(self, ta):
+        return ta * self.inside
+
 
 class Where(Function):
     """condition ? a : b elementwise.  The gradient goes to the input that was chosen."""
@@ -420,6 +513,9 @@ class Where(Function):
     def backward(self, g):
         return None, Where.apply(self.condition, g, 0.0), Where.apply(self.condition, 0.0, g)
 
+    def jvp(self, _, ta, tb):  # (the condition's tangent: none)
+        return Where.apply(self.condition, ta, tb)
+
 
 class Cast(Function):
     """a converted to another dtype.  The gradient is converted back."""
@@ -427,11 +523,14 @@ class Cast(Function):
     label = "astype"
 
     def forward(self, a, *, dtype):
-        self.in_dtype = a.dtype
+        self.in_dtype, self.out_dtype = a.dtype, dtype
         return a.astype(dtype)
 
     def backward(self, g):
         return g.astype(self.in_dtype)
+
+    def jvp(self, ta):
+        return ta.astype(self.out_dtype)
 
 
 # -- the functional API -----------------------------------------------------------

@@ -65,6 +65,10 @@ class MatMul(Function):
             gb = gb.squeeze(-1)
         return ga, gb
 
+    def jvp(self, ta, tb):
+        a, b = self.inputs
+        return ta @ b + a @ tb  # the product rule
+
 
 def _mT(x: Any) -> Any:
     """Swap the last two axes (the matrix transpose of each matrix in a batch)."""
@@ -107,6 +111,11 @@ class LinearFunction(Function):
         if len(self.inputs) == 2:
             return gx, gw
         return gx, gw, (g2.sum(axis=0) if need[2] else None)
+
+    def jvp(self, tx, tw, tb=None):
+        x, w = self.inputs[0], self.inputs[1]
+        ty = tx @ w.T + x @ tw.T  # the product rule (a weight without tangent: no term)
+        return ty if tb is None else ty + tb
 
 
 def matmul(a: Any, b: Any) -> Tensor:

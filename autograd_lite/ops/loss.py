@@ -22,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite import forward_ad
 from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import is_grad_enabled
-from autograd_lite.ops.elementwise import clip, relu, sigmoid
+from autograd_lite.ops.elementwise import clip, exp, log, relu, sigmoid
 from autograd_lite.ops.reduce import softmax
 from autograd_lite.tensor import Tensor, as_array
 
@@ -91,8 +93,8 @@ def _float_target(target: Any, input: Tensor, where: str) -> Tensor | np.ndarray
     lets integer or bool targets (0/1 labels) be used as they are.
     """
     if isinstance(target, Tensor):
-        if target.requires_grad:
-            return target
+        if target.requires_grad or forward_ad.is_active():  # (keep its graph, or its tangent)
+            return target if target.dtype.kind == "f" else target.astype(input.dtype)
         target = target.data
     arr = as_array(target, where=where)
     return arr.astype(input.dtype, copy=False)
@@ -224,6 +226,18 @@ def _finish(total: np.ndarray, denom: float, reduction: str) -> np.ndarray:
     return s / s.dtype.type(denom)
 
 
+def _loss_tangent(per_class: Tensor, reduction: str, denom: float) -> Tensor:
+    """A class loss's tangent from its terms per example and class (N, C, ...): summed over
+    the classes, then reduced as the loss is."""
+    per_example = per_class.sum(axis=1)
+    if reduction == "none":
+        return per_example
+    total = per_example.sum()
+    if reduction == "sum":
+        return total
+    return total / denom if denom else total * float("nan")  # (every target ignored: NaN)
+
+
 def _scale(g: Tensor, reduction: str, denom: float) -> Tensor:
     """The incoming gradient, shaped to multiply a (N, C, ...) gradient: reductions give a
     scalar g (divided by the mean's divisor), 'none' gives one value per example."""
@@ -277,16 +291,29 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, p, y):
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
-            self.log_p = np.maximum(np.log(p), -100.0)
-            self.log_1mp = np.maximum(np.log(1.0 - p), -100.0)
-        return -(y * self.log_p + (1.0 - y) * self.log_1mp)
+            log_p = np.maximum(np.log(p), -100.0)
+            log_1mp = np.maximum(np.log(1.0 - p), -100.0)
+        return -(y * log_p + (1.0 - y) * log_1mp)
 
     def backward(self, g):
-        p, y = self.inputs
         need_p, need_y = self.needs_input_grad
-        gp = g * (p - y) / clip(p * (1.0 - p), min=1e-12) if need_p else None
-        gy = g * (self.log_1mp - self.log_p) if need_y else None
+        gp = g * self._d_p() if need_p else None
+        gy = g * self._d_y() if need_y else None
         return gp, gy
+
+    def jvp(self, tp, ty):
+        t = tp * self._d_p()
+        return t if is_zero(ty) else t + ty * self._d_y()  # (a fixed target: no term)
+
+    def _d_p(self) -> Tensor:
+        p, y = self.inputs
+        return (p - y) / clip(p * (1.0 - p), min=1e-12)
+
+    def _d_y(self) -> Tensor:
+        # The clamped logs again, as Tensor ops: differentiable (in p too).
+        p = self.inputs[0]
+        with np.errstate(divide="ignore"):
+            return clip(log(1.0 - p), min=-100.0) - clip(log(p), min=-100.0)
 
 
 def binary_cross_entropy(
@@ -332,24 +359,48 @@ class BCEWithLogits(Function):
     label = "bce_with_logits"
 
     def forward(self, x, y, pos_weight=None):
-        self.softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
         if pos_weight is None:
-            return (1.0 - y) * x + self.softplus_neg
-        return (1.0 - y) * x + (1.0 + (pos_weight - 1.0) * y) * self.softplus_neg
+            return (1.0 - y) * x + softplus_neg
+        return (1.0 - y) * x + (1.0 + (pos_weight - 1.0) * y) * softplus_neg
 
     def backward(self, g):
-        x, y = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
+        gx = g * self._d_x() if need[0] else None
+        gy = g * self._d_y() if need[1] else None
         if len(self.inputs) == 2:
-            gx = g * (sigmoid(x) - y) if need[0] else None
-            gy = -(g * x) if need[1] else None
             return gx, gy
-        pw = self.inputs[2]
-        L = 1.0 + (pw - 1.0) * y
-        gx = g * (L * sigmoid(x) - pw * y) if need[0] else None
-        gy = g * ((pw - 1.0) * self.softplus_neg - x) if need[1] else None
-        gpw = g * y * self.softplus_neg if need[2] else None
+        gpw = g * self._d_pos_weight() if need[2] else None
         return gx, gy, gpw
+
+    def jvp(self, tx, ty, tpw=None):
+        t = tx * self._d_x()
+        if not is_zero(ty):  # (a fixed target, the usual case: no term)
+            t = t + ty * self._d_y()
+        if tpw is not None and not is_zero(tpw):
+            t = t + tpw * self._d_pos_weight()
+        return t
+
+    def _d_x(self) -> Tensor:
+        x, y = self.inputs[0], self.inputs[1]
+        if len(self.inputs) == 2:
+            return sigmoid(x) - y
+        pw = self.inputs[2]
+        return (1.0 + (pw - 1.0) * y) * sigmoid(x) - pw * y
+
+    def _d_y(self) -> Tensor:
+        x = self.inputs[0]
+        if len(self.inputs) == 2:
+            return -x
+        return (self.inputs[2] - 1.0) * self._softplus_neg() - x
+
+    def _d_pos_weight(self) -> Tensor:
+        return self.inputs[1] * self._softplus_neg()
+
+    def _softplus_neg(self) -> Tensor:
+        """softplus(-x) = log(1 + e^-|x|) + max(-x, 0), as Tensor ops (differentiable)."""
+        x = self.inputs[0]
+        return log(1.0 + exp(-x.abs())) + relu(-x)
 
 
 def binary_cross_entropy_with_logits(
@@ -437,12 +488,20 @@ class SoftmaxCrossEntropy(Function):
         return _finish(losses, self.denom, reduction)
 
     def backward(self, g):
-        if is_grad_enabled():
-            # create_graph=True: recompute softmax as an op, so this gradient is differentiable
+        return _scale(g, self.reduction, self.denom) * self._d_x(), None
+
+    def jvp(self, tx, _):  # (the targets: no tangent)
+        return _loss_tangent(tx * self._d_x(), self.reduction, self.denom)
+
+    def _d_x(self) -> Tensor | np.ndarray:
+        """dℓ_i/dx_i = softmax(x_i)·Σ_c q_ic - q_i, for every example and class (N, C, ...)."""
+        if is_grad_enabled() or forward_ad.is_active():
+            # Recorded (create_graph=True) or carrying tangents: softmax as an op, so that
+            # this derivative can be differentiated in turn.
             probs = softmax(self.inputs[0], axis=1)
         else:
             probs = self.probs  # the plain backward reuses the forward's softmax
-        return _scale(g, self.reduction, self.denom) * (probs * self.q_total - self.q), None
+        return probs * self.q_total - self.q
 
 
 def cross_entropy(
@@ -495,6 +554,9 @@ class NLL(Function):
 
     def backward(self, g):
         return _scale(g, self.reduction, self.denom) * self.neg_onehot, None
+
+    def jvp(self, tx, _):  # linear in x: the loss of the tangent
+        return _loss_tangent(tx * self.neg_onehot, self.reduction, self.denom)
 
 
 def nll_loss(

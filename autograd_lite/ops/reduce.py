@@ -89,6 +89,9 @@ class Sum(Function):
     def backward(self, g):
         return _spread(g, self.in_shape, self.axes, self.keepdims)
 
+    def jvp(self, ta):
+        return sum(ta, self.axes, self.keepdims)
+
 
 class Max(Function):
     """max of a over axes.  The gradient goes to the maximal element(s); ties share it
@@ -105,9 +108,17 @@ class Max(Function):
 
     def backward(self, g):
         a = self.inputs[0].data
-        is_extreme = a == self._out.reshape(_kept_shape(a.shape, self.axes))
-        share = is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)
-        return _spread(g, a.shape, self.axes, self.keepdims) * share.astype(a.dtype)
+        return _spread(g, a.shape, self.axes, self.keepdims) * self._share()
+
+    def jvp(self, ta):
+        return sum(ta * self._share(), self.axes, self.keepdims)  # ties: their mean moves
+
+    def _share(self) -> np.ndarray:
+        """Each element's share of the extreme: 1/k for each of k tied extremes, else 0."""
+        a = self.inputs[0].data
+        extreme = self.output.data.reshape(_kept_shape(a.shape, self.axes))
+        is_extreme = a == extreme
+        return (is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)).astype(a.dtype)
 
 
 class Min(Max):
@@ -132,8 +143,15 @@ class LogSumExp(Function):
 
     def backward(self, g):
         (a,) = self.inputs
-        kept = _kept_shape(a.shape, self.axes)
-        return _spread(g, a.shape, self.axes, self.keepdims) * exp(a - self.output.reshape(kept))
+        return _spread(g, a.shape, self.axes, self.keepdims) * self._softmax()
+
+    def jvp(self, ta):
+        return sum(ta * self._softmax(), self.axes, self.keepdims)
+
+    def _softmax(self) -> Tensor:
+        """d logsumexp(a)/da = exp(a - logsumexp(a)) = softmax(a) over the axes."""
+        (a,) = self.inputs
+        return exp(a - self.output.reshape(_kept_shape(a.shape, self.axes)))
 
 
 class SoftmaxFunction(Function):
@@ -154,6 +172,9 @@ class SoftmaxFunction(Function):
         y = self.output
         return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
 
+    def jvp(self, ta):
+        return self.backward(ta)  # the Jacobian diag(y) - y yᵀ is symmetric: J v = Jᵀ v
+
 
 class LogSoftmaxFunction(Function):
     """log softmax(a) = a - logsumexp(a) along one axis (stable).
@@ -171,6 +192,9 @@ class LogSoftmaxFunction(Function):
 
     def backward(self, g):
         return g - exp(self.output) * g.sum(axis=self.axis, keepdims=True)
+
+    def jvp(self, ta):
+        return ta - (exp(self.output) * ta).sum(axis=self.axis, keepdims=True)
 
 
 # -- the functional API -----------------------------------------------------------

@@ -58,6 +58,9 @@ class Reshape(Function):
     def backward(self, g):
         return g.reshape(self.in_shape)
 
+    def jvp(self, ta):
+        return ta.reshape(self.output.shape)
+
 
 class Permute(Function):
     """a with its axes reordered (``dims[i]`` is the input axis that becomes axis i).
@@ -72,11 +75,14 @@ class Permute(Function):
         inverse = [0] * len(dims)
         for i, d in enumerate(dims):
             inverse[d] = i  # axis d of the input is axis i of the output
-        self.inverse = tuple(inverse)
+        self.dims, self.inverse = tuple(dims), tuple(inverse)
         return a.transpose(dims)
 
     def backward(self, g):
         return g.permute(self.inverse)
+
+    def jvp(self, ta):
+        return ta.permute(self.dims)
 
 
 class Expand(Function):
@@ -97,6 +103,9 @@ class Expand(Function):
 
     def backward(self, g):
         return g
+
+    def jvp(self, ta):
+        return ta.expand(self.output.shape)
 
 
 def _is_advanced(index: Any) -> bool:
@@ -120,13 +129,16 @@ class GetItem(Function):
     def backward(self, g):
         return IndexBackward.apply(g, shape=self.in_shape, index=self.index)
 
+    def jvp(self, ta):
+        return GetItem.apply(ta, index=self.index)
+
 
 class IndexBackward(Function):
     """The scatter-add behind ``GetItem``'s backward: zeros of ``shape`` with ``g``
     added at ``index``.  Its own gradient is ``gg[index]`` (for second derivatives)."""
 
     def forward(self, g, *, shape, index):
-        self.index = index
+        self.shape, self.index = shape, index
         out = np.zeros(shape, dtype=g.dtype)
         if _is_advanced(index):
             np.add.at(out, index, g)  # an index may repeat: add, don't overwrite
@@ -136,6 +148,9 @@ class IndexBackward(Function):
 
     def backward(self, gg):
         return GetItem.apply(gg, index=self.index)
+
+    def jvp(self, tg):
+        return IndexBackward.apply(tg, shape=self.shape, index=self.index)
 
 
 class Concatenate(Function):
@@ -154,6 +169,9 @@ class Concatenate(Function):
         ends = np.cumsum(self.sizes)
         lead = (slice(None),) * self.axis
         return tuple(g[(*lead, slice(end - n, end))] for n, end in zip(self.sizes, ends))
+
+    def jvp(self, *tangents):
+        return Concatenate.apply(*tangents, axis=self.axis)
 
 
 class Stack(Function):
@@ -177,16 +195,23 @@ class Stack(Function):
         lead = (slice(None),) * self.axis
         return tuple(g[(*lead, i)] for i in range(self.count))
 
+    def jvp(self, *tangents):
+        return Stack.apply(*tangents, axis=self.axis)
+
 
 class Pad(Function):
     """a with a border of ``value`` (constant padding).  The gradient is the interior."""
 
     def forward(self, a, *, widths, value):
+        self.widths = widths
         self.interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
         return np.pad(a, widths, constant_values=value)
 
     def backward(self, g):
         return g[self.interior]
+
+    def jvp(self, ta):
+        return Pad.apply(ta, widths=self.widths, value=0.0)  # the border does not move
 
 
 # -- the functional API -----------------------------------------------------------
