@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
-from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
 from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
@@ -45,6 +45,9 @@ _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
 _new = object.__new__  # a node without running __init__ (Function has none; twice as fast)
+# Set for good by the first in-place change (inplace.py). Until then every tensor is at
+# version 0, so nodes need not record the versions of their inputs (one check per op).
+_track_versions = False
 
 
 class Function:
@@ -65,6 +68,9 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
+    # The versions of the inputs when the node was recorded (tuple), None if all were 0;
+    # backward compares them with the inputs' versions then (inplace.py).
+    _versions: tuple[int, ...] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,7 +117,13 @@ class Function:
 
     @property
     def output(self) -> Tensor:
-        """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp)."""
+        """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp).
+
+        Raises the version error if the output was changed in place since (its array is
+        then no longer the node's: inplace.py drops it)."""
+        if self._out is None:
+            saved, now, tensor = self.__dict__.get("_output_changed", (0, 1, "a tensor"))
+            raise version_error(self.name(), "output", tensor, saved, now)
         return _make(self._out, True, self)
 
     @property
@@ -242,6 +254,10 @@ def _record(fn: Function, out: Any, inputs: tuple, state: GradState) -> Tensor:
     fn._out = t.data
     fn._sequence_nr = next(_sequence)
     fn.scope = state.scope
+    if _track_versions:
+        versions = [x._version if isinstance(x, Tensor) else 0 for x in inputs]
+        if any(versions):
+            fn._versions = tuple(versions)
     if state.anomaly:
         fn._check_forward(t.data)
     return t
