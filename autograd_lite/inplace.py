@@ -139,6 +139,8 @@ def _copy_on_write(t, what, op, operands, params, record, needs_old) -> None:
 
 def _explain(what: str, exc: Exception, t: Tensor, arrays: list) -> Exception:
     """A NumPy error from an in-place forward, in the words of the change."""
+    if isinstance(exc, ShapeError):
+        return exc  # already explained by the op (SetItem)
     shapes = " and ".join(fmt_shape(np.shape(a)) for a in arrays)
     if isinstance(exc, TypeError):
         kinds = ", ".join(str(np.asarray(a).dtype) for a in arrays)

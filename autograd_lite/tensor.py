@@ -170,12 +170,10 @@ class Tensor(_Methods):
         after ``retain_grad()``. Reading it on a non-leaf that does not retain it warns
         (once per tensor), because None there is usually a mistake."""
         grad = self._grad
-        if grad is None and self._node is not None and not self.retains_grad:
-            key = id(self)
-            warned = _warned_about.get(key)
-            if warned is None or warned() is not self:
-                _warned_about[key] = weakref.ref(self, lambda _: _warned_about.pop(key, None))
+        if grad is None and self._node is not None and self not in _WARNED:
+            if self not in _RETAINING:
                 warnings.warn(_non_leaf_grad_message(self._node), UserWarning, stacklevel=2)
+            _WARNED.add(self)
         return grad
 
     @grad.setter
@@ -219,8 +217,7 @@ class Tensor(_Methods):
     @property
     def retains_grad(self) -> bool:
         """True for a non-leaf tensor whose gradient backward keeps (``retain_grad()``)."""
-        node = self._node
-        return node is not None and node._retained is not None and node._retained() is self
+        return self._node is not None and self in _RETAINING
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
@@ -228,6 +225,7 @@ class Tensor(_Methods):
             return
         if not self._requires_grad:
             raise AutogradError("retain_grad: this tensor does not require grad")
+        _RETAINING.add(self)
         self._node._retained = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
@@ -420,9 +418,25 @@ def _make(
     return t
 
 
-# The non-leaf tensors whose .grad was read and warned about (id -> weak reference), so each
-# warns once; an entry goes when its tensor does. (Kept here, not on every tensor: few need it.)
-_warned_about: dict[int, weakref.ref] = {}
+class _Marked:
+    """A set of tensors, by identity, that does not keep them alive (a WeakSet cannot hold
+    tensors: it compares them with ==, which is elementwise)."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, weakref.ref] = {}
+
+    def add(self, t: Tensor) -> None:
+        key = id(t)
+        self._refs[key] = weakref.ref(t, lambda _: self._refs.pop(key, None))
+
+    def __contains__(self, t: Tensor) -> bool:
+        ref = self._refs.get(id(t))
+        return ref is not None and ref() is t
+
+
+# Few tensors need these marks, so they are kept here rather than on every tensor.
+_RETAINING = _Marked()  # non-leaves that called retain_grad()
+_WARNED = _Marked()  # non-leaves whose .grad was read once (the warning is given once)
 
 
 def _non_leaf_grad_message(node: Any) -> str:

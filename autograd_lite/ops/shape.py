@@ -146,11 +146,11 @@ class SetItem(Function):
             a[index] = v
         except IndexError as exc:
             raise IndexError(f"index: {exc} (tensor of shape {fmt_shape(a.shape)})") from None
-        except ValueError:
+        except (ValueError, TypeError) as exc:
             raise ShapeError(
                 f"[]=: a value of shape {fmt_shape(np.shape(v))} cannot be put into x[index] "
                 f"of shape {fmt_shape(np.empty(a.shape, dtype=bool)[index].shape)} (x of shape "
-                f"{fmt_shape(a.shape)}): it must broadcast to it"
+                f"{fmt_shape(a.shape)}): {exc}"
             ) from None
         return a
 
