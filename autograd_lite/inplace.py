@@ -158,17 +158,25 @@ def _explain(what: str, exc: Exception, t: Tensor, arrays: list) -> Exception:
 # -- what a change does to the tensor ---------------------------------------------------
 
 
-def snapshot(t: Tensor) -> Tensor:
-    """``t`` as the graph knows it now, kept for after a change: its producer, requires_grad,
-    version and name, with a read-only placeholder of its shape and dtype as data (NaN for
-    floats: these values are gone once t changes in place)."""
+class Snapshot(Tensor):
+    """A tensor as it was before an in-place change (``snapshot``): its producer,
+    requires_grad, version, name, shape and dtype. Its values are not kept (they are
+    overwritten, or no longer the tensor's): its data is a read-only placeholder (NaN for
+    floats), which drawings show as "changed in place"."""
+
+    __slots__ = ()
+
+
+def snapshot(t: Tensor) -> Snapshot:
+    """``t`` as the graph knows it now, kept for after a change (see ``Snapshot``)."""
     fill = np.nan if t.data.dtype.kind == "f" else 0
-    s = _make(np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape), t._requires_grad)
-    s._node, s._version, s.name = t._node, t._version, t.name
+    placeholder = np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape)
+    s = _make(placeholder, t._requires_grad, t._node, into=_new(Snapshot))
+    s._version, s.name = t._version, t.name
     return s
 
 
-def _rebase(t: Tensor, node: Function, old: Tensor) -> None:
+def _rebase(t: Tensor, node: Function, old: Snapshot) -> None:
     """``t`` is now the output of ``node`` (a recorded change); ``old`` is t before it."""
     retained = old._node._retained if old._node is not None else None
     if retained is not None and retained() is t:  # retain_grad() follows the tensor
