@@ -15,9 +15,9 @@ All the bookkeeping lives here, so an op only states its derivative:
    logic exists).
 4. **Free.** Without ``retain_graph`` each node drops its inputs and saved arrays as
    soon as its backward has run, so memory returns while the pass goes on.
-5. **Versions.** Once some tensor has been changed in place, each node's inputs are checked
-   against the versions it recorded: a changed one is routed as it was and raises the
-   version error if its backward reads it (``inplace.backward_checked``).
+5. **Versions.** A node recorded before some in-place change has its inputs checked: one
+   changed since is routed as it was and raises the version error if the node's backward
+   reads it (``inplace.backward_checked``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import function, inplace
+from autograd_lite import inplace
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import per_thread
@@ -117,7 +117,7 @@ def run_backward(
                 raise freed_graph_error(type(node).__name__)
             if watch or node._hooks or node._retained is not None:
                 grad = _visit(node, grad, wanted, keep_node_grads)
-            if function._track_versions:  # some tensor was changed in place: check versions
+            if node._sequence_nr < inplace.last_change:  # a tensor changed in place since
                 receivers, grads = inplace.backward_checked(node, grad)
             else:
                 grads = node.backward(grad)

@@ -45,9 +45,6 @@ _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
 _new = object.__new__  # a node without running __init__ (Function has none; twice as fast)
-# Set for good by the first in-place change (inplace.py). Until then every tensor is at
-# version 0, so nodes need not record the versions of their inputs (one check per op).
-_track_versions = False
 
 
 class Function:
@@ -68,9 +65,6 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
-    # The versions of the inputs when the node was recorded (tuple), None if all were 0;
-    # backward compares them with the inputs' versions then (inplace.py).
-    _versions: tuple[int, ...] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -254,10 +248,6 @@ def _record(fn: Function, out: Any, inputs: tuple, state: GradState) -> Tensor:
     fn._out = t.data
     fn._sequence_nr = next(_sequence)
     fn.scope = state.scope
-    if _track_versions:
-        versions = [x._version if isinstance(x, Tensor) else 0 for x in inputs]
-        if any(versions):
-            fn._versions = tuple(versions)
     if state.anomaly:
         fn._check_forward(t.data)
     return t

@@ -4,9 +4,12 @@ PyTorch's semantics, on this engine's graph. The engine sends each gradient to t
 of the input tensor *at backward time* (``x._node``), and an op's backward may read the
 values of its inputs or of its output. An in-place change of ``x`` alters both, so:
 
-1. **Versions.** Every tensor has ``_version`` (0 when made); each in-place change adds one.
-   A node records the versions of its inputs (``Function._versions``, by ``_record``), and
-   backward compares them with the inputs' versions then (``backward_checked``).
+1. **Versions.** Every tensor has ``_version`` (0 when made); each in-place change adds one
+   and is stamped with a number from the counter that numbers the nodes
+   (``function._sequence``): ``x`` changed after node N was recorded exactly when a stamp of
+   x is above ``N._sequence_nr``, and the version N saw is x's version minus its changes
+   since. So recording a node costs nothing more, and backward checks a node only if some
+   tensor changed after it was recorded (``last_change``): one comparison per node.
 2. **The change** (``update``). Refused on a leaf that requires grad while grad mode is on
    (its gradient would be for a value that is gone). Otherwise it is recorded like the op it
    is -- ``x += y`` is ``Add``, ``x[i] = v`` is ``SetItem`` -- when grad mode is on and ``x``
@@ -15,10 +18,10 @@ values of its inputs or of its output. An in-place change of ``x`` alters both, 
    the old values of ``x`` (``x *= w`` with ``w`` requiring grad does); else ``x`` gets a new
    array and the old one is left as it was (copy-on-write).
 3. **Rebase.** A recorded change makes a new node whose first input stands for ``x`` as it
-   was: a *snapshot* with x's old producer, requires_grad and version (and a placeholder
-   array: the values are gone). ``x`` then takes the new node (``x._node``) and keeps the
-   snapshot in ``x._snapshots[old version]``, so nodes that used the old ``x`` still send its
-   gradient to the old producer.
+   was: a *snapshot* with x's old producer and requires_grad (and a placeholder array: the
+   values are gone). ``x`` then takes the new node (``x._node``) and keeps the
+   snapshot in ``SNAPSHOTS[x][stamp of the change]``, so nodes that used the old ``x`` still
+   send its gradient to the old producer.
 4. **Backward.** For a node whose input changed since it was recorded, the gradient goes to
    the input as it was (its snapshot), and the node's backward sees a stand-in
    (``_Changed``) whose ``.data`` raises the version error naming the op, the tensor and both
@@ -41,9 +44,39 @@ from autograd_lite import function
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
 from autograd_lite.function import Function, _constant, _new, _record
 from autograd_lite.grad_mode import per_thread
-from autograd_lite.tensor import Tensor, _make
+from autograd_lite.tensor import Tensor, TensorMap, _make
 
 __all__ = ["increment_version"]
+
+# The stamp of the latest in-place change of any tensor: a node recorded after it has seen
+# every tensor as it is (0: nothing was ever changed).
+last_change = 0
+# tensor -> its in-place changes (_Changes), for the tensors that were changed
+CHANGES = TensorMap()
+KEEP_STAMPS = 64
+
+
+class _Changes:
+    """A tensor's in-place changes: how many (its version) and the stamps of the last
+    KEEP_STAMPS of them (enough to name the version a node saw, in messages; whether the
+    tensor changed after a node was recorded needs only the last one)."""
+
+    __slots__ = ("stamps", "version")
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.stamps: list[int] = []
+
+
+def version(t: Tensor) -> int:
+    """How many times ``t`` was changed in place (``Tensor._version``)."""
+    changes = CHANGES.get(t)
+    return 0 if changes is None else changes.version
+
+
+# tensor -> {stamp of a recorded change: the snapshot of the tensor before it}, kept as long
+# as the tensor lives (nodes that used the old version send its gradient there)
+SNAPSHOTS = TensorMap()
 
 
 def update(
@@ -101,16 +134,16 @@ def _change_array(t, what, op, operands, params, record, state) -> None:
     node = t._node
     if node is not None and node._out is t.data:
         node._out = None
-        node._output_changed = (t._version, t._version + 1, describe(t))
-    _bump(t)
+        node._output_changed = (version(t), version(t) + 1, describe(t))
+    stamp = _bump(t)
     if record:
-        _rebase(t, fn, old)
+        _rebase(t, fn, old, stamp)
 
 
 def _copy_on_write(t, what, op, operands, params, record, needs_old) -> None:
     """The change made out of place: t gets a new array, the old one stays as it was."""
     before = _make(t.data, t._requires_grad, t._node)  # t as it is, values included
-    before._version, before.name = t._version, t.name
+    before.name = t.name
     new = op.apply(before, *(before if o is t else o for o in operands), **params)
     if new.data.shape != t.data.shape:
         raise ShapeError(
@@ -129,12 +162,12 @@ def _copy_on_write(t, what, op, operands, params, record, needs_old) -> None:
         data = data.astype(t.data.dtype)
     old = snapshot(t) if record else None
     t.data = data
-    _bump(t)
+    stamp = _bump(t)
     if record:
         fn = new._node
         if not needs_old:  # keep only the wiring of the old t, not its values
             fn.inputs = tuple(old if x is before else x for x in fn.inputs)
-        _rebase(t, fn, old)
+        _rebase(t, fn, old, stamp)
 
 
 def _explain(what: str, exc: Exception, t: Tensor, arrays: list) -> Exception:
@@ -160,7 +193,7 @@ def _explain(what: str, exc: Exception, t: Tensor, arrays: list) -> Exception:
 
 class Snapshot(Tensor):
     """A tensor as it was before an in-place change (``snapshot``): its producer,
-    requires_grad, version, name, shape and dtype. Its values are not kept (they are
+    requires_grad, name, shape and dtype. Its values are not kept (they are
     overwritten, or no longer the tensor's): its data is a read-only placeholder (NaN for
     floats), which drawings show as "changed in place"."""
 
@@ -172,27 +205,37 @@ def snapshot(t: Tensor) -> Snapshot:
     fill = np.nan if t.data.dtype.kind == "f" else 0
     placeholder = np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape)
     s = _make(placeholder, t._requires_grad, t._node, into=_new(Snapshot))
-    s._version, s.name = t._version, t.name
+    s.name = t.name
     return s
 
 
-def _rebase(t: Tensor, node: Function, old: Snapshot) -> None:
-    """``t`` is now the output of ``node`` (a recorded change); ``old`` is t before it."""
+def _rebase(t: Tensor, node: Function, old: Snapshot, stamp: int) -> None:
+    """``t`` is now the output of ``node`` (the change stamped ``stamp``); ``old`` is t
+    before it."""
     retained = old._node._retained if old._node is not None else None
     if retained is not None and retained() is t:  # retain_grad() follows the tensor
         old._node._retained = None
         node._retained = retained
     t._node = node
     t._requires_grad = True
-    if t._snapshots is None:
-        t._snapshots = {}
-    t._snapshots[old._version] = old
+    snapshots = SNAPSHOTS.get(t)
+    if snapshots is None:
+        snapshots = SNAPSHOTS[t] = {}
+    snapshots[stamp] = old
 
 
-def _bump(t: Tensor) -> None:
-    t._version += 1
-    # From now on versions can differ from 0: nodes record them (function._record).
-    function._track_versions = True
+def _bump(t: Tensor) -> int:
+    """One more version of ``t``; returns the change's stamp."""
+    global last_change
+    stamp = last_change = next(function._sequence)
+    changes = CHANGES.get(t)
+    if changes is None:
+        changes = CHANGES[t] = _Changes()
+    changes.version += 1
+    changes.stamps.append(stamp)
+    if len(changes.stamps) > KEEP_STAMPS:
+        del changes.stamps[0]
+    return stamp
 
 
 def increment_version(tensor: Tensor) -> None:
@@ -205,7 +248,7 @@ def increment_version(tensor: Tensor) -> None:
     node = tensor._node
     if node is not None and node._out is tensor.data:
         node._out = None
-        node._output_changed = (tensor._version, tensor._version + 1, describe(tensor))
+        node._output_changed = (version(tensor), version(tensor) + 1, describe(tensor))
     _bump(tensor)
 
 
@@ -273,59 +316,64 @@ class _Changed(Tensor):
         return f"<changed in place: {self._error[2]}>"
 
 
-def _changed(x: Tensor, routed: Tensor, node: Function, i: int, saved: int) -> _Changed:
+def _changed(x: Tensor, routed: Tensor, node: Function, i: int) -> _Changed:
     c = _new(_Changed)
-    c._grad = c._hooks = c.name = c._snapshots = None
-    c._node, c._requires_grad, c._version = routed._node, routed._requires_grad, saved
+    c._grad = c._hooks = c.name = None
+    c._node, c._requires_grad = routed._node, routed._requires_grad
     c._shape_dtype = (x.data.shape, x.data.dtype)
-    c._error = (node.name(), f"input {i}", describe(x), saved, x._version)
+    c._error = (node.name(), f"input {i}", describe(x), _version_at(x, node), version(x))
     return c
 
 
-def as_it_was(x: Tensor, version: int) -> Tensor:
-    """``x`` as the graph saw it at ``version``: the snapshot taken at the first recorded
-    change since (that is where its gradient goes), else ``x`` itself (changes made
-    without recording keep the producer)."""
-    if x._snapshots:
-        later = [v for v in x._snapshots if v >= version]
+def _changed_since(x: Any, node: Function) -> bool:
+    """Whether tensor input ``x`` was changed in place after ``node`` was recorded."""
+    if not isinstance(x, Tensor):
+        return False
+    changes = CHANGES.get(x)
+    return changes is not None and changes.stamps[-1] > node._sequence_nr
+
+
+def _version_at(x: Tensor, node: Function) -> int | str:
+    """The version of ``x`` when ``node`` was recorded (its changes since are undone)."""
+    changes = CHANGES.get(x)
+    since = sum(1 for stamp in changes.stamps if stamp > node._sequence_nr)
+    if since == len(changes.stamps) == KEEP_STAMPS:  # older stamps are forgotten: a bound
+        return f"{changes.version - since} or older"
+    return changes.version - since
+
+
+def as_it_was(x: Tensor, node: Function) -> Tensor:
+    """``x`` as ``node`` saw it: the snapshot taken at the first recorded change since (that
+    is where its gradient goes), else ``x`` itself (changes made without recording keep the
+    producer)."""
+    snapshots = SNAPSHOTS.get(x)
+    if snapshots:
+        later = [stamp for stamp in snapshots if stamp > node._sequence_nr]
         if later:
-            return x._snapshots[min(later)]
+            return snapshots[min(later)]
     return x
 
 
 def recorded_inputs(node: Function) -> tuple:
     """The node's inputs as they were when it was recorded (for walking the graph)."""
     inputs = node.inputs
-    if not function._track_versions or inputs is None:
+    if inputs is None or node._sequence_nr > last_change:
         return inputs
-    saved = node._versions
-    found = None
-    for i, x in enumerate(inputs):
-        if isinstance(x, Tensor) and x._version != (saved[i] if saved else 0):
-            if found is None:
-                found = list(inputs)
-            found[i] = as_it_was(x, saved[i] if saved else 0)
-    return inputs if found is None else tuple(found)
+    return tuple(as_it_was(x, node) if _changed_since(x, node) else x for x in inputs)
 
 
 def backward_checked(node: Function, grad: Tensor) -> tuple[tuple, Any]:
-    """Run ``node.backward(grad)`` when some tensor may have changed in place: returns the
-    tensors the gradients go to (the inputs as recorded) and the gradients. An input
+    """Run ``node.backward(grad)`` for a node recorded before some in-place change: returns
+    the tensors the gradients go to (the inputs as recorded) and the gradients. An input
     changed since is given to backward as a ``_Changed`` stand-in."""
     inputs = node.inputs
-    saved = node._versions
-    changed = [
-        i
-        for i, x in enumerate(inputs)
-        if isinstance(x, Tensor) and x._version != (saved[i] if saved else 0)
-    ]
+    changed = [i for i, x in enumerate(inputs) if _changed_since(x, node)]
     if not changed:
         return inputs, node.backward(grad)
     receivers, view = list(inputs), list(inputs)
     for i in changed:
-        version = saved[i] if saved else 0
-        receivers[i] = as_it_was(inputs[i], version)
-        view[i] = _changed(inputs[i], receivers[i], node, i, version)
+        receivers[i] = as_it_was(inputs[i], node)
+        view[i] = _changed(inputs[i], receivers[i], node, i)
     node.inputs = tuple(view)
     try:
         grads = node.backward(grad)

@@ -11,8 +11,9 @@ scalars in an op never upcast a tensor (``x * 2.0`` keeps x's dtype). Integer an
 tensors exist (labels, masks, indices) but cannot require grad.
 
 Every tensor has a version counter, ``_version``: 0 when made, one up for each in-place
-change (``+=``, ``x[i] = v``, ``add_``, ...; see ``autograd_lite/inplace.py``), so that
-backward can tell when a value it saved has changed since.
+change (``+=``, ``x[i] = v``, ``add_``, ...), so that backward can tell when a value it saved
+has changed since. The counts are kept by ``autograd_lite/inplace.py``, not in the tensor:
+most tensors never change, and a field would cost every op a store.
 
 This file is the bottom of the engine floor: it imports no op and not the engine, because
 they are all built on the Tensor class. The members that need them -- the Python
@@ -110,7 +111,8 @@ class Tensor(_Methods):
         requires_grad: whether ops on this tensor are recorded.
         grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
         name: an optional label, shown by ``repr`` and by the graph drawings.
-        _version: how many times the tensor was changed in place (PyTorch's name).
+        _version: how many times the tensor was changed in place (PyTorch's name; a
+            property, the counts are kept by autograd_lite/inplace.py).
 
     In-place changes follow PyTorch: ``x += y``, ``x[i] = v``, ``x.add_(y)``, ``x.zero_()``
     ... are recorded like any op (gradients reach ``y`` and ``v``, and the old ``x``), but
@@ -137,8 +139,6 @@ class Tensor(_Methods):
         "_hooks",
         "_node",
         "_requires_grad",
-        "_snapshots",
-        "_version",
         "data",
         "name",
     )
@@ -173,7 +173,7 @@ class Tensor(_Methods):
         if grad is None and self._node is not None and self not in _WARNED:
             if self not in _RETAINING:
                 warnings.warn(_non_leaf_grad_message(self._node), UserWarning, stacklevel=2)
-            _WARNED.add(self)
+            _WARNED[self] = True
         return grad
 
     @grad.setter
@@ -225,7 +225,7 @@ class Tensor(_Methods):
             return
         if not self._requires_grad:
             raise AutogradError("retain_grad: this tensor does not require grad")
-        _RETAINING.add(self)
+        _RETAINING[self] = True
         self._node._retained = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
@@ -411,32 +411,35 @@ def _make(
         data = np.asarray(data)  # NumPy returns scalars for some 0-d results
     t = _new(Tensor) if into is None else into
     t.data = data
-    t._grad = t._hooks = t.name = t._snapshots = None
+    t._grad = t._hooks = t.name = None
     t._requires_grad = requires_grad
     t._node = node
-    t._version = 0
     return t
 
 
-class _Marked:
-    """A set of tensors, by identity, that does not keep them alive (a WeakSet cannot hold
-    tensors: it compares them with ==, which is elementwise)."""
+class TensorMap:
+    """State that few tensors need, kept here rather than in a slot of every tensor (a slot
+    costs every op a store): a mapping from tensors, by identity, that does not keep them
+    alive. (A WeakKeyDictionary cannot hold tensors: it compares keys with ==, elementwise.)"""
 
     def __init__(self) -> None:
-        self._refs: dict[int, weakref.ref] = {}
+        self._items: dict[int, tuple[weakref.ref, Any]] = {}
 
-    def add(self, t: Tensor) -> None:
-        key = id(t)
-        self._refs[key] = weakref.ref(t, lambda _: self._refs.pop(key, None))
+    def get(self, t: Tensor, default: Any = None) -> Any:
+        item = self._items.get(id(t))
+        return item[1] if item is not None and item[0]() is t else default
+
+    def __setitem__(self, t: Tensor, value: Any) -> None:
+        key = id(t)  # (the callback runs while t is freed, before its id can be reused)
+        self._items[key] = (weakref.ref(t, lambda _: self._items.pop(key, None)), value)
 
     def __contains__(self, t: Tensor) -> bool:
-        ref = self._refs.get(id(t))
-        return ref is not None and ref() is t
+        return self.get(t, _ABSENT) is not _ABSENT
 
 
-# Few tensors need these marks, so they are kept here rather than on every tensor.
-_RETAINING = _Marked()  # non-leaves that called retain_grad()
-_WARNED = _Marked()  # non-leaves whose .grad was read once (the warning is given once)
+_ABSENT = object()
+_RETAINING = TensorMap()  # non-leaves that called retain_grad() (-> True)
+_WARNED = TensorMap()  # non-leaves whose .grad was read (-> True): the warning comes once
 
 
 def _non_leaf_grad_message(node: Any) -> str:

@@ -93,6 +93,12 @@ class TensorMethods:
 
     # -- in-place ops: recorded like the ops they are, with version counters (inplace.py) --
 
+    @property
+    def _version(self: Tensor) -> int:
+        """How many times this tensor was changed in place (PyTorch's name): backward refuses
+        a value saved at an older version. 0 for most tensors."""
+        return inplace.version(self)
+
     def __setitem__(self: Tensor, index: Any, value: Any) -> None:
         """``x[index] = value``: basic, advanced and boolean indices, ``value`` broadcast to the
         shape of ``x[index]``. Recorded (SetItem): the gradient reaches ``value`` at ``index``

@@ -75,6 +75,32 @@ def test_versions_start_at_zero_and_ops_do_not_bump():
         al.increment_version(x.data)
 
 
+def test_change_records_are_dropped_with_their_tensor():
+    from autograd_lite import inplace
+
+    t = al.zeros(3)
+    y = leaf([1.0, 2.0, 3.0]) * 1.0
+    t += 1.0
+    y[0] = t[1]
+    assert t in inplace.CHANGES and y in inplace.SNAPSHOTS
+    before = len(inplace.CHANGES._items), len(inplace.SNAPSHOTS._items)
+    del t, y
+    assert (len(inplace.CHANGES._items), len(inplace.SNAPSHOTS._items)) == (
+        before[0] - 2,
+        before[1] - 1,
+    )
+
+
+def test_many_changes_after_saving_still_name_the_versions():
+    x, w = leaf([1.0]), leaf([2.0])
+    loss = (x * w).sum()
+    with al.no_grad():
+        for _ in range(70):  # more changes than the stamps kept per tensor
+            w += 0.0
+    with pytest.raises(AutogradError, match="saved version 6 or older, it is now at version 70"):
+        loss.backward()
+
+
 # -- the version error, for each kind of saved tensor ---------------------------------------
 
 
