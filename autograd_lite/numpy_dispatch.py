@@ -12,6 +12,12 @@ instead: a tensor never silently becomes an ndarray through a NumPy call, which 
 out of the graph. (``np.asarray(x)`` is not such a call: it asks for the values, ``__array__``,
 for plotting and printing.)
 
+NumPy asks for the values, never handing the call over, in three more places, which are
+therefore outside the graph: ``np.array([a, b])`` and other array constructors, a list of
+tensors where one array is expected (``np.sum([a, b])``: use ``al.stack([a, b]).sum(0)``),
+and writing a tensor into an ndarray (``arr[i] = x``: make ``arr`` a tensor,
+``np.zeros_like(x)`` or ``al.zeros(...)``).
+
 The Tensor operators (``x * y``) do not come here: they are Tensor's own methods.
 """
 
