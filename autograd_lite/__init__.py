@@ -27,6 +27,7 @@ from autograd_lite.grad_mode import (
     set_grad_enabled,
 )
 from autograd_lite.gradcheck import gradcheck, gradgradcheck, numerical_grad
+from autograd_lite.inplace import increment_version
 from autograd_lite.ops import *  # noqa: F403 - the op functions: ops.__all__
 from autograd_lite.tensor import (
     Tensor,
@@ -64,6 +65,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "increment_version",
     "is_grad_enabled",
     "manual_seed",
     "name_scope",

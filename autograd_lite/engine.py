@@ -15,6 +15,9 @@ All the bookkeeping lives here, so an op only states its derivative:
    logic exists).
 4. **Free.** Without ``retain_graph`` each node drops its inputs and saved arrays as
    soon as its backward has run, so memory returns while the pass goes on.
+5. **Versions.** A node recorded before some in-place change has its inputs checked: one
+   changed since is routed as it was and raises the version error if the node's backward
+   reads it (``inplace.backward_checked``).
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import forward_ad
+from autograd_lite import forward_ad, inplace
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, freed_graph_error
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import per_thread
+from autograd_lite.inplace import recorded_inputs
 from autograd_lite.tensor import Tensor, _make, as_array
 
 
@@ -113,7 +117,10 @@ def run_backward(
                 raise freed_graph_error(type(node).__name__)
             if watch or node._hooks or node._retained is not None:
                 grad = _visit(node, grad, wanted, keep_node_grads)
-            grads = node.backward(grad)
+            if node._sequence_nr < inplace.last_change:  # a tensor changed in place since
+                receivers, grads = inplace.backward_checked(node, grad)
+            else:
+                grads = node.backward(grad)
             if type(grads) is not tuple:
                 grads = (grads,)
             if len(grads) != len(receivers):
@@ -124,11 +131,11 @@ def run_backward(
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g)
-            if leaf.grad is None:
-                leaf.grad = g if create_graph else _owned(g, seen)
+            if leaf._grad is None:
+                leaf._grad = g if create_graph else _owned(g, seen)
             else:
                 # Out of place: leaf.grad may be shared with the caller.
-                leaf.grad = _sum(leaf.grad, g, create_graph)
+                leaf._grad = _sum(leaf._grad, g, create_graph)
     finally:
         state.grad_enabled = grad_mode_before
     return None
@@ -208,7 +215,7 @@ def topological_order(roots: Sequence[Function], where: str = "backward") -> lis
         seen[id(node)] = node
         if node.inputs is None:
             raise freed_graph_error(type(node).__name__, where)
-        for x in node.inputs:
+        for x in recorded_inputs(node):
             if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
                 stack.append(x._node)
     return sorted(seen.values(), key=_newest_first)
@@ -321,7 +328,7 @@ def _owned(g: Tensor, seen: set[int]) -> Tensor:
 def _retain(node: Function, grad: Tensor) -> None:
     t = node._retained()
     if t is not None:
-        t.grad = grad if t.grad is None else t.grad + grad
+        t._grad = grad if t._grad is None else t._grad + grad
 
 
 def _collect(

@@ -32,3 +32,15 @@ def freed_graph_error(op_name: str, where: str = "backward") -> AutogradError:
         "gone), so it cannot be walked a second time. Call backward(retain_graph=True) the "
         "first time to keep it (and every wire's gradient, for drawing)."
     )
+
+
+def version_error(op_name: str, what: str, tensor: str, saved: int, now: int) -> AutogradError:
+    """The one message for a value that backward needs but an in-place op changed after it was
+    saved: ``what`` is "input 1" or "output", ``tensor`` describes it (name, shape), ``saved``
+    and ``now`` are its versions then and now (PyTorch's message is the model)."""
+    return AutogradError(
+        f"backward: {op_name} needs its {what} ({tensor}), but that tensor was changed in place "
+        f"after {op_name} saved it: {op_name} saved version {saved}, it is now at version {now}. "
+        "Use an out-of-place op for the change (y = y + 1 instead of y += 1), or make the "
+        "change after backward()."
+    )

@@ -315,6 +315,19 @@ def push_tangents(fn: Any, out: Tensor, inputs: tuple) -> None:
         fn._tangents = tuple(pushed)
 
 
+def copy_tangents(src: Tensor, dst: Tensor) -> None:
+    """``dst`` takes ``src``'s tangents at every level ops see now (and drops its own where
+    ``src`` has none): an in-place change makes ``dst`` what ``src`` computed (inplace.py)."""
+    for level in _thread.visible:
+        tangent = level.get(src)
+        if tangent is None:
+            level.tangents.pop(id(dst), None)
+        else:
+            if tangent.data.dtype != dst.data.dtype:  # (x += y stores y's result in x's dtype)
+                tangent = tangent.astype(dst.data.dtype)
+            level.set(dst, tangent)
+
+
 def attach(t: Tensor, tangents: tuple) -> None:
     """Give ``t`` the tangents ``(level, tangent)`` of the levels still open."""
     levels = _thread.levels

@@ -35,7 +35,7 @@ import numpy as np
 
 from autograd_lite import forward_ad
 from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRARY_DIRS lived here
-from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
 from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
@@ -128,9 +128,15 @@ class Function:
 
     @property
     def output(self) -> Tensor:
-        """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp)."""
+        """The op's output as a Tensor of this graph (for derivatives that use it, e.g. exp).
+
+        Raises the version error if the output was changed in place since (its array is
+        then no longer the node's: inplace.py drops it)."""
         result = self._result  # (in a jvp rule: the output itself)
         if result is None:
+            if self._out is None:
+                saved, now, tensor = self.__dict__.get("_output_changed", (0, 1, "a tensor"))
+                raise version_error(self.name(), "output", tensor, saved, now)
             result = _make(self._out, True, self)
             if self._tangents is not None:  # its tangents too, for forward over reverse
                 forward_ad.attach(result, self._tangents)

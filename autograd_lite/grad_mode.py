@@ -28,12 +28,15 @@ class GradState:
     reads costs a third of a thread-local lookup for each attribute.
     """
 
-    __slots__ = ("anomaly", "grad_enabled", "scope")
+    __slots__ = ("anomaly", "grad_enabled", "saved_modes", "scope")
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.scope: tuple[str, ...] = ()
         self.anomaly = False
+        # The modes that the open ``with no_grad()`` (enable_grad, set_grad_enabled) blocks
+        # replaced, innermost last: each block's __exit__ restores its own.
+        self.saved_modes: list[bool] = []
 
 
 class _PerThread(threading.local):
@@ -50,17 +53,29 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base for ``no_grad``/``enable_grad``/``set_grad_enabled``: context manager and decorator."""
+    """Base of ``no_grad``/``enable_grad``/``set_grad_enabled``: context manager and decorator.
+
+    Every form restores the mode it found: a ``with`` block on exit (the mode it replaced is
+    kept on the thread's own state, so blocks nest, an object may be entered again inside
+    itself, and threads never see each other's modes), a decorated function on return.
+    """
 
     mode: bool
 
+    def __new__(cls, *args: Any) -> Any:
+        # @no_grad without parentheses (as PyTorch allows): no_grad(func) is no_grad()(func).
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
         state = per_thread.state
-        self._prev = state.grad_enabled
+        state.saved_modes.append(state.grad_enabled)
         state.grad_enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        per_thread.state.grad_enabled = self._prev
+        state = per_thread.state
+        state.grad_enabled = state.saved_modes.pop()
 
     def __call__(self, func: F) -> F:
         mode = self.mode
@@ -79,30 +94,40 @@ class _GradModeContext:
 
 
 class no_grad(_GradModeContext):
-    """Do not record the graph: ``with no_grad(): ...`` or ``@no_grad()``."""
+    """Do not record the graph: ``with no_grad(): ...``, ``@no_grad()`` or ``@no_grad``."""
 
     mode = False
 
 
 class enable_grad(_GradModeContext):
-    """Record the graph again, e.g. inside a ``no_grad`` block."""
+    """Record the graph again, e.g. inside a ``no_grad`` block (same three forms)."""
 
     mode = True
 
 
 class set_grad_enabled(_GradModeContext):
-    """Set grad mode: as a function call (``set_grad_enabled(False)``) or a context manager."""
+    """Set grad mode: as a function call (``set_grad_enabled(False)``, until changed again),
+    a context manager (``with set_grad_enabled(is_training):``, restored on exit) or a
+    decorator (``@set_grad_enabled(False)``: only while the function runs)."""
 
     def __init__(self, mode: bool) -> None:
         state = per_thread.state
         self.mode = bool(mode)
         self._prev = state.grad_enabled
-        # Like PyTorch, calling it as a plain function takes effect at once;
-        # used with ``with`` the previous mode is restored on exit.
+        # Like PyTorch, calling it as a plain function takes effect at once.
         state.grad_enabled = self.mode
 
     def __enter__(self) -> None:
-        per_thread.state.grad_enabled = self.mode
+        # The mode to restore is the one before set_grad_enabled(...) was called.
+        state = per_thread.state
+        state.saved_modes.append(self._prev)
+        state.grad_enabled = self.mode
+
+    def __call__(self, func: F) -> F:
+        # Used as a decorator, it must not change the mode of the program that decorates:
+        # undo what __init__ did; the wrapper sets the mode for each call.
+        per_thread.state.grad_enabled = self._prev
+        return super().__call__(func)
 
 
 class name_scope:

@@ -118,7 +118,7 @@ def gradcheck(
     for i, a in zip(checked, analytic):
         n = numeric[i]
         a = np.zeros_like(n) if a is None else a.data.astype(np.float64)
-        bad = np.abs(a - n) > atol + rtol * np.abs(n)
+        bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))  # (NaN on either side is bad too)
         if bad.any():
             if not raise_exception:
                 return False

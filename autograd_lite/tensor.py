@@ -10,22 +10,29 @@ dtype (float32, see ``set_default_dtype``); a float64 array stays float64; Pytho
 scalars in an op never upcast a tensor (``x * 2.0`` keeps x's dtype). Integer and bool
 tensors exist (labels, masks, indices) but cannot require grad.
 
+Every tensor has a version counter, ``_version``: 0 when made, one up for each in-place
+change (``+=``, ``x[i] = v``, ``add_``, ...), so that backward can tell when a value it saved
+has changed since. The counts are kept by ``autograd_lite/inplace.py``, not in the tensor:
+most tensors never change, and a field would cost every op a store.
+
 This file is the bottom of the engine floor: it imports no op and not the engine, because
 they are all built on the Tensor class. The members that need them -- the Python
-operators (``x * y``), the op methods (``x.exp()``, ``x.sum(axis=1)``) and ``backward()``
--- are defs in ``autograd_lite/tensor_methods.py``, one floor up, copied onto Tensor when
-``autograd_lite`` is imported.
+operators (``x * y``, ``x += y``, ``x[i] = v``), the op methods (``x.exp()``,
+``x.sum(axis=1)``), NumPy's hooks (``np.exp(x)``) and ``backward()`` -- are defs in
+``autograd_lite/tensor_methods.py``, one floor up, copied onto Tensor when ``autograd_lite``
+is imported.
 """
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-from autograd_lite.grad_mode import per_thread
 
 if TYPE_CHECKING:
     # For type checkers and IDEs only: Tensor has TensorMethods' members (attached at
@@ -99,17 +106,43 @@ class Tensor(_Methods):
 
     Attributes:
         data: the ``numpy.ndarray`` holding the values.
-        grad: the gradient accumulated by ``backward()`` (a Tensor), or None.
+        grad: the gradient accumulated by ``backward()`` (a Tensor), or None. Only leaves
+            keep one, unless ``retain_grad()`` was called (reading it on a non-leaf warns).
         requires_grad: whether ops on this tensor are recorded.
         grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
         name: an optional label, shown by ``repr`` and by the graph drawings.
+        _version: how many times the tensor was changed in place (PyTorch's name; a
+            property, the counts are kept by autograd_lite/inplace.py).
+
+    In-place changes follow PyTorch: ``x += y``, ``x[i] = v``, ``x.add_(y)``, ``x.zero_()``
+    ... are recorded like any op (gradients reach ``y`` and ``v``, and the old ``x``), but
+    not on a leaf that requires grad outside ``no_grad()``. If backward later needs a value
+    that was changed in place after it was saved, it raises an error naming the op and both
+    versions instead of computing a wrong gradient.
+
+    Memory: an in-place op writes into the tensor's own array when nothing else refers to
+    that array; when something does -- a view of it (the results of ``x[0]``, ``x.T``,
+    ``x.reshape`` ... share memory with ``x``, as in NumPy), ``detach()``, ``.numpy()``, the
+    array given to ``Tensor(array)`` -- the tensor first gets its own copy (copy-on-write),
+    so the change never reaches them, and changing them never reaches the tensor. So
+    ``y = x[0]; y += 1`` leaves ``x`` alone, and ``x[0] += 1`` changes ``x`` (Python runs it as
+    ``t = x[0]; t += 1; x[0] = t``). What the counter cannot see: writes into an array you
+    took from a tensor (``x.data[...] = 0``, ``x.numpy() += 1``, ``np.asarray(x)``): they
+    change the values behind the graph's back, as PyTorch's ``.data`` does.
     """
 
     # No per-instance __dict__: a tensor is created by every op, so it must be small
     # and fast to build. __weakref__ lets retain_grad() point back without a cycle.
-    __slots__ = ("__weakref__", "_hooks", "_node", "_requires_grad", "data", "grad", "name")
+    __slots__ = (
+        "__weakref__",
+        "_grad",
+        "_hooks",
+        "_node",
+        "_requires_grad",
+        "data",
+        "name",
+    )
     data: np.ndarray
-    grad: Tensor | None
     name: str | None
 
     # Make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy converting us.
@@ -130,6 +163,22 @@ class Tensor(_Methods):
             self.requires_grad_(True)
 
     # -- autograd state -------------------------------------------------------
+
+    @property
+    def grad(self) -> Tensor | None:
+        """d(loss)/d(self) after ``backward()``: kept for leaves, and for non-leaves only
+        after ``retain_grad()``. Reading it on a non-leaf that does not retain it warns
+        (once per tensor), because None there is usually a mistake."""
+        grad = self._grad
+        if grad is None and self._node is not None and self not in _WARNED:
+            if self not in _RETAINING:
+                warnings.warn(_non_leaf_grad_message(self._node), UserWarning, stacklevel=2)
+            _WARNED[self] = True
+        return grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -165,14 +214,18 @@ class Tensor(_Methods):
         """The ``Function`` node that produced this tensor, or None for a leaf."""
         return self._node
 
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose gradient backward keeps (``retain_grad()``)."""
+        return self._node is not None and self in _RETAINING
+
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
         if self._node is None:
             return
         if not self._requires_grad:
             raise AutogradError("retain_grad: this tensor does not require grad")
-        import weakref
-
+        _RETAINING[self] = True
         self._node._retained = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
@@ -196,7 +249,10 @@ class Tensor(_Methods):
         return _HookHandle(hooks, hook)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, outside the graph (requires_grad=False)."""
+        """A tensor sharing this one's data, outside the graph (requires_grad=False).
+
+        An in-place change of either one gives it its own copy first (see the class
+        docstring), so it never reaches the other."""
         return _make(self.data)
 
     # -- array facts and conversions --------------------------------------------
@@ -237,13 +293,20 @@ class Tensor(_Methods):
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
+        """The underlying ndarray (shared, not copied: writing into it changes the tensor
+        behind the version counter's back)."""
         return self.data
 
     def tolist(self) -> Any:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The values for NumPy: ``np.asarray(x)``, ``plt.plot(x)``, ``np.allclose(x.grad, e)``.
+
+        The data itself, outside the graph (no gradient flows through what NumPy computes
+        from it). NumPy functions called on a tensor (``np.exp(x)``) do not come here:
+        they run the engine's ops (``__array_ufunc__`` / ``__array_function__``).
+        """
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -300,45 +363,6 @@ class Tensor(_Methods):
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    # -- in-place updates (outside the graph) ------------------------------------
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("item assignment")
-        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
-
-    def _inplace(self, ufunc: np.ufunc, other: Any, what: str) -> Tensor:
-        self._check_inplace(what)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data)
-        return self
-
-    def _check_inplace(self, what: str) -> None:
-        # Changing values the graph depends on would make backward silently wrong,
-        # so in-place updates are only for tensors outside the graph (e.g. an
-        # optimizer step under no_grad()).
-        if self._requires_grad and per_thread.state.grad_enabled:
-            raise AutogradError(
-                f"in-place {what} on a tensor that requires grad would corrupt the graph; "
-                "do it inside `with no_grad():` (as optimizers do) or on .detach()"
-            )
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(np.add, other, "+=")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(np.subtract, other, "-=")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(np.multiply, other, "*=")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(np.divide, other, "/=")
-
-    def zero_(self) -> Tensor:
-        """Set every element to zero, in place."""
-        self._check_inplace("zero_()")
-        self.data[...] = 0
-        return self
-
     # -- comparisons: bool tensors, outside the graph ---------------------------
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -387,10 +411,45 @@ def _make(
         data = np.asarray(data)  # NumPy returns scalars for some 0-d results
     t = _new(Tensor) if into is None else into
     t.data = data
-    t.grad = t._hooks = t.name = None
+    t._grad = t._hooks = t.name = None
     t._requires_grad = requires_grad
     t._node = node
     return t
+
+
+class TensorMap:
+    """State that few tensors need, kept here rather than in a slot of every tensor (a slot
+    costs every op a store): a mapping from tensors, by identity, that does not keep them
+    alive. (A WeakKeyDictionary cannot hold tensors: it compares keys with ==, elementwise.)"""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[weakref.ref, Any]] = {}
+
+    def get(self, t: Tensor, default: Any = None) -> Any:
+        item = self._items.get(id(t))
+        return item[1] if item is not None and item[0]() is t else default
+
+    def __setitem__(self, t: Tensor, value: Any) -> None:
+        key = id(t)  # (the callback runs while t is freed, before its id can be reused)
+        self._items[key] = (weakref.ref(t, lambda _: self._items.pop(key, None)), value)
+
+    def __contains__(self, t: Tensor) -> bool:
+        return self.get(t, _ABSENT) is not _ABSENT
+
+
+_ABSENT = object()
+_RETAINING = TensorMap()  # non-leaves that called retain_grad() (-> True)
+_WARNED = TensorMap()  # non-leaves whose .grad was read (-> True): the warning comes once
+
+
+def _non_leaf_grad_message(node: Any) -> str:
+    return (
+        f".grad of a tensor that is not a leaf ({node.name()} computed it): backward() keeps "
+        "gradients only for leaves, so it is None. Call .retain_grad() on the tensor before "
+        "backward() to keep its gradient. If it is a parameter that you updated with "
+        "`W = W - lr * W.grad`, that made W a new tensor computed from the old one (no longer "
+        "a leaf): update it in place instead, `with al.no_grad(): W -= lr * W.grad`."
+    )
 
 
 def _norm_axis(axis: int, ndim: int, where: str) -> int:

@@ -1,5 +1,5 @@
-"""Tensor's operators, op methods and ``backward()``: what ``x * y``, ``x.exp()`` and
-``loss.backward()`` run.
+"""Tensor's operators, op methods, in-place ops, NumPy hooks and ``backward()``: what
+``x * y``, ``x.exp()``, ``x += y``, ``x[i] = v``, ``np.exp(x)`` and ``loss.backward()`` run.
 
 ``tensor.py`` is the bottom of the engine floor: ``function.py``, the ops and the engine
 are all built on the Tensor class, so Tensor cannot import them. This module sits above
@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import engine
+from autograd_lite import engine, inplace, numpy_dispatch
 from autograd_lite.function import apply_binary
 from autograd_lite.ops import elementwise, linalg, reduce, shape
-from autograd_lite.ops.elementwise import Add, Cast, Div, Mul, Pow, Sub
+from autograd_lite.ops.elementwise import Add, Cast, Clip, Div, Mul, Pow, Sub
 from autograd_lite.ops.linalg import MatMul
+from autograd_lite.ops.shape import SetItem
 from autograd_lite.tensor import Tensor, _make
 
 
@@ -90,6 +91,90 @@ class TensorMethods:
     __abs__ = elementwise.abs
     __getitem__ = shape.getitem
 
+    # -- in-place ops: recorded like the ops they are, with version counters (inplace.py) --
+
+    @property
+    def _version(self: Tensor) -> int:
+        """How many times this tensor was changed in place (PyTorch's name): backward refuses
+        a value saved at an older version. 0 for most tensors."""
+        return inplace.version(self)
+
+    def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+        """``x[index] = value``: basic, advanced and boolean indices, ``value`` broadcast to the
+        shape of ``x[index]``. Recorded (SetItem): the gradient reaches ``value`` at ``index``
+        and the old ``x`` everywhere else.
+
+        Views and copies: ``x[0]``, ``x[:, 1:]``, ``x.T`` and ``x.reshape(...)`` share memory
+        with ``x`` as NumPy's views do, but an in-place change of such a view gives it its own
+        copy first, so ``y = x[0]; y += 1`` leaves ``x`` alone (NumPy would change it). To
+        change part of ``x``, index ``x`` itself: ``x[0] += 1`` and ``x[0] = v`` change ``x``,
+        as NumPy users expect (Python runs ``x[0] += 1`` as ``t = x[0]; t += 1; x[0] = t``).
+        """
+        inplace.update(self, "[]=", SetItem, (value,), {"index": shape.index_arg(index)})
+
+    def __iadd__(self: Tensor, other: Any) -> Tensor:
+        return inplace.update(self, "+=", Add, (other,))
+
+    def __isub__(self: Tensor, other: Any) -> Tensor:
+        return inplace.update(self, "-=", Sub, (other,))
+
+    def __imul__(self: Tensor, other: Any) -> Tensor:
+        # d(x·y)/dy is the old x: when y requires grad, the old values must survive.
+        return inplace.update(self, "*=", Mul, (other,), needs_old=_requires_grad(other))
+
+    def __itruediv__(self: Tensor, other: Any) -> Tensor:
+        return inplace.update(self, "/=", Div, (other,), needs_old=_requires_grad(other))
+
+    def __ipow__(self: Tensor, other: Any) -> Tensor:
+        return inplace.update(self, "**=", Pow, (other,), needs_old=True)
+
+    def __imatmul__(self: Tensor, other: Any) -> Tensor:
+        return inplace.update(self, "@=", MatMul, (other,), needs_old=True)
+
+    def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+        """``self += alpha * other``, in place (PyTorch's add_)."""
+        return inplace.update(self, "add_", Add, (_scaled(other, alpha),))
+
+    def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+        """``self -= alpha * other``, in place."""
+        return inplace.update(self, "sub_", Sub, (_scaled(other, alpha),))
+
+    def mul_(self: Tensor, other: Any) -> Tensor:
+        """``self *= other``, in place."""
+        return inplace.update(self, "mul_", Mul, (other,), needs_old=_requires_grad(other))
+
+    def div_(self: Tensor, other: Any) -> Tensor:
+        """``self /= other``, in place."""
+        return inplace.update(self, "div_", Div, (other,), needs_old=_requires_grad(other))
+
+    def clamp_(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit the values to [min, max], in place (either bound may be None)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return inplace.update(self, "clamp_", Clip, (), {"min": min, "max": max})
+
+    clip_ = clamp_
+
+    def fill_(self: Tensor, value: Any) -> Tensor:
+        """Set every element to ``value`` (a number or a one-element tensor), in place."""
+        if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
+            raise ValueError(f"fill_: value must be a number or a 0-d tensor, got {value!r}")
+        return inplace.update(self, "fill_", SetItem, (value,), {"index": Ellipsis})
+
+    def zero_(self: Tensor) -> Tensor:
+        """Set every element to zero, in place."""
+        return inplace.update(self, "zero_", SetItem, (0,), {"index": Ellipsis})
+
+    def copy_(self: Tensor, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to this tensor's shape) into this tensor, in place; the
+        gradient reaches ``src``."""
+        return inplace.update(self, "copy_", SetItem, (src,), {"index": Ellipsis})
+
+    # -- NumPy functions on tensors: np.exp(x) is x.exp() (numpy_dispatch.py) --------------
+
+    __array_ufunc__ = numpy_dispatch.array_ufunc
+    __array_function__ = numpy_dispatch.array_function
+
     # -- op methods: the op functions themselves (x.exp() is exp(x), x.sum(1) is sum(x, 1)) --
 
     add = elementwise.add
@@ -116,6 +201,7 @@ class TensorMethods:
     matmul = linalg.matmul
     sum = reduce.sum
     mean = reduce.mean
+    prod = reduce.prod
     max = reduce.max
     min = reduce.min
     var = reduce.var
@@ -168,6 +254,14 @@ class TensorMethods:
     def long(self: Tensor) -> Tensor:
         """Converted to int64."""
         return self.astype(np.int64)
+
+
+def _requires_grad(x: Any) -> bool:
+    return isinstance(x, Tensor) and x._requires_grad
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    return other if alpha == 1 else other * alpha
 
 
 def attach() -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
+from autograd_lite.inplace import Snapshot
 from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
 from visualize.layout import row_of_rank
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of, op_ranks
@@ -154,7 +155,11 @@ def wire_lines(
     gradient (red; in a step-through frame orange when new, hidden while not known)."""
     lines: list[Line] = []
     if opts.show_values:
-        value = format_array(tensor, show_shape=opts.show_shapes)
+        if isinstance(tensor, Snapshot):  # a version an in-place op overwrote: no values
+            shape = [f"shape {fmt_shape(tensor.shape)}"] if opts.show_shapes and tensor.ndim else []
+            value = [*shape, "changed in place"]
+        else:
+            value = format_array(tensor, show_shape=opts.show_shapes)
         name = getattr(tensor, "name", None)
         if intermediate and name:  # leaves and the output show their name on their node
             value[0] = f"{clean_text(name)} = {value[0]}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd_lite import forward_ad
-from autograd_lite.engine import topological_order
+from autograd_lite.engine import recorded_inputs, topological_order
 
 
 def is_tensor(x: Any) -> bool:
@@ -57,7 +57,9 @@ class OpItem:
         # The node keeps its output's gradient after backward(retain_graph=True); a tensor
         # that called retain_grad() keeps it too.
         grad = getattr(self.node, "grad", None)
-        return grad if grad is not None else getattr(self.tensor, "grad", None)
+        if grad is None and getattr(self.tensor, "retains_grad", False):
+            grad = self.tensor.grad
+        return grad
 
     @property
     def tangent(self) -> Any:
@@ -177,7 +179,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
     for node in topological_order([root.grad_fn], where=where):
         consumer = ops[id(node)]
         was_cut = False
-        for x in node.inputs:
+        for x in recorded_inputs(node):  # as the node saw them (before in-place changes)
             if is_tensor(x) and x.grad_fn is not None:
                 if id(x.grad_fn) not in ops:
                     ops[id(x.grad_fn)] = visit_op(x.grad_fn, x)

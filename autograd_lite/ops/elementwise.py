@@ -3,7 +3,9 @@
 Binary ops broadcast their inputs as NumPy does; their backward returns gradients
 of the broadcast shape and the engine sums them back (see ``engine.unbroadcast``).
 Each op's derivative is one or two lines, written with Tensor ops so that it can
-itself be differentiated.
+itself be differentiated. The ops that have an in-place form (``x += y``, ``x.add_(y)``,
+``x.clamp_(0, 1)``) also have ``forward_``, which writes the result into its first argument
+(``autograd_lite/inplace.py`` decides when it may).
 
 The forwards call NumPy's ufuncs with ``out=...`` (``np.multiply(a, b, out=...)`` is
 ``a * b``): on 0-d arrays NumPy otherwise returns a NumPy scalar, which the engine
@@ -72,6 +74,9 @@ class Add(Function):
     def forward(self, a, b):
         return np.add(a, b, out=...)
 
+    def forward_(self, a, b):  # a += b
+        return np.add(a, b, out=a)
+
     def backward(self, g):
         return g, g
 
@@ -86,6 +91,9 @@ class Sub(Function):
 
     def forward(self, a, b):
         return np.subtract(a, b, out=...)
+
+    def forward_(self, a, b):  # a -= b
+        return np.subtract(a, b, out=a)
 
     def backward(self, g):
         # A constant b (the 2.0 in x - 2.0) needs no gradient: skip its negation.
@@ -103,11 +111,14 @@ class Mul(Function):
     def forward(self, a, b):
         return np.multiply(a, b, out=...)
 
+    def forward_(self, a, b):  # a *= b
+        return np.multiply(a, b, out=a)
+
     def backward(self, g):
         a, b = self.inputs
-        # A constant factor (the 2.0 in x * 2.0) needs no gradient: skip its product.
-        ga = g * b if isinstance(a, Tensor) else None
-        gb = g * a if isinstance(b, Tensor) else None
+        # A factor that needs no gradient (the 2.0 in x * 2.0) is skipped: no product for it.
+        ga = g * b if isinstance(a, Tensor) and a._requires_grad else None
+        gb = g * a if isinstance(b, Tensor) and b._requires_grad else None
         return ga, gb
 
     def jvp(self, ta, tb):
@@ -123,10 +134,14 @@ class Div(Function):
     def forward(self, a, b):
         return np.divide(a, b, out=...)
 
+    def forward_(self, a, b):  # a /= b
+        return np.divide(a, b, out=a)
+
     def backward(self, g):
         a, b = self.inputs
         ga = g / b
-        return ga, (-ga * a / b if isinstance(b, Tensor) else None)  # x / 2.0: none for 2.0
+        need_b = isinstance(b, Tensor) and b._requires_grad  # x / 2.0: none for 2.0
+        return ga, (-ga * a / b if need_b else None)
 
     def jvp(self, ta, tb):
         b = self.inputs[1]
@@ -489,18 +504,28 @@ class Clip(Function):
     """a limited to [min, max].  d/da = 1 inside the range (ends included), 0 outside."""
 
     def forward(self, a, *, min=None, max=None):
-        self.inside = np.ones(a.shape, dtype=bool)
-        if min is not None:
-            self.inside &= a >= min
-        if max is not None:
-            self.inside &= a <= max
+        self.inside = _inside(a, min, max)
         return np.clip(a, min, max)
+
+    def forward_(self, a, *, min=None, max=None):  # a.clamp_(min, max)
+        self.inside = _inside(a, min, max)
+        return np.clip(a, min, max, out=a)
 
     def backward(self, g):
         return g * self.inside
 
     def jvp(self, ta):
         return ta * self.inside
+
+
+def _inside(a: np.ndarray, low: Any, high: Any) -> np.ndarray:
+    """Where low <= a <= high (a bound may be None)."""
+    inside = np.ones(a.shape, dtype=bool)
+    if low is not None:
+        inside &= a >= low
+    if high is not None:
+        inside &= a <= high
+    return inside
 
 
 class Where(Function):

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, var over axes; logsumexp, softmax, log_softmax.
+"""Reductions: sum, mean, prod, max, min, var over axes; logsumexp, softmax, log_softmax.
 
 ``axis`` may be None (all axes), an int or a tuple of ints; ``keepdims=True`` keeps
 the reduced axes with size 1. PyTorch's spellings ``dim=`` and ``keepdim=`` are
@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.ops.elementwise import exp, sqrt
+from autograd_lite.ops.elementwise import exp, sqrt, where
 from autograd_lite.tensor import Tensor, _make
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "max",
     "mean",
     "min",
+    "prod",
     "softmax",
     "std",
     "sum",
@@ -91,6 +92,46 @@ class Sum(Function):
 
     def jvp(self, ta):
         return sum(ta, self.axes, self.keepdims)
+
+
+class Prod(Function):
+    """Π a over axes.  d/da_i = Π_{j≠i} a_j, the product of the others: out / a_i where
+    a_i ≠ 0; where a slice holds zeros, only its zeros can have a nonzero gradient, and the
+    product of the others is taken directly (as PyTorch does)."""
+
+    def forward(self, a, *, axis, keepdims):
+        self.axes = normalize_axes(axis, a.ndim, "prod", a.shape)
+        self.in_shape, self.keepdims = a.shape, keepdims
+        return np.multiply.reduce(a, axis=self.axes, keepdims=keepdims)
+
+    def backward(self, g):
+        return _spread(g, self.in_shape, self.axes, self.keepdims) * self._others()
+
+    def jvp(self, ta):
+        return sum(ta * self._others(), self.axes, self.keepdims)
+
+    def _others(self) -> Tensor:
+        """d(out)/da: for each element, the product of the others in its slice."""
+        (a,) = self.inputs
+        if not (a.data == 0).any():
+            return self.output.reshape(_kept_shape(self.in_shape, self.axes)) / a
+        return _product_of_others(a, self.axes)
+
+
+def _product_of_others(a: Tensor, axes: tuple) -> Tensor:
+    """For each element of ``a``, the product of the other elements of its slice over
+    ``axes`` (no division, so zeros are fine): the slice is laid out n times, element i
+    replaced by 1 in copy i, and each copy multiplied out. O(n²) per slice: only for slices
+    that hold a zero."""
+    shape = a.shape
+    kept = [i for i in range(len(shape)) if i not in axes]
+    n = int(np.prod([shape[i] for i in axes]))
+    rows = a.permute(*kept, *axes).reshape(-1, 1, n)  # (M, 1, n): one slice per row
+    copies = where(np.eye(n, dtype=bool), 1.0, rows)  # (M, n, n): copy i has a_i = 1
+    others = copies.prod(axis=2)  # (M, n)
+    moved = [shape[i] for i in kept] + [shape[i] for i in axes]
+    inverse = np.argsort(kept + list(axes))
+    return others.reshape(moved).permute(*inverse.tolist())
 
 
 class Max(Function):
@@ -225,6 +266,19 @@ def mean(
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     total = sum(a, axis, keepdims)
     return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
+
+
+def prod(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Prod.apply(a, axis=axis, keepdims=keepdims)
 
 
 def max(

@@ -3,6 +3,11 @@
 Their backward moves the gradient back to where each element came from: reshape it
 back, permute it back, scatter it back into the positions an index selected
 (repeated positions add up), cut it into the pieces that were concatenated.
+
+Like NumPy's, the results of reshape, permute, expand and basic indexing (``x[0]``,
+``x[:, 1:]``) are views: they share memory with their input. An in-place change of either
+gives the changed tensor its own copy first (``autograd_lite/inplace.py``), so ``y = x[0];
+y += 1`` leaves ``x`` alone, while ``x[0] += 1`` (``SetItem``) changes ``x``.
 """
 
 from __future__ import annotations
@@ -133,6 +138,66 @@ class GetItem(Function):
         return GetItem.apply(ta, index=self.index)
 
 
+class SetItem(Function):
+    """a with a[index] = v (``x[index] = v``, also ``fill_``, ``zero_``, ``copy_``): basic,
+    advanced and boolean indices, v broadcast to the shape of a[index].
+
+    d/da = g with g[index] = 0 (those positions were overwritten);
+    d/dv = g[index], summed back to v's shape. When an integer index repeats a position,
+    NumPy keeps the last value written there: only that element of v gets the gradient.
+    """
+
+    label = "[]="
+
+    def forward(self, a, v, *, index):
+        return self.forward_(a.copy(), v, index=index)
+
+    def forward_(self, a, v, *, index):  # a[index] = v, into a
+        self.index, self.shape = index, a.shape
+        try:
+            a[index] = v
+        except IndexError as exc:
+            raise IndexError(f"index: {exc} (tensor of shape {fmt_shape(a.shape)})") from None
+        except (ValueError, TypeError) as exc:
+            raise ShapeError(
+                f"[]=: a value of shape {fmt_shape(np.shape(v))} cannot be put into x[index] "
+                f"of shape {fmt_shape(np.empty(a.shape, dtype=bool)[index].shape)} (x of shape "
+                f"{fmt_shape(a.shape)}): {exc}"
+            ) from None
+        return a
+
+    def backward(self, g):
+        need_a, need_v = self.needs_input_grad
+        ga = SetItem.apply(g, 0.0, index=self.index) if need_a else None
+        gv = None
+        if need_v:
+            gv = g[self.index]
+            written = _last_writes(self.shape, self.index)
+            if written is not None:
+                gv = gv * written
+            v_ndim = self.inputs[1].ndim
+            if v_ndim > gv.ndim:  # NumPy lets v have extra leading axes of size 1
+                gv = gv.reshape((1,) * (v_ndim - gv.ndim) + gv.shape)
+        return ga, gv
+
+    def jvp(self, ta, tv):
+        return SetItem.apply(ta, tv, index=self.index)  # the tangent written where v went
+
+
+def _last_writes(shape: tuple, index: Any) -> np.ndarray | None:
+    """For ``x[index] = v`` with an integer index that may repeat a position: True where
+    the element of (broadcast) v is the one that stayed (NumPy writes in order, the last
+    one wins). None when no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" and p.size > 1 for p in parts):
+        return None
+    scratch = np.empty(shape, dtype=np.intp)  # only the positions written are read back
+    order = np.arange(scratch[index].size).reshape(scratch[index].shape)
+    scratch[index] = order
+    written = scratch[index] == order
+    return None if written.all() else written
+
+
 class IndexBackward(Function):
     """The scatter-add behind ``GetItem``'s backward: zeros of ``shape`` with ``g``
     added at ``index``.  Its own gradient is ``gg[index]`` (for second derivatives)."""
@@ -233,14 +298,15 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
 def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
     """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
     them all (``x.T``)."""
-    ndim = a.data.ndim if isinstance(a, Tensor) else np.ndim(a)
+    shape = a.data.shape if isinstance(a, Tensor) else np.shape(a)
+    ndim = len(shape)
     order = list(range(ndim))
     if dim0 is None and dim1 is None:
         order.reverse()
     else:
         i, j = (
-            normalize_axes(dim0, ndim, "transpose", np.shape(a)),
-            normalize_axes(dim1, ndim, "transpose", np.shape(a)),
+            normalize_axes(dim0, ndim, "transpose", shape),
+            normalize_axes(dim1, ndim, "transpose", shape),
         )
         order[i[0]], order[j[0]] = order[j[0]], order[i[0]]
     return Permute.apply(a, dims=tuple(order))
@@ -339,11 +405,16 @@ def _index_array(index: list) -> np.ndarray:
     return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
 
 
-def getitem(a: Tensor, index: Any) -> Tensor:
-    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
+def index_arg(index: Any) -> Any:
+    """An index as NumPy takes it: tensors replaced by their arrays, lists by int arrays."""
     index = _unwrap_index(index)
     if isinstance(index, tuple):
-        index = tuple(_index_array(i) if isinstance(i, list) else i for i in index)
-    elif isinstance(index, list):
-        index = _index_array(index)
-    return GetItem.apply(a, index=index)
+        return tuple(_index_array(i) if isinstance(i, list) else i for i in index)
+    if isinstance(index, list):
+        return _index_array(index)
+    return index
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
+    return GetItem.apply(a, index=index_arg(index))

@@ -18,7 +18,9 @@ learn faster than the others::
 
 Per-parameter memory (momentum buffers, running averages) lives in ``state[p]``, a dict of
 NumPy arrays. Updates work on ``p.data`` in place with vectorized NumPy, so a float32
-parameter stays float32 and no graph is recorded.
+parameter stays float32 and no graph is recorded; ``step`` then counts the change in each
+parameter's version counter (``autograd_lite.increment_version``), so a graph recorded before
+the step refuses to backpropagate through the old values, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor, enable_grad, no_grad
+from autograd_lite import Tensor, enable_grad, increment_version, no_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -157,6 +159,9 @@ class Optimizer:
                     if state is None:
                         state = self.state[p] = {}
                     self._update(p.data, p.grad.data, state, group)
+                    # Changed through its array: let backward know (a graph that saved p
+                    # before this step must not use the new values).
+                    increment_version(p)
         return loss
 
     def _update(

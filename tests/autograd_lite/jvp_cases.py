@@ -90,6 +90,17 @@ def _torch(fn):
     return None if torch is None else fn
 
 
+ZEROS = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])  # a slice with one zero, one with two
+
+
+def _setitem_inplace(a, v):
+    """Works on our tensors and torch's alike: in-place ops on a tensor made inside."""
+    y = a * 2.0
+    y[0] = v * v
+    y += a
+    return y
+
+
 MASK = np.array([[True, False, True], [False, False, True]])
 LABELS = np.array([0, 2, 1, 2])
 CE_WEIGHT = np.array([0.5, 2.0, 1.0])
@@ -237,6 +248,18 @@ CASES = [
         fixed((2, 3, 2)),
     ),
     ("sum_all", al.sum, t("sum"), one()),
+    (
+        "prod",
+        lambda x: x.prod(axis=1),
+        _torch(lambda x: x.prod(1)),
+        fixed((2, 3, 2), kinks=(0.0,), gap=0.2),
+    ),
+    (
+        "prod_with_zeros",  # a slice holding a zero takes the product of the others directly
+        lambda x: (x * ZEROS).prod(axis=0, keepdims=True),
+        _torch(lambda x: (x * torch.tensor(ZEROS)).prod(0, keepdim=True)),
+        fixed((3, 2)),
+    ),
     ("mean", lambda x: x.mean(axis=(0, 2)), _torch(lambda x: x.mean((0, 2))), fixed((2, 3, 2))),
     ("var", lambda x: x.var(axis=1), _torch(lambda x: x.var(1)), fixed((2, 3))),
     ("std", lambda x: x.std(), _torch(lambda x: x.std()), distinct(st.just((2, 3)))),
@@ -285,6 +308,24 @@ CASES = [
     ),
     ("getitem_mask", lambda x: x[MASK], _torch(lambda x: x[torch.tensor(MASK)]), fixed((2, 3))),
     (
+        "setitem",
+        lambda a, v: shape.SetItem.apply(a, v, index=(slice(1, None), 0)),
+        _torch(lambda a, v: a.index_put((torch.tensor([1, 2]), torch.tensor([0, 0])), v)),
+        fixed((3, 2), (2,)),
+    ),
+    (
+        "setitem_mask_broadcast",
+        lambda a, v: shape.SetItem.apply(a, v, index=MASK),
+        _torch(lambda a, v: a.masked_scatter(torch.tensor(MASK), v.expand(3))),
+        fixed((2, 3), (1,)),
+    ),
+    (
+        "setitem_inplace",  # x[i] = v and += on a tensor that is not an input (inplace.py)
+        lambda a, v: _setitem_inplace(a, v),
+        _torch(lambda a, v: _setitem_inplace(a, v)),
+        fixed((2, 3), (3,)),
+    ),
+    (
         "index_backward",
         lambda g: shape.IndexBackward.apply(g, shape=(3, 2), index=np.array([0, 2, 0])),
         _torch(lambda g: torch.zeros(3, 2, dtype=g.dtype).index_add(0, torch.tensor([0, 2, 0]), g)),
@@ -313,6 +354,28 @@ CASES = [
     ("matmul_vectors", al.matmul, t("matmul"), fixed((3,), (3,))),
     ("matmul_batched", al.matmul, t("matmul"), fixed((2, 1, 2, 3), (3, 3, 2))),
     ("matmul_matrix_vector", al.matmul, t("matmul"), fixed((2, 2, 3), (3,))),
+    (
+        "einsum_matmul",
+        lambda a, b: al.einsum("ij,jk->ik", a, b),
+        _torch(lambda a, b: torch.einsum("ij,jk->ik", a, b)),
+        fixed((2, 3), (3, 4)),
+    ),
+    (
+        "einsum_three_operands_diagonal",
+        lambda a, b, c: al.einsum("ii,ij,j->i", a, b, c),
+        _torch(lambda a, b, c: torch.einsum("ii,ij,j->i", a, b, c)),
+        fixed((3, 3), (3, 2), (2,)),
+    ),
+    (
+        "einsum_ellipsis_and_a_constant",
+        lambda a: al.einsum("...j,jk->...k", a, np.arange(6.0).reshape(3, 2)),
+        _torch(
+            lambda a: torch.einsum(
+                "...j,jk->...k", a, torch.arange(6.0, dtype=a.dtype).reshape(3, 2)
+            )
+        ),
+        fixed((2, 2, 3)),
+    ),
     ("linear", al.linear, _torch(F.linear if F else None), fixed((2, 4, 3), (2, 3), (2,))),
     ("linear_no_bias", al.linear, _torch(F.linear if F else None), fixed((4, 3), (2, 3))),
     ("nn_linear_layer", LINEAR, None, fixed((4, 3))),

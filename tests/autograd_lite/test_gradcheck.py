@@ -36,6 +36,22 @@ class WrongSquare(Function):
         return g * 3 * x
 
 
+class NaNSquare(Function):
+    """y = x², whose derivative comes out NaN (a NaN must not pass as "close")."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g):
+        return g * float("nan")
+
+
+def test_gradcheck_fails_on_a_nan_gradient():
+    x = al.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    with pytest.raises(GradcheckError, match="analytic nan"):
+        al.gradcheck(NaNSquare.apply, (x,))
+
+
 def test_numerical_grad_of_known_function():
     x = al.tensor([1.0, -2.0, 0.5], dtype="float64", requires_grad=True)
     (g,) = al.numerical_grad(lambda t: (t**3).sum(), x)

@@ -12,9 +12,10 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from op_strategies import einsum_cases, numpy_index, tensordot_cases, value_for, with_zeros
 
 import autograd_lite as al
 from autograd_lite.testing import (
@@ -636,3 +637,171 @@ def test_matmul_linear_gradgradcheck(data):
     bias = data.draw(arrays_for_grad(shape=(n_out,)), label="bias")
     assert_gradgrad(al.linear, x, w, bias)
     assert_gradgrad(lambda x_, w_, b_: al.linear(x_, w_, b_).tanh(), x, w, bias)
+
+
+# -- prod, einsum, tensordot, x[index] = v, in-place ops (issue 13) -------------------------
+
+
+@given(data=st.data())
+def test_prod_gradcheck(data):
+    """A product is a polynomial, so central differences are exact enough everywhere, also
+    at the zeros where the gradient is the product of the others, not out / x."""
+    shape = data.draw(shapes(), label="shape")
+    axis = data.draw(axis_for(len(shape)), label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+    x = data.draw(with_zeros(shape), label="x")
+    out = al.prod(al.Tensor(x), axis, keepdims)
+    np_axis = None if x.ndim == 0 else axis
+    np.testing.assert_allclose(out.data, np.prod(x, axis=np_axis, keepdims=keepdims), rtol=1e-12)
+    assert_grad_matches_numeric(lambda t: al.prod(t, axis, keepdims), x)
+    assert_grad_matches_numeric(lambda t: t.prod(dim=axis, keepdim=keepdims), x)
+
+
+@given(data=st.data())
+def test_prod_gradgradcheck(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=2, max_side=3), label="shape")
+    axis = data.draw(axis_for(len(shape), allow_tuple=False), label="axis")
+    x = data.draw(with_zeros(shape), label="x")
+    assert_gradgrad(lambda t: al.prod(t, axis), x)
+
+
+@given(data=st.data())
+def test_einsum_gradcheck(data):
+    subscripts, shapes_ = data.draw(einsum_cases(), label="case")
+    arrays = [data.draw(arrays_for_grad(shape=s), label="operand") for s in shapes_]
+    out = al.einsum(subscripts, *(al.Tensor(a) for a in arrays))
+    np.testing.assert_allclose(out.data, np.einsum(subscripts, *arrays), rtol=1e-12, atol=1e-12)
+    assert_grad_matches_numeric(lambda *ts: al.einsum(subscripts, *ts), *arrays)
+
+
+@settings(max_examples=max(5, settings().max_examples // 3))
+@given(data=st.data())
+def test_einsum_gradgradcheck(data):
+    subscripts, shapes_ = data.draw(einsum_cases(), label="case")
+    arrays = [data.draw(arrays_for_grad(shape=s), label="operand") for s in shapes_]
+    assert_gradgrad(lambda *ts: al.einsum(subscripts, *ts).tanh(), *arrays)
+
+
+def test_einsum_forms_and_bad_subscripts():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    ta, tb = al.tensor(a, requires_grad=True), al.tensor(b, requires_grad=True)
+    expected = np.einsum("ij,jk->ik", a, b)
+    np.testing.assert_array_equal(al.einsum("ij,jk->ik", ta, tb).data, expected)
+    np.testing.assert_array_equal(al.einsum("ij,jk", [ta, tb]).data, expected)  # torch's list
+    np.testing.assert_array_equal(al.einsum(ta, [0, 1], tb, [1, 2], [0, 2]).data, expected)
+    np.testing.assert_array_equal(al.einsum(ta, [0, 1], tb, [1, 2]).data, expected)
+    assert al.einsum("ii", al.tensor(np.eye(3) * 2)).item() == 6.0  # the trace
+    with pytest.raises(al.ShapeError, match=r"einsum: operand 1 of shape \(3, 4\).*'j'"):
+        al.einsum("ij,j->i", ta, tb)
+    with pytest.raises(ValueError, match="einsum: subscripts 'ij,jk' name 2 operand"):
+        al.einsum("ij,jk", ta)
+    with pytest.raises(ValueError, match="einsum: invalid"):
+        al.einsum("i$->i", ta)
+    with pytest.raises(al.ShapeError, match="einsum"):
+        al.einsum("ij,ij->ij", ta, tb)  # sizes of j (and i) differ
+
+
+@given(data=st.data())
+def test_tensordot_gradcheck(data):
+    sa, sb, axes = data.draw(tensordot_cases(), label="case")
+    a = data.draw(arrays_for_grad(shape=sa), label="a")
+    b = data.draw(arrays_for_grad(shape=sb), label="b")
+    out = al.tensordot(al.Tensor(a), al.Tensor(b), axes)
+    np.testing.assert_allclose(out.data, np.tensordot(a, b, axes), rtol=1e-12, atol=1e-12)
+    assert_grad_matches_numeric(lambda x, y: al.tensordot(x, y, axes), a, b)
+
+
+@given(data=st.data())
+def test_setitem_gradcheck(data):
+    """``y[index] = v`` on a non-leaf y (x * 1.0): the gradient reaches v at index (only the
+    last write of a repeated position) and x everywhere else. Checked for basic, advanced
+    and boolean indices, with v broadcast."""
+    shape = data.draw(shapes(min_dims=1), label="shape")
+    x = data.draw(arrays_for_grad(shape=shape), label="x")
+    index = data.draw(index_for(shape), label="index")
+    np_index = numpy_index(index)
+    v = data.draw(arrays_for_grad(shape=data.draw(value_for(x[np_index].shape))), label="v")
+
+    def put(t, value):
+        y = t * 1.0
+        y[index] = value
+        return y
+
+    expected = x.copy()
+    try:
+        expected[np_index] = v
+    except (ValueError, TypeError):  # NumPy refuses this value shape: so must we, clearly
+        with pytest.raises(al.ShapeError, match=r"\[\]=: a value of shape"):
+            put(al.Tensor(x), al.Tensor(v))
+        return
+    np.testing.assert_array_equal(put(al.Tensor(x), al.Tensor(v)).data, expected)
+    assert_grad_matches_numeric(put, x, v)
+
+
+@given(data=st.data())
+def test_setitem_gradgradcheck(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=2, max_side=3), label="shape")
+    x = data.draw(arrays_for_grad(shape=shape), label="x")
+    index = data.draw(index_for(shape), label="index")
+    v = data.draw(arrays_for_grad(shape=x[numpy_index(index)].shape), label="v")
+
+    def put(t, value):
+        y = t.sin()  # (sin's derivative reads its input, not its output, which changes)
+        y[index] = value * value
+        return y * y
+
+    assert_gradgrad(put, x, v)
+
+
+INPLACE = [
+    # (name, change y in place with operand b; forward values are checked against NumPy)
+    ("iadd", lambda y, b: y.__iadd__(b), {}),
+    ("isub", lambda y, b: y.__isub__(b), {}),
+    ("imul", lambda y, b: y.__imul__(b), {}),
+    ("itruediv", lambda y, b: y.__itruediv__(b), AWAY_FROM_ZERO),
+    ("ipow", lambda y, b: y.__ipow__(b), POSITIVE),
+    ("add_alpha", lambda y, b: y.add_(b, alpha=2.0), {}),
+    ("sub_alpha", lambda y, b: y.sub_(b, alpha=0.5), {}),
+    ("mul_", lambda y, b: y.mul_(b), {}),
+    ("div_", lambda y, b: y.div_(b), AWAY_FROM_ZERO),
+    ("copy_", lambda y, b: y.copy_(b), {}),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "kb"), INPLACE, ids=[c[0] for c in INPLACE])
+@given(data=st.data())
+def test_inplace_ops_gradcheck(name, change, kb, data):
+    """In-place ops on a non-leaf (recorded, rebased) against central differences, also when
+    the operand broadcasts and when the old value is used again afterwards."""
+    sa, sb = data.draw(broadcastable_shapes(), label="shapes")
+    sa = np.broadcast_shapes(sa, sb)  # the changed tensor keeps its shape: it must be the big one
+    a = data.draw(arrays_for_grad(shape=sa, **(POSITIVE if name == "ipow" else {})), label="a")
+    b = data.draw(arrays_for_grad(shape=sb, **kb), label="b")
+
+    def f(x, w):
+        y = x * 1.5
+        before = y * 2.0 + x  # uses y at version 0 (not its values): its gradient reaches x
+        out = change(y, w)
+        assert out is y and y._version == 1
+        return y * before
+
+    assert_grad_matches_numeric(f, a, b)
+    assert_gradgrad(f, a, b)
+
+
+@given(data=st.data())
+def test_clamp_fill_zero_inplace_gradcheck(data):
+    shape = data.draw(shapes(), label="shape")
+    x = data.draw(arrays_for_grad(shape=shape, kinks=(-0.5, 0.5)), label="x")
+    v = data.draw(arrays_for_grad(shape=()), label="v")
+
+    def f(t, value):
+        y = t * 1.0
+        y.clamp_(-0.5, 0.5)
+        z = t * 2.0
+        z.fill_(value)
+        w = t * 3.0
+        w.zero_()
+        return y + z * t + w
+
+    assert_grad_matches_numeric(f, x, v)

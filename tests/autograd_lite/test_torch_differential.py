@@ -19,6 +19,8 @@ from hypothesis.extra import numpy as hnp
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
+from op_strategies import einsum_cases, numpy_index, tensordot_cases, with_zeros  # noqa: E402
+
 import autograd_lite as al  # noqa: E402
 from autograd_lite.testing import arrays_for_grad, broadcastable_shapes, shapes  # noqa: E402
 
@@ -626,3 +628,125 @@ def test_random_op_chains_second_derivatives_match_torch(chain):
     theirs = _second_derivatives("torch", build(steps, "torch"), inputs, v, ws)
     for i, (a, t) in enumerate(zip(ours, theirs)):
         np.testing.assert_allclose(a, t, rtol=1e-6, atol=1e-9, err_msg=f"input {i}")
+
+
+# -- prod, einsum, tensordot, x[index] = v and the in-place ops (issue 13) -------------------
+
+
+@given(data=st.data())
+def test_prod_matches_torch(data):
+    """Zeros included: the gradient at a zero is the product of the others (torch's rule)."""
+    shape = data.draw(shapes(), label="shape")
+    nd = len(shape)
+    dim = data.draw(st.one_of(st.none(), st.integers(-nd, nd - 1) if nd else st.none()))
+    keepdim = data.draw(st.booleans(), label="keepdim")
+    x = data.draw(with_zeros(shape), label="x")
+    if dim is None:
+        compare(al.prod, torch.prod, x)
+    else:
+        compare(lambda t: t.prod(dim, keepdim), lambda t: torch.prod(t, dim, keepdim), x)
+
+
+@given(data=st.data())
+def test_einsum_matches_torch(data):
+    subscripts, shapes_ = data.draw(einsum_cases(), label="case")
+    arrays = [data.draw(values(s), label="operand") for s in shapes_]
+    compare(
+        lambda *ts: al.einsum(subscripts, *ts),
+        lambda *ts: torch.einsum(subscripts, *ts),
+        *arrays,
+        rtol=1e-10,
+    )
+
+
+@given(data=st.data())
+def test_tensordot_matches_torch(data):
+    sa, sb, axes = data.draw(tensordot_cases(), label="case")
+    a, b = data.draw(values(sa), label="a"), data.draw(values(sb), label="b")
+    compare(
+        lambda x, y: al.tensordot(x, y, axes),
+        lambda x, y: torch.tensordot(x, y, dims=axes),
+        a,
+        b,
+        rtol=1e-10,
+    )
+
+
+@given(data=st.data())
+def test_setitem_matches_torch(data):
+    """``y[index] = v`` on a non-leaf, gradients to the old y (zero where overwritten) and to
+    v. (No repeated integer positions: which write wins is undefined in torch.)"""
+    shape = data.draw(shapes(min_dims=1), label="shape")
+    ours_index, torch_index = data.draw(index_pair(shape), label="index")
+    x = data.draw(values(shape), label="x")
+    np_index = numpy_index(ours_index)
+    target = np.zeros(shape)[np_index]
+    flat = np.arange(int(np.prod(shape))).reshape(shape)[np_index]
+    assume(len(np.unique(flat)) == flat.size)
+    v = data.draw(values(target.shape[data.draw(st.integers(0, target.ndim), label="drop") :]))
+
+    def ours(t, value):
+        y = t * 2.0
+        y[ours_index] = value
+        return y * t
+
+    def theirs(t, value):
+        y = t * 2.0
+        y[torch_index] = value
+        return y * t
+
+    compare(ours, theirs, x, v)
+
+
+INPLACE_METHODS = [
+    # (name, in-place change: the same code for both libraries, kwargs for the operand values)
+    ("iadd", lambda y, b: y.__iadd__(b), {}),
+    ("isub", lambda y, b: y.__isub__(b), {}),
+    ("imul", lambda y, b: y.__imul__(b), {}),
+    ("itruediv", lambda y, b: y.__itruediv__(b), POS),
+    ("ipow", lambda y, b: y.__ipow__(b), {}),
+    ("add_", lambda y, b: y.add_(b, alpha=-1.5), {}),
+    ("sub_", lambda y, b: y.sub_(b, alpha=2.0), {}),
+    ("mul_", lambda y, b: y.mul_(b), {}),
+    ("div_", lambda y, b: y.div_(b), POS),
+    ("copy_", lambda y, b: y.copy_(b), {}),
+    ("clamp_", lambda y, b: y.clamp_(-0.5, 1.0).mul_(b), {}),
+    ("fill_zero_", lambda y, b: y.fill_(1.5).add_(b).zero_().add_(b * b), {}),
+    ("setitem_ellipsis", lambda y, b: y.__setitem__(Ellipsis, b) or y, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "kb"), INPLACE_METHODS, ids=[m[0] for m in INPLACE_METHODS]
+)
+@given(data=st.data())
+def test_inplace_ops_match_torch(name, change, kb, data):
+    """The same in-place program in both libraries: values, and gradients to the input the
+    changed tensor came from (through its old version) and to the operand."""
+    sa, sb = data.draw(broadcastable_shapes(), label="shapes")
+    sa = np.broadcast_shapes(sa, sb)
+    a = data.draw(values(sa, min_value=0.1) if name == "ipow" else values(sa), label="a")
+    b = data.draw(values(sb, **kb), label="b")
+
+    def program(x, w):
+        y = x * 1.5
+        kept = y + x  # y at version 0: its gradient goes through the old y
+        change(y, w)
+        return y * kept
+
+    compare(program, program, a, b)
+
+
+def test_inplace_operator_on_matrix_matches_torch():
+    x = np.arange(1.0, 7.0).reshape(2, 3) / 4
+    w = np.arange(9.0).reshape(3, 3) / 8 - 0.5
+
+    def program(a, b):
+        y = a.exp()
+        y = y * 1.0
+        y @= b
+        y[0, 1:] *= 3.0
+        y[1] += y[0]
+        return y
+
+    compare(program, program, x, w)

@@ -1,5 +1,8 @@
 """Fuzzing with hypothesis: random programs of 2-6 ops on random broadcastable shapes, and
 random small MLPs and conv nets, whose analytic gradients must equal central differences.
+The programs' steps include NumPy functions called on tensors (np.exp(t), np.sum(t, axis)...)
+and in-place changes (y += w, y *= w, y[index] = w, y[index] += w, clamp_, copy_ ...); and
+changing a tensor that backward needs is refused, for each kind of saved tensor.
 
 (tests/autograd_lite/test_torch_differential.py runs random chains against PyTorch; these
 check against numerical gradients, with a wider op table: shape ops, indexing, reductions
@@ -193,6 +196,11 @@ def _draw_stack(data, prog, x):
 
 
 def _draw_basic_index(data, prog, x):
+    index = _basic_index(data, x)
+    return lambda t, inputs: t[index] * 1.0
+
+
+def _basic_index(data, x) -> tuple:
     index = []
     for size in x.shape:
         kind = data.draw(st.sampled_from(["all", "int", "slice", "step"]), label="index")
@@ -205,8 +213,7 @@ def _draw_basic_index(data, prog, x):
             index.append(slice(None, None, data.draw(st.sampled_from([-1, 2]))))
         else:
             index.append(slice(None))
-    index = tuple(index)
-    return lambda t, inputs: t[index] * 1.0
+    return tuple(index)
 
 
 def _draw_integer_index(data, prog, x):
@@ -231,6 +238,123 @@ def _draw_matmul(data, prog, x):
         return lambda t, inputs: inputs[k] @ t
     k = prog.new_input((x.shape[-1], m))
     return lambda t, inputs: t @ inputs[k]
+
+
+# -- in-place steps: they change a copy y = t * 1.0, whose old version stays in use (old), so
+# the gradient must flow through both the change and the version before it.
+
+
+def _operand_shape(data, shape: tuple) -> tuple:
+    """A shape that broadcasts to ``shape`` (an in-place op cannot grow the tensor it changes)."""
+    shape = shape[data.draw(st.integers(0, len(shape)), label="drop") :]
+    return tuple(1 if data.draw(st.booleans(), label="one") else s for s in shape)
+
+
+def _inplace(*kinds: str) -> Callable:
+    return lambda data, prog, x: _draw_inplace(data, prog, x, kinds)
+
+
+def _draw_inplace(data, prog, x, kinds):
+    kind = data.draw(st.sampled_from(kinds), label="inplace")
+    shape = _operand_shape(data, x.shape)
+    if kind in ("/=", "div_"):  # a divisor away from zero
+        k = prog.new_input(shape, 0.5, 2.0)
+        prog.inputs[k] *= prog.rng.choice([-1.0, 1.0], size=shape)
+    else:
+        k = prog.new_input(shape, -1.5, 1.5)
+    change = {
+        "+=": lambda y, w: y.__iadd__(w),
+        "-=": lambda y, w: y.__isub__(w),
+        "*=": lambda y, w: y.__imul__(w),
+        "/=": lambda y, w: y.__itruediv__(w),
+        "**=": lambda y, w: y.__ipow__(w),
+        "add_": lambda y, w: y.add_(w, alpha=0.5),
+        "sub_": lambda y, w: y.sub_(w),
+        "mul_": lambda y, w: y.mul_(w),
+        "div_": lambda y, w: y.div_(w),
+        "copy_": lambda y, w: y.copy_(w),
+    }[kind]
+
+    def step(t, inputs):
+        y = al.abs(t) + 0.5 if kind == "**=" else t * 1.0  # (a positive base for **=)
+        old = y * 0.5  # uses y at version 0
+        change(y, inputs[k])
+        return y + old
+
+    return step
+
+
+def _draw_clamp_(data, prog, x):
+    low, high = -0.5, 0.5
+    if not (_away_from_kink(x, low) and _away_from_kink(x, high)):
+        return None
+
+    def step(t, inputs):
+        y = t * 1.0
+        y.clamp_(low, high)
+        return y
+
+    return step
+
+
+def _draw_setitem(data, prog, x):
+    """y[index] = w, y[index] += w or y[index] *= w: basic, integer-array (repeats likely:
+    the last write wins) and boolean-mask indices, w broadcast."""
+    kind = data.draw(st.sampled_from(["basic", "ints", "mask"]), label="index_kind")
+    if kind == "basic":
+        index = _basic_index(data, x)
+    elif kind == "ints":
+        index = np.array(
+            data.draw(st.lists(st.integers(-x.shape[0], x.shape[0] - 1), min_size=1, max_size=4)),
+            dtype=np.int64,
+        )
+    else:
+        index = prog.rng.random(x.shape) < 0.5
+    target = x[index].shape
+    shape = _operand_shape(data, target) if kind != "mask" else target
+    k = prog.new_input(shape, -1.5, 1.5)
+    how = data.draw(st.sampled_from(["=", "+=", "*="]), label="setitem")
+
+    def step(t, inputs):
+        y = t * 1.0
+        old = y * 0.5
+        if how == "=":
+            y[index] = inputs[k]
+        elif how == "+=":
+            y[index] += inputs[k]
+        else:
+            y[index] *= inputs[k]
+        return y + old
+
+    return step
+
+
+# -- NumPy functions called on tensors: the engine's ops underneath
+
+
+def _draw_np_dot(data, prog, x):
+    m = data.draw(st.integers(1, 3), label="m")
+    k = prog.new_input((x.shape[-1], m))
+    if data.draw(st.booleans(), label="einsum"):
+        return lambda t, inputs: np.einsum("...i,ij->...j", t, inputs[k])
+    return lambda t, inputs: np.dot(t, inputs[k])
+
+
+def _draw_np_concatenate(data, prog, x):
+    axis = _axis(data, x.ndim)
+    k = prog.new_input(x.shape)
+    return lambda t, inputs: np.concatenate([t, np.tanh(inputs[k] * t)], axis=axis)
+
+
+def _draw_np_where(data, prog, x):
+    cond = prog.rng.random(x.shape) < 0.5
+    k = prog.new_input(x.shape)
+    return lambda t, inputs: np.where(cond, t, np.multiply(inputs[k], t))
+
+
+def _draw_np_shape(data, prog, x):
+    axis = data.draw(st.integers(-(x.ndim + 1), x.ndim), label="axis")
+    return lambda t, inputs: np.squeeze(np.expand_dims(np.transpose(t), axis), axis)
 
 
 OPS: list[tuple[str, Callable, Callable]] = [
@@ -291,6 +415,24 @@ OPS: list[tuple[str, Callable, Callable]] = [
     ("integer_index", lambda x: x.ndim >= 1, _draw_integer_index),
     ("boolean_mask", lambda x: x.ndim >= 1, _draw_boolean_mask),
     ("matmul", lambda x: x.ndim >= 1, _draw_matmul),
+    ("inplace_add", lambda x: True, _inplace("+=", "-=", "add_", "sub_", "copy_")),
+    ("inplace_mul", lambda x: True, _inplace("*=", "/=", "mul_", "div_", "**=")),
+    ("clamp_", lambda x: True, _draw_clamp_),
+    ("setitem", lambda x: x.ndim >= 1, _draw_setitem),
+    _unary("np.exp", np.exp, ok=lambda x: x.max(initial=-np.inf) < 4),
+    _unary("np.tanh", np.tanh),
+    _unary("np.relu", lambda t: np.maximum(0, t), ok=_away_from_kink),
+    _unary("np.sqrt_square", lambda t: np.sqrt(np.square(t) + 1.0)),
+    _binary("np.multiply", np.multiply),
+    _binary("np.subtract", np.subtract),
+    _reduction("np.sum", np.sum),
+    _reduction("np.mean", np.mean),
+    _reduction("np.max", np.max, ok=lambda x, axis: _distinct_extreme(x, axis, True)),
+    _reduction("np.prod", np.prod, ok=lambda x, axis: np.all(np.abs(x) < 3)),
+    ("np.dot", lambda x: x.ndim >= 1, _draw_np_dot),
+    ("np.concatenate", lambda x: x.ndim >= 1, _draw_np_concatenate),
+    ("np.where", lambda x: True, _draw_np_where),
+    ("np.shape_ops", lambda x: x.ndim <= 3, _draw_np_shape),
 ]
 
 
@@ -370,6 +512,72 @@ def test_random_op_programs_match_numerical_second_derivatives(prog):
         al.gradgradcheck(prog.run, inputs, atol=1e-4, rtol=1e-3)
     except al.GradcheckError as exc:
         raise AssertionError(f"{prog.describe()}\n{exc}") from None
+
+
+# Changing a tensor that a node saved for backward, in place, after the node was recorded:
+# backward must refuse (never compute with the changed values), for each kind of saved tensor.
+
+# ops whose backward reads an input: (name, op(a, b), where the gradient of b reads a)
+INPUT_SAVERS = [
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: b / a),
+    ("matmul", al.matmul),
+    ("pow", lambda a, b: a**b),
+    ("einsum", lambda a, b: al.einsum("i,i->", a, b)),
+    ("np.dot", np.dot),
+]
+# ops whose backward reads their output
+OUTPUT_SAVERS = [
+    ("exp", al.exp),
+    ("tanh", al.tanh),
+    ("sigmoid", al.sigmoid),
+    ("sqrt", lambda a: al.sqrt(al.abs(a) + 1.0)),
+    ("softmax", lambda a: al.softmax(a, axis=0)),
+    ("prod", lambda a: al.prod(a.reshape(1, -1), axis=1)),
+]
+CHANGES = [
+    ("+=", lambda y: y.__iadd__(1.0)),
+    ("*=", lambda y: y.__imul__(2.0)),
+    ("[0] =", lambda y: y.__setitem__(0, 5.0)),
+    ("[mask] +=", lambda y: y.__setitem__(y.data > 0, y[y.data > 0] + 1.0)),
+    ("zero_", lambda y: y.zero_()),
+    ("clamp_", lambda y: y.clamp_(-0.1, 0.1)),
+    ("copy_", lambda y: y.copy_(al.ones(y.shape, dtype=y.dtype))),
+    ("increment_version", al.increment_version),
+]
+
+
+@given(
+    st.sampled_from(["leaf input", "non-leaf input", "output"]),
+    st.integers(0, 2**32 - 1),
+    st.data(),
+)
+def test_changed_saved_tensors_are_refused(kind, seed, data):
+    rng = np.random.default_rng(seed)
+    n = data.draw(st.integers(1, 4), label="n")
+    a = al.tensor(rng.uniform(0.5, 1.5, size=n), requires_grad=True, name="a")
+    b = al.tensor(rng.uniform(0.5, 1.5, size=n), requires_grad=True, name="b")
+    change_name, change = data.draw(st.sampled_from(CHANGES), label="change")
+    if kind == "output":
+        op_name, op = data.draw(st.sampled_from(OUTPUT_SAVERS), label="op")
+        saved = op(a)
+        out = saved.sum()
+        what = "its output"
+    else:
+        op_name, op = data.draw(st.sampled_from(INPUT_SAVERS), label="op")
+        saved = a if kind == "leaf input" else a * 1.0
+        out = op(saved, b).sum()
+        what = "its input"
+    if kind == "leaf input":
+        with al.no_grad():  # (a leaf that requires grad may change only there)
+            change(saved)
+    else:
+        change(saved)
+    with pytest.raises(al.AutogradError) as info:
+        out.backward()
+    msg = str(info.value)
+    assert f"needs {what}" in msg and "changed in place" in msg, (op_name, change_name, msg)
+    assert "saved version 0" in msg and "now at version 1" in msg
 
 
 @given(broadcastable_shapes(num_shapes=3, max_dims=3), st.integers(0, 2**32 - 1))

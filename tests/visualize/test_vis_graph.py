@@ -114,6 +114,28 @@ def test_same_tensor_twice_gives_two_wires():
     assert [wire_grad(a) for a in into_mul] == ["6", "6"]
 
 
+def test_in_place_changes_are_drawn_as_recorded():
+    # y += x and y[0] = 5 are ops of their own; a use of y before a change is wired to the
+    # version it used, whose values are gone ("changed in place"), with its own gradient.
+    x = al.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = x * 2
+    z = y * 3
+    y += x
+    y[0] = 5.0
+    f = y + z
+    f.backward(al.ones(2), retain_graph=True)
+    src = draw_graph(f).source
+    assert "tooltip=SetItem" in src and 'label="[]="' in src
+    changed = [
+        (t, a) for t, _, a in dot_edge_attrs(src) if "changed in place" in a.get("label", "")
+    ]
+    assert [wire_value(a) for _, a in changed] == ["shape (2,)\\nchanged in place"] * 3
+    assert sorted(wire_grad(a) for _, a in changed) == ["[0, 1]", "[3, 4]", "[3, 4]"]
+    # the old versions come from x * 2 (twice: used by z and by +=) and from y += x
+    x_users = {h for t, h in dot_edges(src) if t == key_of(src, "x")}
+    assert {t for t, _ in changed} == x_users
+
+
 def test_constants_and_kinds_are_styled_apart():
     x = al.tensor([1.0, 2.0], requires_grad=True, name="x")
     data = al.tensor([3.0, 4.0], name="data")  # no grad: a constant tensor
