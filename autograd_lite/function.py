@@ -29,6 +29,8 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -55,6 +57,8 @@ class Function:
         inputs: the tuple of inputs (Tensors and constants), None once backward freed it.
         scope: the name-scope path active when it was recorded (module names).
         grad: the gradient of the output, kept by ``backward(retain_graph=True)``.
+        options: the keyword options ``apply`` gave forward (``axis=1``, ``negative_slope``),
+            for tools that read a graph (nn.export); empty when there were none.
     """
 
     # Every op creates a node, so the attributes every recorded node has are slots
@@ -66,6 +70,7 @@ class Function:
     _hooks: list | None = None
     _retained: Any = None
     _created_at: str | None = None
+    options: Mapping[str, Any] = MappingProxyType({})
     # Forward mode (forward_ad.py): the output while a jvp rule runs, and the output's
     # tangents, (level, tangent) pairs, kept by a recorded node for its backward.
     _result: Tensor | None = None
@@ -119,8 +124,12 @@ class Function:
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
         if forward_ad.open_levels:  # forward mode is on somewhere: tangents may come along
+            if params:
+                fn.options = params
             return _with_tangents(fn, out, inputs, record)
         if record and (state := per_thread.state).grad_enabled:
+            if params:
+                fn.options = params
             return _record(fn, out, inputs, state)
         return _make(out)
 

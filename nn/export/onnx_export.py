@@ -23,7 +23,6 @@ afterwards).
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -161,35 +160,9 @@ class _Trace:
     nodes: list[Function]  # the recorded nodes, in the order forward made them
 
 
-# Nodes keep what backward needs, not always the options forward was given (a LeakyReLU
-# keeps its mask, not its slope). While tracing, Function.apply is wrapped so that every
-# node also keeps its keyword options as ``_export_options``; the lock keeps two exports in
-# different threads from wrapping it twice.
-_apply_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _keep_options() -> Iterator[None]:
-    original = Function.__dict__["apply"]
-
-    def apply(cls: type[Function], *inputs: Any, **options: Any) -> Tensor:
-        out = original.__func__(cls, *inputs, **options)
-        node = getattr(out, "_node", None)
-        if options and type(node) is cls:
-            node._export_options = options
-        return out
-
-    with _apply_lock:
-        Function.apply = classmethod(apply)
-        try:
-            yield
-        finally:
-            Function.apply = original
-
-
 def _trace(model: Any, arrays: list[np.ndarray]) -> _Trace:
     inputs = [Tensor(a, requires_grad=True) for a in arrays]
-    with _keep_options(), autograd_lite.enable_grad():
+    with autograd_lite.enable_grad():
         result = model(*inputs)
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
     if not outputs or not all(isinstance(o, Tensor) for o in outputs):
@@ -413,7 +386,7 @@ class NodeContext:
 
     def option(self, name: str, default: Any = _MISSING) -> Any:
         """A keyword option the op was applied with (e.g. ``negative_slope``)."""
-        values = [getattr(n, "_export_options", {}).get(name, default) for n in self._both()]
+        values = [n.options.get(name, default) for n in self._both()]
         if values[0] is _MISSING:
             raise RuntimeError(f"to_onnx: {self.where} was recorded without option {name!r}")
         return self._checked(values, f"option {name!r}")

@@ -546,3 +546,20 @@ def test_a_forward_that_raises_an_autograd_error_is_not_rewrapped():
 
     with pytest.raises(AutogradError, match=r"^refuses: no$"):
         Refuses.apply(leaf(1.0))
+
+
+def test_a_recorded_node_keeps_the_options_forward_was_given():
+    class Scale(al.Function):
+        def forward(self, a, *, factor):
+            return a * factor
+
+        def backward(self, g):
+            return g * self.options["factor"]  # what tools reading the graph see too
+
+    x = al.tensor([1.0, -2.0], requires_grad=True)
+    y = Scale.apply(x, factor=3.0)
+    assert dict(y.grad_fn.options) == {"factor": 3.0}
+    y.sum().backward()
+    assert np.array_equal(x.grad, [3.0, 3.0])
+    assert dict((x * 2).grad_fn.options) == {}  # the fast paths take no options
+    assert dict(x.sum(axis=0).grad_fn.options) == {"axis": 0, "keepdims": False}
