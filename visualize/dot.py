@@ -20,9 +20,9 @@ from visualize.layout import row_of_rank
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of, op_ranks
 from visualize.paint import (
     GRAD,
-    HIDDEN,
     HIGHLIGHT_COLOR,
     NEW_GRAD,
+    PENDING,
     PLAIN,
     TANGENT,
     VALUE,
@@ -133,13 +133,14 @@ def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 
 def _grad_kind(tensor: Any, frame: Frame | None) -> str:
-    """How ``tensor``'s gradient is drawn in ``frame``: GRAD, NEW_GRAD, or HIDDEN while it
-    is not known yet. (Hidden lines are laid out but removed from the SVG: every frame of
-    a step-through then has the same layout, and nothing jumps from one step to the next.)"""
+    """How ``tensor``'s gradient is drawn in ``frame``: GRAD, NEW_GRAD, or PENDING (a grey
+    blank) while it is not known yet. (Pending lines are laid out with their final text:
+    every frame of a step-through then has the same layout, and nothing jumps from one
+    step to the next.)"""
     if frame is None:
         return GRAD
     if id(tensor) not in frame.known:
-        return HIDDEN
+        return PENDING
     return NEW_GRAD if id(tensor) in frame.new else GRAD
 
 
@@ -152,7 +153,7 @@ def wire_lines(
     tangent: Any = None,
 ) -> list[Line]:
     """A wire's label: its value (green lines), its tangent (blue, forward mode), then its
-    gradient (red; in a step-through frame orange when new, hidden while not known)."""
+    gradient (red; in a step-through frame orange when new, a grey blank while not known)."""
     lines: list[Line] = []
     if opts.show_values:
         if isinstance(tensor, Snapshot):  # a version an in-place op overwrote: no values

@@ -86,6 +86,7 @@ __all__ = [
     "clean_text",
     "dot_label",
     "draw_graph",
+    "fit_view",
     "format_array",
     "format_number",
     "to_dot",
@@ -221,7 +222,7 @@ def draw_graph(
         max_aspect=check_max_aspect(max_aspect),
         show_tangents=show_tangents,
     )
-    return _shaped_view(model, opts, renderer)
+    return fit_view(model, opts, renderer)[1]
 
 
 def _view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> GraphView:
@@ -229,8 +230,11 @@ def _view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> GraphVi
     return GraphView(to_dot(model, opts).source, renderer, model, print_source)
 
 
-def _shaped_view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> GraphView:
-    """The view, measured and reshaped until it reads well (see :func:`_fit`).
+def fit_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None
+) -> tuple[DrawOptions, GraphView]:
+    """The view, measured and reshaped until it reads well (see :func:`_fit`), and the
+    options that drew it (the step-through draws every frame with them: one layout).
 
     Truncated graphs are not reshaped (wrapping adds connector nodes, which would exceed
     ``max_nodes``), nor pictures whose shape the caller fixed with ``ratio``. If Graphviz
@@ -238,14 +242,16 @@ def _shaped_view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> 
     """
     view = _view(model, opts, renderer)
     if opts.max_aspect is None or opts.ratio or model.truncated or model.root_op is None:
-        return view
+        return opts, view
     try:
         return _fit(model, opts, renderer, view)
     except RenderError:
-        return view
+        return opts, view
 
 
-def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: GraphView) -> GraphView:
+def _fit(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, view: GraphView
+) -> tuple[DrawOptions, GraphView]:
     """Measure the picture (Graphviz lays it out; visualize.quality reads the SVG), then:
 
     1. if it is longer than ``max_aspect`` times its breadth, cut it into the number of
@@ -275,7 +281,7 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
         again = choose_rows(length * rows, row_breadth, opts.max_aspect, opts.rankdir, max_rows)
         rows = max(rows + 1, again)
     if len(model.ops) + len(model.leaves) + len(model.numbers) > CHECK_NODES:
-        return view
+        return opts, view
 
     def defects(candidate: GraphView) -> int:
         # (A `size` the caller chose may shrink the text on purpose: not a defect here.)
@@ -287,12 +293,13 @@ def _fit(model: GraphModel, opts: DrawOptions, renderer: str | None, view: Graph
             )
         )
 
-    best, fewest = view, defects(view)
+    best, fewest = (opts, view), defects(view)
     for spacing in ROOMIER:
         if fewest == 0:
             break
-        candidate = _view(model, replace(opts, spacing=spacing), renderer)
+        roomier = replace(opts, spacing=spacing)
+        candidate = _view(model, roomier, renderer)
         found = defects(candidate)
         if found < fewest:
-            best, fewest = candidate, found
+            best, fewest = (roomier, candidate), found
     return best

@@ -15,29 +15,40 @@ them the same lines are written as an HTML-like label with one ``<font>`` per li
 
 from __future__ import annotations
 
+import html
 import re
 
 from visualize.labels import dot_label, html_lines
+from visualize.quality import text_width_em
 
 VALUE_COLOR = "darkgreen"
 TANGENT_COLOR = "blue"
 GRAD_COLOR = "red"
 HIGHLIGHT_COLOR = "darkorange"
 
-# One letter per line of a painted label; "k" keeps the element's own colour, "h" is laid
-# out (it takes its room) but not drawn: paint_svg removes it.
-VALUE, TANGENT, GRAD, NEW_GRAD, PLAIN, HIDDEN = "v", "t", "g", "n", "k", "h"
+PENDING_COLOR = "#9ca3af"  # light grey: a gradient the step-through has not reached yet
+
+# One letter per line of a painted label; "k" keeps the element's own colour. A pending
+# line "p" is laid out with its real text (it takes its final room, so a step-through's
+# frames share one layout) but drawn as a grey blank to fill in, "_____", as wide as the
+# text it stands for (see blank).
+VALUE, TANGENT, GRAD, NEW_GRAD, PLAIN, PENDING = "v", "t", "g", "n", "k", "p"
 COLORS = {
     VALUE: VALUE_COLOR,
     TANGENT: TANGENT_COLOR,
     GRAD: GRAD_COLOR,
     NEW_GRAD: HIGHLIGHT_COLOR,
     PLAIN: None,
-    HIDDEN: "transparent",
+    PENDING: PENDING_COLOR,
 }
 PAINT_PREFIX = "paint_"
 
 Line = tuple[str, str]  # (text, kind letter)
+
+
+def blank(text: str) -> str:
+    """A fill-in blank no wider than ``text`` (widths as visualize.quality estimates them)."""
+    return "_" * max(2, int(text_width_em(text) / text_width_em("_")))
 
 
 def painted_label(lines: list[Line], html: bool = False) -> dict[str, str]:
@@ -48,8 +59,9 @@ def painted_label(lines: list[Line], html: bool = False) -> dict[str, str]:
     differ, for :func:`paint_svg`. HTML form (``html=True``): one HTML-like ``label``.
     """
     kinds = "".join(kind for _, kind in lines)
-    if html:
-        return {"label": html_lines([(text, COLORS[kind]) for text, kind in lines])}
+    if html:  # (drawn as it is, no SVG to rewrite)
+        shown = [(blank(text) if kind == PENDING else text, COLORS[kind]) for text, kind in lines]
+        return {"label": html_lines(shown)}
     attrs = {"label": dot_label(*(text for text, _ in lines))}
     if kinds and COLORS[kinds[0]] is not None:
         attrs["fontcolor"] = COLORS[kinds[0]]
@@ -74,8 +86,8 @@ def paint_svg(svg: str) -> str:
     groups finds the element each ``<text>`` belongs to: the innermost group with a class
     (Graphviz gives one to the graph, each cluster, node and edge; not to a tooltip's
     wrapper). If that element is painted, the k-th text inside it gets the colour of the
-    k-th letter (and is removed for a hidden line). So the graph's own label (a title, a
-    legend) can be painted too, without touching the texts of its nodes.
+    k-th letter (a pending line becomes a grey blank, see PENDING). So the graph's own label
+    (a title, a legend) can be painted too, without touching the texts of its nodes.
     """
     svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
     if PAINT_PREFIX not in svg:
@@ -107,9 +119,12 @@ def paint_svg(svg: str) -> str:
         _, kinds, index = owner
         owner[2] += 1
         kind = kinds[index] if index < len(kinds) else PLAIN
-        if kind == HIDDEN:  # drop the whole <text>...</text>
+        if kind == PENDING:
+            end = svg.index(_TEXT_END, m.end())
+            text = html.unescape(svg[m.end() : end])
             out.append(svg[last : m.start()])
-            last = svg.index(_TEXT_END, m.end()) + len(_TEXT_END)
+            out.append(_FILL.sub("", tag)[:-1] + f' fill="{PENDING_COLOR}">{blank(text)}')
+            last = end
             continue
         color = COLORS.get(kind)
         if color is None:

@@ -45,9 +45,11 @@ from visualize.graph import (
     LeafItem,
     OpItem,
     build_model,
+    fit_view,
     format_array,
     to_dot,
 )
+from visualize.layout import WRAP_ASPECT, check_max_aspect
 from visualize.render import write_atomic
 
 # The play button shows one step per this many milliseconds.
@@ -266,6 +268,7 @@ def backward_steps(
     rankdir: str = "LR",
     max_steps: int = 200,
     renderer: str | None = None,
+    max_aspect: float | None = WRAP_ASPECT,
 ) -> BackwardSteps:
     """Frames of the backward pass from ``root`` (a Tensor): step 0, then one per op in the
     order ``backward()`` runs them (see the module docstring).
@@ -274,6 +277,10 @@ def backward_steps(
     as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` the
     graph is gone: call ``backward(retain_graph=True)`` instead. Graphs with more than
     ``max_steps`` ops are refused with a ValueError (draw them with draw_graph).
+
+    Every frame has the same layout, the one ``draw_graph`` would choose for the finished
+    backward pass (long graphs wrapped into rows by ``max_aspect``, crowded labels given
+    room), so nodes stay where they are from step to step.
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(
@@ -324,8 +331,12 @@ def backward_steps(
         show_grads=True,
         show_shapes=show_shapes,
         rankdir=rankdir,
+        max_aspect=check_max_aspect(max_aspect),
         show_tangents=False,  # (a backward pass, step by step)
     )
+    # Laid out (and wrapped, and given room) once, with every gradient known; a frame hides
+    # the gradients not known yet but keeps their space, so the layout is the same in all.
+    opts, _ = fit_view(model, opts, renderer)
 
     def step(k: int, caption: str, active: OpItem | None) -> Step:
         known = {key for key, at in complete_at.items() if at <= k}
@@ -376,7 +387,7 @@ _PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
   #{uid} h1 {{ font-size: 1.35em; margin: 0.2em 0 0.3em; }}
   #{uid} .legend {{ margin: 0.2em 0; }}
   #{uid} .legend .value {{ color: darkgreen; }} #{uid} .legend .grad {{ color: red; }}
-  #{uid} .legend .new {{ color: darkorange; }}
+  #{uid} .legend .new {{ color: darkorange; }} #{uid} .legend .pending {{ color: #9ca3af; }}
   #{uid} .controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0;
     flex-wrap: wrap; }}
   #{uid} .controls input[type=range] {{ width: 18em; }}
@@ -392,11 +403,11 @@ _PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
     max-width: {max_w}; max-height: {max_h}; min-width: {min_w}; min-height: {min_h}; }}
 </style>
 <h1>{title}</h1>
-<p class="legend">Forward values in <span class="value">green</span>, gradients in
-<span class="grad">red</span>; the op that just ran and the gradients it completed in
-<span class="new">orange</span>. The steps follow the order backward() runs the ops:
-newest first, each after every op that used its output. Keys: &larr; &rarr;, Home, End,
-space to play.</p>
+<p class="legend">Values in <span class="value">green</span>, gradients in
+<span class="grad">red</span>, <span class="pending">___</span> not computed yet; the op that
+just ran and the gradients it completed in <span class="new">orange</span>. Steps follow the
+order backward() runs the ops: newest first, each after all ops that used its output.
+Keys: &larr; &rarr;, Home, End, space to play.</p>
 <div class="controls">
   <button class="prev" type="button" data-action="prev">&#9664; Previous</button>
   <button class="play" type="button" data-action="play">&#9654; Play</button>

@@ -206,3 +206,23 @@ def test_readme_shows_gallery_pictures_that_pass():
     assert {Path(p).stem for p in pictures} >= {"circuit_LR", "neuron_LR", "training_step_LR"}
     for picture in pictures:
         assert find_defects((ROOT / picture).read_text()) == [], picture
+
+
+@pytest.mark.parametrize("renderer", ["wasm", pytest.param("dot", marks=needs_dot)])
+def test_every_step_through_frame_passes(renderer):
+    """backward_steps draws the gallery's reverse-mode graphs with draw_graph's layout (one
+    for all frames), grey blanks where gradients are still to come: every frame passes."""
+    from visualize.steps import backward_steps
+
+    failures, built = {}, set()
+    for entry in GALLERY:
+        if entry.forward or entry.build in built:
+            continue  # (forward mode has no backward steps; steps never collapse modules)
+        built.add(entry.build)
+        root = entry.build()
+        for rankdir in ("LR", "TB"):
+            for k, step in enumerate(backward_steps(root, rankdir=rankdir, renderer=renderer)):
+                found = [str(d) for d in find_defects(step.svg())]
+                if found:
+                    failures[f"{entry.name}_{rankdir} step {k}"] = found
+    assert failures == {}

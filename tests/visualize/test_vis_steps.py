@@ -283,3 +283,49 @@ def test_screenshots_change_with_the_step(page, tmp_path):
     after = screenshot("#press=next", "after.png")
     played = screenshot("#press=play", "played.png", "--virtual-time-budget=1600")
     assert before != after and played not in (before, after)  # step 1, and "Pause" shown
+
+
+def _node_boxes(svg):
+    """Each node's outline (its id and the points of its shape), in drawing order."""
+    root = parse_svg(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    return [
+        (g.get("id"), [(s.tag, s.get("points") or s.get("cx")) for s in g if s.tag != ns + "text"])
+        for g in root.iter(ns + "g")
+        if "node" in (g.get("class") or "").split()
+    ]
+
+
+def test_every_frame_has_one_layout_with_blanks_for_the_gradients_to_come(cs231n):
+    f, x, y, z = cs231n
+    steps = backward_steps(f, renderer="wasm")
+    # Nothing moves from one step to the next: same size, same node outlines.
+    sizes = {re.search(r'<svg width="[^"]+" height="[^"]+"', s.svg()).group() for s in steps}
+    assert len(sizes) == 1
+    assert len({repr(_node_boxes(s.svg())) for s in steps}) == 1
+    # A gradient not computed yet is a grey blank as wide as the number it stands for.
+    blanks = [[t for t in svg_texts(s.svg()) if set(t) == {"_"}] for s in steps]
+    assert len(blanks[0]) == 4  # q, x, y, z: only the seed is known at step 0
+    assert len(blanks[1]) == 2  # x, y
+    assert blanks[2] == []
+    assert "#9ca3af" in steps[0].svg() and "#9ca3af" not in steps[2].svg()
+    # The blank hides the number: at step 0, "-4" is z's value only (not yet q's gradient).
+    assert svg_texts(steps[0].svg()).count("-4") == 1
+    assert svg_texts(steps[1].svg()).count("-4") == 2
+
+
+def test_a_long_graph_is_wrapped_in_every_frame_as_draw_graph_wraps_it():
+    x = al.tensor(0.5, dtype="float64", requires_grad=True, name="x")
+    y = x
+    for _ in range(24):
+        y = (y * 1.01).tanh()
+    y.name = "y"
+    steps = backward_steps(y, renderer="wasm")
+    for s in (steps[0], steps[len(steps) // 2], steps[len(steps) - 1]):
+        w, h = map(
+            float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', s.svg()).groups()
+        )
+        assert w / h <= 4.0
+    unwrapped = backward_steps(y, renderer="wasm", max_aspect=None)[0].svg()
+    w, h = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', unwrapped).groups())
+    assert w / h > 4.0
