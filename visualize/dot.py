@@ -17,7 +17,7 @@ from autograd_lite.errors import fmt_shape
 from autograd_lite.inplace import Snapshot
 from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
 from visualize.layout import row_of_rank
-from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of, op_ranks
+from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of
 from visualize.paint import (
     GRAD,
     HIGHLIGHT_COLOR,
@@ -210,6 +210,9 @@ class _Scopes:
             for key, attrs in self.nodes[path]:
                 g.node(key, **attrs)
             children = self.children[path]
+            if path == () and children and isinstance(children[0][0], _Row):
+                # Rows in their order (nodes are placed as met, not row by row).
+                children = sorted(children, key=lambda row: row[0].index)
             if path == () and self.reverse_rows:
                 children = children[::-1]
             for child in children:
@@ -248,9 +251,11 @@ class _Module:
 
 
 def endpoint_ranks(model: GraphModel, module_of: dict[int, str]) -> dict[str, int]:
-    """Depth of each drawn op node (key -> 1, 2, ...): one more than its deepest input op.
-    ``module_of`` maps id(op) to its collapsed module's key, if any (a module is one node)."""
+    """Depth of each drawn op node (key -> 1, 2, ...): at least one more than its deepest
+    input op, and one less than its nearest user if that is later. ``module_of`` maps
+    id(op) to its collapsed module's key, if any (a module is one node)."""
     rank: dict[str, int] = {}
+    users: dict[str, set[str]] = {}
     sources = inputs_of(model)
     for op in model.ops:  # in forward order: inputs first
         head = module_of.get(id(op), op.key)
@@ -259,15 +264,31 @@ def endpoint_ranks(model: GraphModel, module_of: dict[int, str]) -> dict[str, in
             tail = module_of.get(id(source), getattr(source, "key", None))
             if isinstance(source, OpItem) and head != tail:
                 rank[head] = max(rank[head], rank[tail] + 1)
+                users.setdefault(tail, set()).add(head)
+    # Then each op as late as its users allow, as Graphviz draws it: an op fed by leaves
+    # only (an RNN's input projection at step t) sits beside its user, not in rank 1.
+    for op in reversed(model.ops):
+        key = module_of.get(id(op), op.key)
+        if key in users:
+            rank[key] = max(rank[key], min(rank[user] for user in users[key]) - 1)
     return rank
 
 
+def _one_module(ops: list[OpItem]) -> bool:
+    """All ``ops`` recorded by one module (in one or several calls of it)."""
+    return len({op.scope for op in ops}) == 1
+
+
 def collapsed_modules(model: GraphModel) -> dict[tuple[str, ...], _Module]:
-    """collapse_modules: the ops of each module path (scope), to be drawn as one node."""
+    """collapse_modules: the ops of each innermost module (each call of it), to be drawn as
+    one node. A module with modules inside (a model, an RNN cell's loop) stays a box: its
+    own ops (the + of a residual connection, an RNN's tanh at each step) keep their nodes
+    between its modules' nodes, so the picture keeps its order."""
+    outer = {op.cluster[:depth] for op in model.ops for depth in range(len(op.cluster))}
     modules: dict[tuple[str, ...], _Module] = {}
     for op in model.ops:
-        if op.scope:
-            modules.setdefault(op.scope, _Module(f"m{len(modules)}", [])).ops.append(op)
+        if op.cluster and op.cluster not in outer:
+            modules.setdefault(op.cluster, _Module(f"m{len(modules)}", [])).ops.append(op)
     return modules
 
 
@@ -337,11 +358,13 @@ class _DotWriter:
         self.module_of = {id(op): m.key for m in self.modules.values() for op in m.ops}
         self.module_by_key = {m.key: m for m in self.modules.values()}
         self.hidden: set[int] = set()  # ids of items whose node and wires are not drawn
-        # Parameters used only inside one collapsed module are listed on its node instead.
+        # Parameters used only inside one collapsed module (or its calls) are listed on
+        # its node (each call's) instead.
         for leaf in model.leaves:
-            home = {self.module_of.get(id(c)) for c in leaf.consumers}
-            if leaf.kind == "param" and len(home) == 1 and None not in home:
-                self.module_by_key[home.pop()].params.append(leaf)
+            homes = {self.module_of.get(id(c)) for c in leaf.consumers}
+            if leaf.kind == "param" and None not in homes and _one_module(leaf.consumers):
+                for home in sorted(homes):
+                    self.module_by_key[home].params.append(leaf)
                 self.hidden.add(id(leaf))
         self.copies: dict[tuple[int, str], str] = {}  # (id(leaf), user's key) -> copy's key
         self.row = self.plan_rows()  # endpoint key -> row, {} when the picture is not cut
@@ -467,29 +490,30 @@ class _DotWriter:
         self.scopes.add((), "t0", {**self.label(lines), **NODE_STYLE["input"]})
 
     def leaf_nodes(self) -> None:
-        rank = op_ranks(self.model)
+        rank = endpoint_ranks(self.model, self.module_of)
         for leaf in self.model.leaves:
             if id(leaf) in self.hidden:
                 continue
             attrs = {**self.label(self.leaf_lines(leaf)), **NODE_STYLE[leaf.kind]}
-            ranks = [rank[id(c)] for c in leaf.consumers]
+            ranks = [rank[self.endpoint(c)] for c in leaf.consumers]
             rows = {self.row.get(self.endpoint(c)) for c in leaf.consumers}
-            if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1:
-                # Users far apart (or in different rows): a copy of the leaf beside each
-                # user. One node with wires across the whole picture would cost Graphviz
-                # minutes and the reader clarity.
+            calls = {c.cluster for c in leaf.consumers}
+            if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1 or len(calls) > 1:
+                # Users far apart (in different rows, or calls): a copy of the leaf beside
+                # each user. One node with wires across the whole picture would cost
+                # Graphviz minutes and the reader clarity.
                 for consumer in leaf.consumers:
                     end = self.endpoint(consumer)
                     if (id(leaf), end) not in self.copies:
                         key = f"{leaf.key}_{len(self.copies)}"
                         self.copies[(id(leaf), end)] = key
-                        scope = consumer.scope if leaf.kind == "param" else ()
+                        scope = consumer.cluster if leaf.kind == "param" else ()
                         self.place(scope, key, attrs, near=end)
                 continue
             # Data and inputs stay outside; a parameter goes where all its users are.
             scope = ()
             if leaf.kind == "param":
-                scope = common_scope([c.scope for c in leaf.consumers])
+                scope = common_scope([c.cluster for c in leaf.consumers])
             self.place(scope, leaf.key, attrs, near=self.endpoint(leaf.consumers[0]))
 
     def module_nodes(self) -> None:
@@ -513,7 +537,7 @@ class _DotWriter:
             }
             if op is active:
                 attrs.update(color=HIGHLIGHT_COLOR, penwidth="3", fillcolor="#fed7aa")
-            self.place(op.scope, op.key, attrs, near=op.key)
+            self.place(op.cluster, op.key, attrs, near=op.key)
 
     def number_nodes(self) -> None:
         for number in self.model.numbers:
@@ -521,7 +545,7 @@ class _DotWriter:
                 self.hidden.add(id(number))
                 continue
             attrs = {"label": dot_label(*self.number_lines(number)), **NODE_STYLE["number"]}
-            self.place(number.consumer.scope, number.key, attrs, near=number.consumer.key)
+            self.place(number.consumer.cluster, number.key, attrs, near=number.consumer.key)
 
     def output_node(self) -> None:
         root = self.model.root

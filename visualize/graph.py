@@ -191,8 +191,9 @@ def draw_graph(
         show_grads: write each wire's gradient (red), when known.
         show_shapes: write shapes (and dtypes other than the default) on tensor nodes.
         rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
-        collapse_modules: draw each module (name scope) as one node, with its parameters'
-            gradient norms.
+        collapse_modules: draw each innermost module (name scope) as one node, with its
+            parameters' gradient norms; a module called several times (an RNN cell) gets
+            one node, and one box when not collapsed, per call: "ih (call 2)".
         max_nodes: draw at most this many nodes; a note says what was left out.
         renderer: "auto", "dot" or "wasm" for ``.svg()`` and ``.save()``; None reads the
             environment variable AUTOGRAD_LITE_RENDERER.

@@ -43,6 +43,9 @@ class OpItem:
     node: Any
     tensor: Any
     key: str
+    # The box it is drawn in: its scope, with "(call k)" on a module called more than once
+    # (see _separate_calls). build_model sets it.
+    cluster: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -50,6 +53,7 @@ class OpItem:
 
     @property
     def scope(self) -> tuple[str, ...]:
+        """The module path it was recorded in (``node.scope``), e.g. ("Sequential", "0")."""
         return tuple(str(s) for s in (getattr(self.node, "scope", None) or ()))
 
     @property
@@ -206,6 +210,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
             model.cut.append(consumer)
     model.root_op = ops[id(root.grad_fn)]
     _sort_forward(model)
+    _separate_calls(model)
     return model
 
 
@@ -242,16 +247,59 @@ def _sort_forward(model: GraphModel) -> None:
         items.sort(key=lambda it: position.get(id(it), last))
 
 
-def op_ranks(model: GraphModel) -> dict[int, int]:
-    """Each drawn op's depth: 1 + the deepest op among its inputs (ops fed by leaves only: 1).
+def _separate_calls(model: GraphModel) -> None:
+    """Give each call of a module its own box: set every op's ``cluster``.
 
-    ``model.ops`` is in forward order, so every op's inputs are ranked before it.
+    A module called several times (an RNN cell at every time step, a block shared by two
+    branches) records all its calls under one scope; drawn as one box, the calls would be
+    pulled together and their wires would cross the picture. So, level by level down the
+    module path, the ops under one path are split into calls: groups joined by a wire
+    between two of them or by a shared input that is not a parameter (the branches of one
+    call read the same input; two calls share only the weights). The first call keeps the
+    module's name, the k-th is named "name (call k)".
     """
-    sources = inputs_of(model)
-    rank: dict[int, int] = {}
     for op in model.ops:
-        rank[id(op)] = 1 + max(
-            (rank.get(id(s), 0) for s in sources.get(id(op), []) if isinstance(s, OpItem)),
-            default=0,
-        )
-    return rank
+        op.cluster = op.scope
+    deepest = max((len(op.scope) for op in model.ops), default=0)
+    sources = inputs_of(model)
+    for depth in range(1, deepest + 1):
+        groups: dict[tuple[str, ...], list[OpItem]] = {}
+        for op in model.ops:
+            if len(op.cluster) >= depth:
+                groups.setdefault(op.cluster[:depth], []).append(op)
+        for path, members in groups.items():
+            # Calls numbered in the order they ran (node creation), not the drawing order.
+            calls = sorted(_connected(members, sources), key=_first_created)
+            for k, call in enumerate(calls[1:], start=2):
+                renamed = (*path[:-1], f"{path[-1]} (call {k})")
+                for op in call:
+                    op.cluster = renamed + op.cluster[depth:]
+
+
+def _first_created(call: list[OpItem]) -> int:
+    return min(getattr(op.node, "_sequence_nr", 0) for op in call)
+
+
+def _connected(members: list[OpItem], sources: dict[int, list[Any]]) -> list[list[OpItem]]:
+    """``members`` (in forward order) grouped by wires among them and by shared inputs
+    other than parameters; groups in the order of their first op."""
+    parent = {id(op): id(op) for op in members}
+
+    def find(key: int) -> int:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    shared: dict[int, int] = {}  # id(input item) -> id(first member reading it)
+    for op in members:
+        for source in sources.get(id(op), []):
+            if isinstance(source, OpItem) and id(source) in parent:
+                parent[find(id(op))] = find(id(source))
+            elif not isinstance(source, NumberItem) and getattr(source, "kind", "") != "param":
+                first = shared.setdefault(id(source), id(op))
+                parent[find(id(op))] = find(first)
+    calls: dict[int, list[OpItem]] = {}
+    for op in members:
+        calls.setdefault(find(id(op)), []).append(op)
+    return list(calls.values())
