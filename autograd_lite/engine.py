@@ -176,6 +176,41 @@ def grad(
     )
 
 
+def input_gradients(node: Function) -> tuple[Tensor | None, ...]:
+    """The gradient ``node`` sent back along each of its input wires in the last backward
+    pass, one per input (None where an input gets none): its backward run again on the
+    gradient it kept (``node.grad``, kept by ``backward(retain_graph=True)``), each result
+    unbroadcast to its input's shape, as backward hands them out.
+
+    For drawings: a tensor used twice receives two of these, and its ``.grad`` is their sum
+    ("gradients add at forks"). Nothing is recorded and nothing is accumulated.
+    """
+    grad = getattr(node, "grad", None)
+    if grad is None:
+        raise AutogradError(
+            f"input_gradients: {type(node).__name__} kept no gradient: run "
+            "backward(retain_graph=True) first"
+        )
+    if node.inputs is None:
+        raise freed_graph_error(type(node).__name__)
+    state = per_thread.state
+    grad_mode_before, state.grad_enabled = state.grad_enabled, False
+    try:
+        receivers, grads = inplace.backward_checked(node, grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(receivers):
+            _wrong_count(node, grads)
+        return tuple(
+            _fit(g, x, node, receivers)
+            if g is not None and isinstance(x, Tensor) and x._requires_grad
+            else None
+            for x, g in zip(receivers, grads)
+        )
+    finally:
+        state.grad_enabled = grad_mode_before
+
+
 def unbroadcast(g: Tensor, shape: tuple[int, ...], node: Any = None, i: int = 0) -> Tensor:
     """Sum ``g`` back to ``shape``: the gradient of broadcasting ``shape`` up to ``g.shape``.
 

@@ -82,13 +82,16 @@ class DrawOptions:
 
 @dataclass
 class Frame:
-    """Which gradients a step-through frame shows: ``known`` tensors (by id) get their
-    gradient drawn, ``new`` ones (completed at this step) and the op ``active`` (None:
-    no op) are drawn in orange."""
+    """Which gradients a step-through frame shows. A wire's gradient once the op it feeds
+    has run its backward (``ran``: ids of those ops; the output's seed from the start); a
+    tensor's whole gradient (a collapsed module's parameters) once it is complete
+    (``known``, tensor ids). The op ``active`` (None: no op) that just ran, and what it
+    sent or completed (``new`` tensors), are drawn in orange."""
 
     known: set[int]
     new: set[int]
     active: OpItem | None = None
+    ran: set[int] = field(default_factory=set)
 
 
 def tensor_title(t: Any, default: str) -> str:
@@ -132,6 +135,19 @@ def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
     return first[:n]
 
 
+def _wire_kind(consumers: list[OpItem], frame: Frame | None) -> str:
+    """How a wire's gradient is drawn in ``frame``: known once every op it feeds (one, or
+    several for a merged wire) has run its backward; new when the last of them just ran.
+    (The output's wire feeds no op: its seed is known from step 0, new at step 0.)"""
+    if frame is None:
+        return GRAD
+    if not all(id(c) in frame.ran for c in consumers):
+        return PENDING
+    just_ran = any(c is frame.active for c in consumers)
+    seed = not consumers and frame.active is None
+    return NEW_GRAD if just_ran or seed else GRAD
+
+
 def _grad_kind(tensor: Any, frame: Frame | None) -> str:
     """How ``tensor``'s gradient is drawn in ``frame``: GRAD, NEW_GRAD, or PENDING (a grey
     blank) while it is not known yet. (Pending lines are laid out with their final text:
@@ -148,12 +164,13 @@ def wire_lines(
     tensor: Any,
     grad: Any,
     opts: DrawOptions,
-    frame: Frame | None,
+    grad_kind: str,
     intermediate: bool,
     tangent: Any = None,
 ) -> list[Line]:
-    """A wire's label: its value (green lines), its tangent (blue, forward mode), then its
-    gradient (red; in a step-through frame orange when new, a grey blank while not known)."""
+    """A wire's label: its value (green lines), its tangent (blue, forward mode), then the
+    gradient that went back along it, drawn as ``grad_kind`` (red; in a step-through frame
+    orange when new, a grey blank while not known)."""
     lines: list[Line] = []
     if opts.show_values:
         if isinstance(tensor, Snapshot):  # a version an in-place op overwrote: no values
@@ -170,8 +187,7 @@ def wire_lines(
     if opts.show_tangents and tangent is not None:
         lines += [(text, TANGENT) for text in format_array(tangent, show_shape=show_shape)]
     if opts.show_grads and grad is not None:
-        kind = _grad_kind(tensor, frame)
-        lines += [(text, kind) for text in format_array(grad, show_shape=show_shape)]
+        lines += [(text, grad_kind) for text in format_array(grad, show_shape=show_shape)]
     return lines
 
 
@@ -451,14 +467,14 @@ class _DotWriter:
             return format_array(value, show_shape=self.opts.show_shapes)
         return [clean_text(repr(value))]
 
-    def source_lines(self, source: Any, into_output: bool = False) -> list[Line]:
-        """The label of a wire leaving ``source`` (an op's output or a leaf). Names of
+    def source_lines(self, wire: _Wire) -> list[Line]:
+        """The label of a wire leaving ``wire.source`` (an op's output or a leaf). Names of
         intermediate tensors go on their wire; leaves and the output show theirs on their
         node."""
-        if isinstance(source, NumberItem):
-            return []
-        named = isinstance(source, OpItem) and not into_output
-        return wire_lines(source.tensor, source.grad, self.opts, self.frame, named, source.tangent)
+        source = wire.source
+        named = isinstance(source, OpItem) and not wire.into_output
+        kind = _wire_kind(wire.consumers, self.frame)
+        return wire_lines(source.tensor, wire.grad, self.opts, kind, named, source.tangent)
 
     # -- the picture's shape -------------------------------------------------------------
 
@@ -497,8 +513,11 @@ class _DotWriter:
             attrs = {**self.label(self.leaf_lines(leaf)), **NODE_STYLE[leaf.kind]}
             ranks = [rank[self.endpoint(c)] for c in leaf.consumers]
             rows = {self.row.get(self.endpoint(c)) for c in leaf.consumers}
-            calls = {c.cluster for c in leaf.consumers}
-            if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1 or len(calls) > 1:
+            # (Used by several calls of one module: more boxes than module paths.)
+            calls = len({c.cluster for c in leaf.consumers}) > len(
+                {c.scope for c in leaf.consumers}
+            )
+            if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1 or calls:
                 # Users far apart (in different rows, or calls): a copy of the leaf beside
                 # each user. One node with wires across the whole picture would cost
                 # Graphviz minutes and the reader clarity.
@@ -510,11 +529,35 @@ class _DotWriter:
                         scope = consumer.cluster if leaf.kind == "param" else ()
                         self.place(scope, key, attrs, near=end)
                 continue
+            # A leaf with several wires: each carries its own share of the gradient, and
+            # the node shows their sum, the leaf's gradient ("gradients add at forks").
+            total = self.fork_total(leaf)
+            if total is not None:
+                kind = _grad_kind(leaf.tensor, self.frame)
+                lines = format_array(total, show_shape=False)
+                sums = [(f"grad {text}" if i == 0 else text, kind) for i, text in enumerate(lines)]
+                attrs.update(self.label([*self.leaf_lines(leaf), *sums]))
             # Data and inputs stay outside; a parameter goes where all its users are.
             scope = ()
             if leaf.kind == "param":
                 scope = common_scope([c.cluster for c in leaf.consumers])
             self.place(scope, leaf.key, attrs, near=self.endpoint(leaf.consumers[0]))
+
+    def fork_total(self, leaf: LeafItem) -> Any:
+        """The sum of the gradients on ``leaf``'s wires when it has more than one drawn
+        wire (None otherwise, or without gradients). Wires into one collapsed module are
+        drawn as one."""
+        if not self.opts.show_grads:
+            return None
+        grads, drawn = [], set()
+        for k, ((source, consumer), g) in enumerate(zip(self.model.edges, self.model.wire_grads())):
+            if source is leaf:
+                head = self.endpoint(consumer)
+                drawn.add(head if head in self.module_by_key else k)
+                grads.append(g)
+        if len(drawn) < 2 or any(g is None for g in grads):
+            return None
+        return sum(grads[1:], grads[0])
 
     def module_nodes(self) -> None:
         active = self.frame.active if self.frame is not None else None
@@ -567,57 +610,93 @@ class _DotWriter:
 
     # -- wires -----------------------------------------------------------------------------
 
-    def wire_attrs(self, source: Any, into_output: bool) -> dict[str, str]:
-        lines = self.source_lines(source, into_output)
+    def wire_attrs(self, wire: _Wire) -> dict[str, str]:
+        lines = self.source_lines(wire)
         attrs = self.label(lines) if lines else {}
-        tensor = getattr(source, "tensor", None)
-        if self.frame is not None and tensor is not None and id(tensor) in self.frame.new:
+        if self.frame is not None and any(kind == NEW_GRAD for _, kind in lines):
             attrs.update(color=HIGHLIGHT_COLOR, penwidth="3")
         return attrs
 
-    def wire(self, source: Any, tail: str, head: str) -> None:
+    def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a
-        pair of lettered connectors: the value and gradient ride on the first half."""
+        pair of lettered connectors: the value and gradient ride on the first half (shared
+        by every wire from the same source into that row)."""
+        source, tail = wire.source, wire.tail
         if isinstance(source, NumberItem):
-            self.edges.append((tail, head, {"style": "dashed", "color": "#9ca3af"}))
+            for head in wire.heads:
+                self.edges.append((tail, head, {"style": "dashed", "color": "#9ca3af"}))
             return
-        row = self.row.get(head)
+        row = self.row.get(wire.heads[0])
         if row is None or self.row.get(tail, row) == row:
-            self.edges.append((tail, head, self.wire_attrs(source, head == "out")))
+            self.edges.append((tail, wire.heads[0], self.wire_attrs(wire)))
             return
-        start = self.connectors.get((id(source), row))
-        if start is None:
-            letter = _connector_name(len(self.connectors))
-            start, end = f"wrap{len(self.connectors)}_from", f"wrap{len(self.connectors)}_to"
-            self.connectors[(id(source), row)] = start
-            shape = CONNECTOR_SHAPE[self.opts.rankdir]
-            for key, near, tip in ((end, tail, "continues"), (start, head, "continued")):
-                attrs = {"label": letter, "tooltip": f"{tip} at the other {letter}", **shape}
-                self.place((), key, attrs, near=near)
-            self.edges.append((tail, end, self.wire_attrs(source, head == "out")))
-        self.edges.append((start, head, {}))
+        letter = _connector_name(len(self.connectors))
+        start, end = f"wrap{len(self.connectors)}_from", f"wrap{len(self.connectors)}_to"
+        self.connectors[(id(source), row)] = start
+        shape = CONNECTOR_SHAPE[self.opts.rankdir]
+        for key, near, tip in ((end, tail, "continues"), (start, wire.heads[0], "continued")):
+            attrs = {"label": letter, "tooltip": f"{tip} at the other {letter}", **shape}
+            self.place((), key, attrs, near=near)
+        self.edges.append((tail, end, self.wire_attrs(wire)))
+        for head in dict.fromkeys(wire.heads):
+            self.edges.append((start, head, {}))
 
     def wires(self) -> None:
-        """One wire per input slot (``x * x`` has two). With collapsed modules, wires inside a
-        module vanish and parallel wires carrying one tensor into a module merge."""
+        """One wire per input slot (``x * x`` has two), each with the gradient that went
+        back along it. Wires that are drawn as one add their gradients: with collapsed
+        modules, parallel wires carrying one tensor into a module; in a wrapped picture,
+        the first half (before the connector) of the wires from one source into a row."""
+        model = self.model
+        grads = model.wire_grads() if self.opts.show_grads else [None] * len(model.edges)
         module_keys = set(self.module_by_key)
-        merged: set[tuple[str, str, int]] = set()
+        drawn: dict[tuple, _Wire] = {}
         # (Forward order, so the connectors are lettered A, B, ... down the rows.)
-        for source, consumer in reversed(self.model.edges):
+        for k in reversed(range(len(model.edges))):
+            source, consumer = model.edges[k]
             head = self.endpoint(consumer)
             tail = self.copies.get((id(source), head)) or self.endpoint(source)
             if tail == head or id(source) in self.hidden:
                 continue
-            if head in module_keys or tail in module_keys:
-                if (tail, head, id(source)) in merged:
-                    continue
-                merged.add((tail, head, id(source)))
-            self.wire(source, tail, head)
-        root_op = self.model.root_op
-        self.wire(root_op, self.endpoint(root_op), "out")
-        for op in self.model.cut:
+            row = self.row.get(head)
+            if isinstance(source, NumberItem):
+                key: tuple = ("number", k)
+            elif row is not None and self.row.get(tail, row) != row:
+                key = ("row", id(source), row)
+            elif head in module_keys or tail in module_keys:
+                key = ("module", tail, head, id(source))
+            else:
+                key = ("wire", k)
+            wire = drawn.setdefault(key, _Wire(source, tail))
+            wire.add(head, consumer, grads[k])
+        for wire in drawn.values():
+            self.wire(wire)
+        root_op = model.root_op
+        out = _Wire(root_op, self.endpoint(root_op), into_output=True)
+        out.heads.append("out")
+        out.grad = root_op.grad
+        self.wire(out)
+        for op in model.cut:
             attrs = {"style": "dashed", "color": "#b91c1c", "arrowhead": "none"}
             self.edges.append(("omitted", self.endpoint(op), attrs))
+
+
+@dataclass
+class _Wire:
+    """A drawn wire: from ``tail`` (the source's node) to ``heads`` (one, or several sharing
+    a connector), carrying the sum of the gradients its edges sent back."""
+
+    source: Any
+    tail: str
+    into_output: bool = False
+    heads: list[str] = field(default_factory=list)
+    consumers: list[OpItem] = field(default_factory=list)
+    grad: Any = None
+
+    def add(self, head: str, consumer: OpItem, grad: Any) -> None:
+        self.heads.append(head)
+        self.consumers.append(consumer)
+        if grad is not None:
+            self.grad = grad if self.grad is None else self.grad + grad
 
 
 # Connectors point along the reading direction: an arrow in LR, a "house" pointing down in TB.

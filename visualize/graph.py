@@ -12,16 +12,18 @@ The picture follows the cs231n backprop figures:
   coloured apart; a Python number such as the 2 in ``x * 2`` is plain text. A leaf used at
   places far apart is drawn once beside each use.
 * every **wire** (edge) carries the tensor flowing along it: its forward value in green
-  and, once ``backward`` has run, its gradient in red beneath it, as one label that
-  Graphviz lays out with room of its own. A tensor used twice has two wires, both showing
-  the same value and the *total* gradient.
+  and, once ``backward`` has run, the gradient that went back along it in red beneath it,
+  as one label that Graphviz lays out with room of its own. A tensor used twice has two
+  wires, each with its own share of the gradient (what the op it feeds sent back); a
+  leaf's node then shows their sum, its gradient: gradients add at forks, as in cs231n.
 * **forward mode**: drawn inside a dual level (``autograd_lite.forward_ad``), each wire
   whose tensor has a tangent shows it in blue between its value and its gradient, and a
   legend under the title names the colours. (Record the graph to draw it: the inputs must
   require grad.)
 * ops recorded inside ``autograd_lite.name_scope`` (which ``nn.Module`` uses) are grouped
-  in labelled clusters, one per module; ``collapse_modules=True`` draws each module as a
-  single node instead, listing its parameters with the norm of each one's gradient.
+  in labelled clusters, one per module and call ("ih (call 2)" for an RNN cell's second
+  step); ``collapse_modules=True`` draws each module's call as a single node instead,
+  listing its parameters with the norm of each one's gradient.
 * pictures keep a slide's shape: a graph too long for its breadth is wrapped into rows
   (``rankdir="LR"``) or columns (``"TB"``); see ``max_aspect``.
 
@@ -188,7 +190,8 @@ def draw_graph(
     Args:
         root: the tensor whose history is drawn, usually the loss.
         show_values: write each wire's forward value (green).
-        show_grads: write each wire's gradient (red), when known.
+        show_grads: write on each wire the gradient that went back along it (red), when
+            known; a leaf used more than once shows their sum on its node.
         show_shapes: write shapes (and dtypes other than the default) on tensor nodes.
         rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
         collapse_modules: draw each innermost module (name scope) as one node, with its

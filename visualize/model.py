@@ -12,8 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from autograd_lite import forward_ad
-from autograd_lite.engine import recorded_inputs, topological_order
+from autograd_lite.engine import input_gradients, recorded_inputs, topological_order
 
 
 def is_tensor(x: Any) -> bool:
@@ -117,11 +119,13 @@ class GraphModel:
     leaves: list[LeafItem] = field(default_factory=list)
     numbers: list[NumberItem] = field(default_factory=list)
     edges: list[tuple[Any, OpItem]] = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)  # edges[k] feeds input slots[k] of its op
     cut: list[OpItem] = field(default_factory=list)
     omitted_ops: Counter = field(default_factory=Counter)
     omitted_leaves: int = 0
     root_op: OpItem | None = None
     max_nodes: int = 500
+    _wire_grads: list[Any] | None = field(default=None, repr=False)
 
     @property
     def truncated(self) -> bool:
@@ -130,6 +134,36 @@ class GraphModel:
     @property
     def root_tangent(self) -> Any:
         return tangent_of(self.root)
+
+    def wire_grads(self) -> list[Any]:
+        """The gradient that went back along each wire (``edges[k]``) in the last backward
+        pass, None where none did (no backward yet, or an input that needs none). A tensor
+        used by two ops gets two, and its gradient is their sum. Read from the engine
+        (``engine.input_gradients``); an op whose backward cannot run twice (a custom op
+        that frees what it saved) gives its inputs' whole gradients instead."""
+        if self._wire_grads is None:
+            per_op: dict[int, tuple] = {}
+            for op in self.ops:
+                if op.grad is None:
+                    continue
+                try:
+                    # (The same arithmetic as the backward pass, which has said any
+                    # floating-point trouble already: not warned about twice.)
+                    with np.errstate(all="ignore"):
+                        per_op[id(op)] = input_gradients(op.node)
+                except Exception:  # a drawing must not fail on a custom op
+                    per_op[id(op)] = ()
+            self._wire_grads = []
+            for (source, consumer), slot in zip(self.edges, self.slots):
+                sent = per_op.get(id(consumer))
+                if sent is None:
+                    grad = None
+                elif slot < len(sent):
+                    grad = sent[slot]
+                else:  # (the fallback)
+                    grad = getattr(source, "grad", None)
+                self._wire_grads.append(None if grad is None else np.asarray(grad.data))
+        return self._wire_grads
 
 
 def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> GraphModel:
@@ -183,7 +217,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
     for node in topological_order([root.grad_fn], where=where):
         consumer = ops[id(node)]
         was_cut = False
-        for x in recorded_inputs(node):  # as the node saw them (before in-place changes)
+        for slot, x in enumerate(recorded_inputs(node)):  # as the node saw them
             if is_tensor(x) and x.grad_fn is not None:
                 if id(x.grad_fn) not in ops:
                     ops[id(x.grad_fn)] = visit_op(x.grad_fn, x)
@@ -206,6 +240,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
                 was_cut = True
             else:
                 model.edges.append((source, consumer))
+                model.slots.append(slot)
         if was_cut:
             model.cut.append(consumer)
     model.root_op = ops[id(root.grad_fn)]

@@ -4,11 +4,13 @@
 ``loss.backward()`` runs the ops: the engine's own order
 (``autograd_lite.engine.topological_order``), newest op first, so every op runs after all
 the ops that used its output. Frame 0 shows the forward values and the seed gradient 1 on
-the output; frame *k* shows every gradient known after the *k*-th op ran its backward. The
-op that just ran is highlighted, and so are the gradients it completed. A tensor's gradient
-counts as known once every op that used it has sent its share back (until then it is a
-partial sum). Each caption names the op (its label and its output's name, e.g. "exp (b)"),
-the tensors it sent gradient to and the gradients it completed.
+the output; frame *k* shows every gradient known after the *k*-th op ran its backward:
+each wire's gradient appears when the op it feeds has run (it is what that op sent back
+along it), a grey blank until then. The op that just ran is highlighted, and so is what it
+sent. A tensor's whole gradient (on a leaf's node, when it is used more than once) counts
+as known once every op that used it has sent its share back (until then it is a partial
+sum). Each caption names the op (its label and its output's name, e.g. "exp (b)"), the
+tensors it sent gradient to and the gradients it completed.
 
 ``.save("steps.html")`` writes one self-contained page (inline SVG, inline script, no
 network access) with previous/play/next buttons, a slider and the keys (arrows, Home, End,
@@ -341,7 +343,7 @@ def backward_steps(
     def step(k: int, caption: str, active: OpItem | None) -> Step:
         known = {key for key, at in complete_at.items() if at <= k}
         new = {key for key, at in complete_at.items() if at == k}
-        frame = Frame(known, new, active)
+        frame = Frame(known, new, active, ran={id(op) for op in order[:k]})
         return Step(caption, GraphView(to_dot(model, opts, frame).source, renderer, model), frame)
 
     n = len(order)
@@ -405,7 +407,7 @@ _PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
 <h1>{title}</h1>
 <p class="legend">Values in <span class="value">green</span>, gradients in
 <span class="grad">red</span>, <span class="pending">___</span> not computed yet; the op that
-just ran and the gradients it completed in <span class="new">orange</span>. Steps follow the
+just ran and the gradients it sent in <span class="new">orange</span>. Steps follow the
 order backward() runs the ops: newest first, each after all ops that used its output.
 Keys: &larr; &rarr;, Home, End, space to play.</p>
 <div class="controls">

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import AutogradError, Function, ShapeError
+from autograd_lite import AutogradError, Function, ShapeError, engine
 
 
 def leaf(value, dtype="float64"):
@@ -563,3 +563,37 @@ def test_a_recorded_node_keeps_the_options_forward_was_given():
     assert np.array_equal(x.grad, [3.0, 3.0])
     assert dict((x * 2).grad_fn.options) == {}  # the fast paths take no options
     assert dict(x.sum(axis=0).grad_fn.options) == {"axis": 0, "keepdims": False}
+
+
+def test_input_gradients_are_what_each_wire_received():
+    # f = x * y + x with y broadcast: the * node sends y to x and x (summed over the
+    # broadcast axis) to y; x's .grad is the sum of what its two wires carried.
+    x = al.tensor([[1.0, 2.0], [3.0, 4.0]], dtype="float64", requires_grad=True)
+    y = al.tensor([10.0, -1.0], dtype="float64", requires_grad=True)
+    p = x * y
+    f = p + x
+    f.sum().backward(retain_graph=True)
+    to_x, to_y = engine.input_gradients(p.grad_fn)
+    np.testing.assert_array_equal(to_x.data, np.broadcast_to(y.data, (2, 2)))
+    np.testing.assert_array_equal(to_y.data, x.data.sum(axis=0))  # unbroadcast to (2,)
+    to_p, to_x_from_add = engine.input_gradients(f.grad_fn)
+    np.testing.assert_array_equal(to_p.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(to_x.data + to_x_from_add.data, x.grad.data)
+    # Asking changes nothing: no accumulation, nothing recorded.
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(y.data + 1.0, (2, 2)))
+    assert to_x.grad_fn is None and not to_x.requires_grad
+
+
+def test_input_gradients_skip_inputs_that_need_none_and_need_a_kept_gradient():
+    x = al.tensor(2.0, dtype="float64", requires_grad=True)
+    c = al.tensor(5.0, dtype="float64")  # needs no gradient
+    f = x * c
+    with pytest.raises(al.AutogradError, match="input_gradients: Mul kept no gradient"):
+        engine.input_gradients(f.grad_fn)
+    f.backward(retain_graph=True)
+    to_x, to_c = engine.input_gradients(f.grad_fn)
+    assert to_x.item() == 5.0 and to_c is None
+    g = x * 3.0
+    g.backward()  # the graph is freed
+    with pytest.raises(al.AutogradError, match="kept no gradient"):
+        engine.input_gradients(g.grad_fn)

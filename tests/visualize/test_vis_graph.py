@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -110,8 +111,10 @@ def test_same_tensor_twice_gives_two_wires():
     kx = key_of(src, "x")
     into_mul = [a for t, h, a in dot_edge_attrs(src) if t == kx]
     assert len(into_mul) == 2
-    # Both wires carry the total gradient 2x = 6.
-    assert [wire_grad(a) for a in into_mul] == ["6", "6"]
+    # Each wire carries what * sent back along it (the other factor, 3); x's node shows
+    # their sum, x.grad = 2x = 6: gradients add at forks.
+    assert [wire_grad(a) for a in into_mul] == ["3", "3"]
+    assert re.search(rf'{kx} \[label="x\\ngrad 6"', src)
 
 
 def test_in_place_changes_are_drawn_as_recorded():
@@ -130,7 +133,9 @@ def test_in_place_changes_are_drawn_as_recorded():
         (t, a) for t, _, a in dot_edge_attrs(src) if "changed in place" in a.get("label", "")
     ]
     assert [wire_value(a) for _, a in changed] == ["shape (2,)\\nchanged in place"] * 3
-    assert sorted(wire_grad(a) for _, a in changed) == ["[0, 1]", "[3, 4]", "[3, 4]"]
+    # Each wire its own share: y (first version) sends [3, 3] to z = y * 3 and [0, 1] to
+    # y += x (y[0] was overwritten after); the second version sends [0, 1] to y[0] = 5.
+    assert sorted(wire_grad(a) for _, a in changed) == ["[0, 1]", "[0, 1]", "[3, 3]"]
     # the old versions come from x * 2 (twice: used by z and by +=) and from y += x
     x_users = {h for t, h in dot_edges(src) if t == key_of(src, "x")}
     assert {t for t, _ in changed} == x_users
@@ -296,12 +301,15 @@ def test_leaf_used_far_apart_is_drawn_beside_each_user():
     src = draw_graph(f).source
     w_nodes = [line for line in src.splitlines() if "[label=w " in line]
     assert len(w_nodes) == 2
-    # Each copy feeds one multiplication, and both carry w's value and total gradient.
+    # Each copy feeds one multiplication and carries w's value and what that use sent
+    # back; the two add up to w.grad.
     w_keys = [line.split()[0] for line in w_nodes]
     wires = [a for t, _, a in dot_edge_attrs(src) if t in w_keys]
     assert len(wires) == 2
     assert {wire_value(a) for a in wires} == {"0.5"}
-    assert len({wire_grad(a) for a in wires}) == 1
+    shares = [float(wire_grad(a)) for a in wires]
+    assert shares[0] != shares[1]
+    assert sum(shares) == pytest.approx(float(w.grad.item()), abs=2e-4)
     # Users close together share one node (x * x: one x).
     y = al.tensor(3.0, requires_grad=True, name="y")
     g = al.exp(y) * y
@@ -320,3 +328,39 @@ def test_many_shared_leaves_lay_out_quickly():
     svg = draw_graph(loss).svg(renderer="wasm")  # took minutes before leaves were copied
     assert time.perf_counter() - start < 20
     assert svg_count(svg, "node") > 500
+
+
+def test_gradients_add_at_forks():
+    """cs231n: a tensor used twice sends a gradient back along each wire, and its gradient
+    is their sum. f = x*y + x at x=3, y=-2: the wire into * carries y = -2, the wire
+    into + carries 1, and x shows df/dx = -1."""
+    x = al.tensor(3.0, requires_grad=True, name="x")
+    y = al.tensor(-2.0, requires_grad=True, name="y")
+    f = x * y + x
+    f.backward(retain_graph=True)
+    src = draw_graph(f).source
+    kx, ky = key_of(src, "x"), key_of(src, "y")
+    (mul,) = [line.split()[0] for line in src.splitlines() if "tooltip=Mul" in line]
+    shares = {head == mul: wire_grad(a) for tail, head, a in dot_edge_attrs(src) if tail == kx}
+    assert shares == {True: "-2", False: "1"}
+    assert re.search(rf'{kx} \[label="x\\ngrad -1"', src)
+    # y has one wire: its gradient is on the wire (x = 3), not repeated on its node.
+    assert [wire_grad(a) for t, _, a in dot_edge_attrs(src) if t == ky] == ["3"]
+    assert re.search(rf"{ky} \[label=y ", src)
+
+
+def _numbers(text):
+    return np.array([float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)])
+
+
+def test_collapsed_module_wires_carry_the_sum_of_what_they_merge():
+    lin = nn.Linear(2, 2)
+    x = al.tensor([[1.0, -1.0]], requires_grad=True, name="x")
+    f = (lin(x) * x).sum()  # x feeds the Linear and the *
+    f.backward(retain_graph=True)
+    src = draw_graph(f, collapse_modules=True).source
+    kx = key_of(src, "x")
+    wires = [a for t, _, a in dot_edge_attrs(src) if t == kx]
+    assert len(wires) == 2
+    shares = [_numbers(wire_grad(a)) for a in wires]
+    np.testing.assert_allclose(shares[0] + shares[1], x.grad.numpy().ravel(), atol=1e-3)

@@ -190,7 +190,8 @@ def test_frames_draw_new_gradients_orange_and_unknown_ones_not_at_all(cs231n):
     # After *: q's -4 and z's 3 are new (orange), the seed is old (red), x and y unknown.
     known = {id(f), id(q), id(z)}
     mul = next(op for op in model.ops if op.label == "*")
-    step1 = GraphView(to_dot(model, opts, Frame(known, {id(q), id(z)}, mul)).source, "wasm")
+    frame = Frame(known, {id(q), id(z)}, mul, ran={id(mul)})
+    step1 = GraphView(to_dot(model, opts, frame).source, "wasm")
     colored = svg_colored_texts(step1.svg())
     grads = sorted((t, c) for t, c in colored if c in ("red", "darkorange"))
     assert grads == [("-4", "darkorange"), ("1", "red"), ("3", "darkorange")]

@@ -329,3 +329,20 @@ def test_a_long_graph_is_wrapped_in_every_frame_as_draw_graph_wraps_it():
     unwrapped = backward_steps(y, renderer="wasm", max_aspect=None)[0].svg()
     w, h = map(float, re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', unwrapped).groups())
     assert w / h > 4.0
+
+
+def test_each_wire_gets_its_gradient_when_the_op_it_feeds_runs():
+    # x feeds exp and *: exp runs at step 2 and sends e^x = 1.649 along its wire; * runs at
+    # step 3 and sends 2 along its own. x's gradient (3.649) is their sum, on x's node.
+    from vis_helpers import svg_colored_texts
+
+    c, *_ = fork()
+    steps = backward_steps(c, renderer="wasm")
+    assert active_ops(steps) == [None, "+", "exp", "*"]
+    step2 = svg_colored_texts(steps[2].svg())
+    assert ("1.649", "darkorange") in step2  # just sent by exp
+    assert not any(t == "2" and c in ("red", "darkorange") for t, c in step2)  # * not yet
+    assert not any(t.startswith("grad") for t, _ in step2)  # x's sum: still a blank
+    step3 = svg_colored_texts(steps[3].svg())
+    assert ("1.649", "red") in step3 and ("2", "darkorange") in step3
+    assert ("grad 3.649", "darkorange") in step3  # x complete: the sum, new
