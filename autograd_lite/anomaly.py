@@ -1,8 +1,9 @@
 """detect_anomaly(): stop at the first op whose forward or backward makes a NaN or Inf.
 
 Inside the block every recorded op remembers the line of user code that created it,
-checks its output, and the backward pass checks every gradient, so the error names
-the op and the line — not just "loss is nan" fifty ops later. It slows ops down:
+checks its output (and, in forward mode, the tangent its jvp made), and the backward
+pass checks every gradient, so the error names the op and the line — not just "loss is
+nan" fifty ops later. It slows ops down:
 use it to hunt a bug, not for training.
 """
 

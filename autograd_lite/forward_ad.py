@@ -44,7 +44,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd_lite.anomaly import user_frame
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
+from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 __all__ = [
@@ -305,6 +307,8 @@ def push_tangents(fn: Any, out: Tensor, inputs: tuple) -> None:
             del fn._result
             _thread.visible = visible
         t_out = _fit(t_out, out, fn)
+        if per_thread.state.anomaly:
+            _check_tangent(fn, t_out, depth)
         level.set(out, t_out)
         if pushed is None:
             pushed = []
@@ -341,6 +345,18 @@ def _zero_for(x: Any, out: Tensor) -> ZeroTangent:
     is a float tensor, else of the output's)."""
     dtype = x.data.dtype if isinstance(x, Tensor) and x.data.dtype.kind == "f" else None
     return zero_tangent(np.shape(x.data if isinstance(x, Tensor) else x), dtype or out.dtype)
+
+
+def _check_tangent(fn: Any, t: Tensor, depth: int) -> None:
+    """detect_anomaly: a tangent with NaN or Inf names the op's jvp and where it was made
+    (its forward was finite: the forward check runs first)."""
+    if isinstance(t, ZeroTangent) or t.data.dtype.kind != "f" or np.isfinite(t.data).all():
+        return
+    where = getattr(fn, "_created_at", None) or user_frame()
+    raise AutogradError(
+        f"detect_anomaly: {type(fn).__name__}.jvp produced NaN or Inf in the tangent of its "
+        f"output (dual level {depth}); the op was created at {where}"
+    )
 
 
 def _fit(t: Any, out: Tensor, fn: Any) -> Tensor:

@@ -395,3 +395,22 @@ def test_assert_jvp_matches_numeric_catches_a_wrong_rule():
     assert_jvp_matches_numeric(Square.apply, x)
     with pytest.raises(AssertionError, match="jvp vs finite differences"):
         assert_jvp_matches_numeric(WrongSquare.apply, x)
+
+
+def test_detect_anomaly_checks_tangents():
+    # sqrt at 0: the value is 0 (finite), the tangent t / (2 sqrt 0) is infinite.
+    x = al.tensor([4.0, 0.0], dtype="float64")
+    with dual_level():
+        d = make_dual(x, al.ones(2, dtype="float64"))
+        with np.errstate(divide="ignore"):
+            assert not np.isfinite(unpack_dual(al.sqrt(d)).tangent.numpy()).all()
+            with al.detect_anomaly(), pytest.raises(al.AutogradError) as info:
+                al.sqrt(d)
+    message = str(info.value)
+    assert "Sqrt.jvp produced NaN or Inf in the tangent" in message
+    assert "test_forward_ad.py" in message  # the line that made the op
+    # A finite tangent passes, and so does an op whose input has no tangent.
+    with dual_level(), al.detect_anomaly():
+        d = make_dual(al.tensor(4.0, dtype="float64"), al.tensor(1.0, dtype="float64"))
+        assert unpack_dual(al.sqrt(d)).tangent.item() == 0.25
+        assert al.sqrt(al.tensor(0.0, dtype="float64")).item() == 0.0
