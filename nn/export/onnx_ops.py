@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 # Every Function class the table maps, in one block: the classes live in the engine's ops
 # modules, which may move them; only these lines name where.
@@ -47,7 +49,7 @@ from autograd_lite.ops.elementwise import (
 )
 from autograd_lite.ops.linalg import LinearFunction, MatMul
 from autograd_lite.ops.reduce import LogSoftmaxFunction, LogSumExp, Max, Min, SoftmaxFunction, Sum
-from autograd_lite.ops.shape import Concatenate, Expand, Pad, Permute, Reshape, Stack
+from autograd_lite.ops.shape import Concatenate, Expand, GetItem, Pad, Permute, Reshape, Stack
 
 if TYPE_CHECKING:
     from nn.export.onnx_export import NodeContext
@@ -164,6 +166,86 @@ def _pad(ctx: NodeContext) -> str:
     return ctx.finish("Pad", [ctx.input(0), pads, value], mode="constant")
 
 
+_FIRST, _LAST = -(2**63), 2**63 - 1  # Slice's "from the very start / to the very end"
+
+
+def _getitem(ctx: NodeContext) -> str:
+    """``a[index]`` with ints, slices, None and ``...``, or one integer array among slices:
+    the slices and ints become one Slice (an int i is the slice i:i+1, squeezed after), the
+    array a Gather on its axis, each None an Unsqueeze. Other advanced indices (boolean
+    masks, several arrays, an array with ints or None) have no single ONNX operator here."""
+    index = ctx.option("index")
+    items = list(index) if isinstance(index, tuple) else [index]
+    k = next((n for n, i in enumerate(items) if i is Ellipsis), None)
+    if k is not None:
+        used = sum(i is not None and i is not Ellipsis for i in items)
+        items[k : k + 1] = [slice(None)] * (len(ctx.input_shape(0)) - used)
+    starts, ends, steps, axes, ints, nones = [], [], [], [], [], []
+    gather: tuple[int, np.ndarray] | None = None
+    axis = out = 0
+    for item in items:
+        if item is None:
+            nones.append(out)
+            out += 1
+            continue
+        if isinstance(item, slice):
+            step = 1 if item.step is None else item.step
+            if (item.start, item.stop, step) != (None, None, 1):
+                starts.append((0 if step > 0 else _LAST) if item.start is None else item.start)
+                ends.append((_LAST if step > 0 else _FIRST) if item.stop is None else item.stop)
+                steps.append(step)
+                axes.append(axis)
+            out += 1
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            starts.append(int(item))
+            ends.append(_LAST if item == -1 else int(item) + 1)
+            steps.append(1)
+            axes.append(axis)
+            ints.append(axis)
+        else:
+            array = np.asarray(item)
+            if array.dtype.kind not in "iu" or gather is not None:
+                raise ValueError(
+                    f"to_onnx: {ctx.where} indexes with {_describe_index(index)}; exported "
+                    "are ints, slices, None, ... and one integer array among slices"
+                )
+            gather = (axis, array)
+            out += array.ndim
+        axis += 1
+    if gather is not None and (ints or nones):
+        raise ValueError(
+            f"to_onnx: {ctx.where} mixes an integer array with ints or None in "
+            f"{_describe_index(index)} (NumPy then moves the axes); use separate indexing steps"
+        )
+    plan: list[tuple[str, list[str], dict[str, Any]]] = []  # (op, inputs after a, attrs)
+    if axes:
+        plan.append(("Slice", [ctx.ints(v) for v in (starts, ends, axes, steps)], {}))
+    if gather is not None:
+        plan.append(("Gather", [ctx.constant(gather[1], np.int64)], {"axis": gather[0]}))
+    if ints:
+        plan.append(("Squeeze", [ctx.ints(ints)], {}))
+    if nones:
+        plan.append(("Unsqueeze", [ctx.ints(nones)], {}))
+    value = ctx.input(0)
+    if not plan:  # a[:] or a[...]
+        return ctx.finish("Identity", [value])
+    for n, (op_type, inputs, attrs) in enumerate(plan):
+        add = ctx.finish if n == len(plan) - 1 else ctx.emit
+        value = add(op_type, [value, *inputs], **attrs)
+    return value
+
+
+def _describe_index(index: Any) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    kinds = [
+        f"a {np.asarray(i).dtype.name} array of shape {np.shape(i)}"
+        if not isinstance(i, (slice, int, np.integer, type(None), type(Ellipsis)))
+        else repr(i)
+        for i in items
+    ]
+    return "[" + ", ".join(kinds) + "]"
+
+
 # -- layers -----------------------------------------------------------------------------------
 
 
@@ -256,6 +338,7 @@ ONNX_OPS: dict[type, Handler] = {
     Concatenate: _concatenate,
     Stack: _stack,
     Pad: _pad,
+    GetItem: _getitem,
     # layers
     MatMul: _matmul,
     LinearFunction: _affine,

@@ -356,3 +356,57 @@ def test_import_nn_imports_no_extra():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+class _Indexed(nn.Module):
+    def __init__(self, index) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.index = index
+
+    def forward(self, x):
+        return self.fc(x).reshape(-1, 2, 3)[self.index]
+
+
+INDICES = [
+    (slice(None), 0),  # h[:, 0]
+    (slice(None), slice(None, None, -1), slice(1, None)),  # h[:, ::-1, 1:]
+    (Ellipsis, -1),  # h[..., -1]
+    (slice(None), None, 1, slice(0, 2)),  # h[:, None, 1, 0:2]
+    (slice(None), slice(None), np.array([2, 0, 0])),  # h[:, :, [2, 0, 0]]
+    (slice(None), -1, slice(None, None, -2)),  # h[:, -1, ::-2]
+    (Ellipsis,),  # h[...]
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=[repr(i) for i in INDICES])
+def test_indexing_matches_onnx_runtime(index, tmp_path):
+    rng = np.random.default_rng(5)
+    al.manual_seed(5)
+    model = _Indexed(index)
+    path = tmp_path / "indexed.onnx"
+    proto = to_onnx(model, rng.normal(size=(EXAMPLE_BATCH, 6)).astype(np.float32), path)
+    onnx.checker.check_model(proto, full_check=True)
+    session = _session(path)
+    for n in BATCHES:
+        x = rng.normal(size=(n, 6)).astype(np.float32)
+        (theirs,) = session.run(None, {"input": x})
+        ours = _ours(model, x)
+        assert theirs.shape == ours.shape
+        np.testing.assert_allclose(theirs, ours, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        ((slice(None), np.array([True, False])), r"indexes with \[.*a bool array of shape"),
+        ((np.array([0, 1]), np.array([1, 0])), "one integer array among slices"),
+        ((slice(None), 0, np.array([1, 2])), "mixes an integer array with ints or None"),
+    ],
+)
+def test_indexing_onnx_cannot_express_is_refused_by_name(index, message, tmp_path):
+    x = np.ones((EXAMPLE_BATCH, 6), np.float32)
+    with pytest.raises(ValueError, match=message) as info:
+        to_onnx(_Indexed(index), x, tmp_path / "m.onnx")
+    assert "op 'getitem' in module '_Indexed'" in str(info.value)
+    assert not (tmp_path / "m.onnx").exists()
