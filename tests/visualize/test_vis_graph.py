@@ -22,7 +22,7 @@ from vis_helpers import (
 import autograd_lite as al
 import nn
 from visualize import GraphView, draw_graph
-from visualize.graph import format_array, format_number
+from visualize.graph import build_model, format_array, format_number
 
 
 def wire(source, tail_name, head=None):
@@ -364,3 +364,31 @@ def test_collapsed_module_wires_carry_the_sum_of_what_they_merge():
     assert len(wires) == 2
     shares = [_numbers(wire_grad(a)) for a in wires]
     np.testing.assert_allclose(shares[0] + shares[1], x.grad.numpy().ravel(), atol=1e-3)
+
+
+def test_wire_gradients_add_up_to_each_leafs_gradient_for_every_op_and_layer():
+    """engine.input_gradients on every built-in op and layer (the gradcheck table): the
+    shares drawn on a leaf's wires sum to the leaf's .grad."""
+    from visualize.checks import float64_default, layer_cases, op_cases
+
+    checked = 0
+    with float64_default():
+        for case in op_cases() + layer_cases():
+            rng = np.random.default_rng(0)
+            f, leaves = case.build(rng)
+            y = f()
+            if y.grad_fn is None:  # nn.Identity: the output is the input, no wire
+                continue
+            (y * al.tensor(rng.normal(size=y.shape))).sum().backward(retain_graph=True)
+            model = build_model(y, max_nodes=5000)
+            totals: dict[int, np.ndarray] = {}
+            for (source, _), g in zip(model.edges, model.wire_grads()):
+                if g is not None and getattr(source, "kind", None) is not None:  # a leaf
+                    totals[id(source.tensor)] = totals.get(id(source.tensor), 0) + g
+            for leaf in leaves:
+                if leaf.grad is not None:
+                    np.testing.assert_allclose(
+                        totals[id(leaf)], leaf.grad.numpy(), atol=1e-10, err_msg=case.name
+                    )
+                    checked += 1
+    assert checked >= 80
