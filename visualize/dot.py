@@ -77,6 +77,8 @@ class DrawOptions:
     max_aspect: float | None = None  # draw_graph measures and sets ``rows`` by it
     rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
     spacing: float = 1.0  # room between nodes and between ranks, times the usual
+    titles_below: bool = False  # module titles at the bottom of their boxes (draw_graph may
+    # choose it when a wire crosses a title at the top)
     show_tangents: bool = True  # forward mode: each wire's tangent, when it has one
 
 
@@ -368,6 +370,7 @@ class _DotWriter:
         self.scopes = _Scopes(
             reverse_rows=opts.rankdir in ("LR", "RL"),
             labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
+            **({"labelloc": "b"} if opts.titles_below else {}),
         )
         # collapse_modules: every op with a scope joins one node per module path.
         self.modules = collapsed_modules(model) if opts.collapse_modules else {}

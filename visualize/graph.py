@@ -71,6 +71,13 @@ from visualize.render import RenderError, render, render_svg, write_atomic
 CHECK_NODES = 300
 # The spacings tried, in turn, while a measured picture still has defects.
 ROOMIER = (1.4, 1.8, 2.4)
+# What _fit tries, in order, on a picture with defects: more room, then module titles at
+# the bottom of their boxes (a wire entering a box from above crosses a title at the top).
+CANDIDATES = [
+    *({"spacing": s} for s in ROOMIER),
+    {"titles_below": True},
+    *({"spacing": s, "titles_below": True} for s in ROOMIER[:2]),
+]
 
 __all__ = [
     "GRAD_COLOR",
@@ -262,7 +269,8 @@ def _fit(
        rows (LR) or columns (TB) that brings it nearest a 16:9 slide; measure again and
        add rows while it is still too long;
     2. if a label is then still crowded (visualize.quality finds defects), draw it again
-       with more room between nodes and ranks, and keep the picture with fewest defects.
+       with more room between nodes and ranks, or with module titles at the bottom of
+       their boxes (CANDIDATES), and keep the picture with fewest defects.
        Only for pictures of at most CHECK_NODES nodes: measuring costs time.
     """
     across = opts.rankdir in ("LR", "RL")
@@ -298,12 +306,12 @@ def _fit(
         )
 
     best, fewest = (opts, view), defects(view)
-    for spacing in ROOMIER:
+    for changed in CANDIDATES:
         if fewest == 0:
             break
-        roomier = replace(opts, spacing=spacing)
-        candidate = _view(model, roomier, renderer)
+        other = replace(opts, **changed)
+        candidate = _view(model, other, renderer)
         found = defects(candidate)
         if found < fewest:
-            best, fewest = (roomier, candidate), found
+            best, fewest = (other, candidate), found
     return best
