@@ -387,7 +387,8 @@ class _DotWriter:
                 self.hidden.add(id(leaf))
         self.copies: dict[tuple[int, str], str] = {}  # (id(leaf), user's key) -> copy's key
         self.row = self.plan_rows()  # endpoint key -> row, {} when the picture is not cut
-        self.connectors: dict[tuple[int, int], str] = {}  # (id(source), row) -> "from" key
+        self.wraps = 0  # pairs of lettered connectors drawn so far
+        self.leaf_edges: dict[int, list[tuple[int, OpItem, Any]]] | None = None
         self.edges: list[tuple[str, str, dict[str, str]]] = []
 
     def endpoint(self, item: Any) -> str:
@@ -513,7 +514,7 @@ class _DotWriter:
         for leaf in self.model.leaves:
             if id(leaf) in self.hidden:
                 continue
-            attrs = {**self.label(self.leaf_lines(leaf)), **NODE_STYLE[leaf.kind]}
+            lines = self.leaf_lines(leaf)
             ranks = [rank[self.endpoint(c)] for c in leaf.consumers]
             rows = {self.row.get(self.endpoint(c)) for c in leaf.consumers}
             # (Used by several calls of one module: more boxes than module paths.)
@@ -524,6 +525,7 @@ class _DotWriter:
                 # Users far apart (in different rows, or calls): a copy of the leaf beside
                 # each user. One node with wires across the whole picture would cost
                 # Graphviz minutes and the reader clarity.
+                attrs = {**self.label(lines), **NODE_STYLE[leaf.kind]}
                 for consumer in leaf.consumers:
                     end = self.endpoint(consumer)
                     if (id(leaf), end) not in self.copies:
@@ -537,9 +539,9 @@ class _DotWriter:
             total = self.fork_total(leaf)
             if total is not None:
                 kind = _grad_kind(leaf.tensor, self.frame)
-                lines = format_array(total, show_shape=False)
-                sums = [(f"grad {text}" if i == 0 else text, kind) for i, text in enumerate(lines)]
-                attrs.update(self.label([*self.leaf_lines(leaf), *sums]))
+                sums = format_array(total, show_shape=False)
+                lines += [(f"grad {text}" if i == 0 else text, kind) for i, text in enumerate(sums)]
+            attrs = {**self.label(lines), **NODE_STYLE[leaf.kind]}
             # Data and inputs stay outside; a parameter goes where all its users are.
             scope = ()
             if leaf.kind == "param":
@@ -552,12 +554,17 @@ class _DotWriter:
         drawn as one."""
         if not self.opts.show_grads:
             return None
+        if self.leaf_edges is None:  # id(leaf) -> (edge index, op, gradient), built once
+            self.leaf_edges = {}
+            edges = zip(self.model.edges, self.model.wire_grads())
+            for k, ((source, consumer), g) in enumerate(edges):
+                if isinstance(source, LeafItem):
+                    self.leaf_edges.setdefault(id(source), []).append((k, consumer, g))
         grads, drawn = [], set()
-        for k, ((source, consumer), g) in enumerate(zip(self.model.edges, self.model.wire_grads())):
-            if source is leaf:
-                head = self.endpoint(consumer)
-                drawn.add(head if head in self.module_by_key else k)
-                grads.append(g)
+        for k, consumer, g in self.leaf_edges.get(id(leaf), []):
+            head = self.endpoint(consumer)
+            drawn.add(head if head in self.module_by_key else k)
+            grads.append(g)
         if len(drawn) < 2 or any(g is None for g in grads):
             return None
         return sum(grads[1:], grads[0])
@@ -633,9 +640,9 @@ class _DotWriter:
         if row is None or self.row.get(tail, row) == row:
             self.edges.append((tail, wire.heads[0], self.wire_attrs(wire)))
             return
-        letter = _connector_name(len(self.connectors))
-        start, end = f"wrap{len(self.connectors)}_from", f"wrap{len(self.connectors)}_to"
-        self.connectors[(id(source), row)] = start
+        letter = _connector_name(self.wraps)
+        start, end = f"wrap{self.wraps}_from", f"wrap{self.wraps}_to"
+        self.wraps += 1
         shape = CONNECTOR_SHAPE[self.opts.rankdir]
         for key, near, tip in ((end, tail, "continues"), (start, wire.heads[0], "continued")):
             attrs = {"label": letter, "tooltip": f"{tip} at the other {letter}", **shape}
