@@ -27,8 +27,10 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import is_grad_enabled
-from autograd_lite.ops.elementwise import clip, exp, log, relu, sigmoid
+from autograd_lite.ops.activations import relu, sigmoid
+from autograd_lite.ops.elementary import exp, log
 from autograd_lite.ops.reduce import softmax
+from autograd_lite.ops.selection import clip
 from autograd_lite.tensor import Tensor, as_array
 
 __all__ = [

@@ -14,7 +14,8 @@ import numpy as np
 
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.ops.elementwise import exp, sqrt, where
+from autograd_lite.ops.elementary import exp, sqrt
+from autograd_lite.ops.selection import where
 from autograd_lite.tensor import Tensor, _make
 
 __all__ = [

@@ -29,7 +29,7 @@ def _mlp() -> nn.Module:
 
 
 def _demo_model() -> nn.Module:
-    # visualize/demo.py's model for the spiral (2 features, hidden 100, 3 classes)
+    # visualize/cli/demo.py's model for the spiral (2 features, hidden 100, 3 classes)
     return nn.Sequential(
         nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 3)
     )

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import autograd_lite as al
-from visualize.expression import (
+from visualize.cli.expression import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
