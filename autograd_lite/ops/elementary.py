@@ -1,4 +1,4 @@
-"""exp, log, sqrt, abs, sin, cos, erf: the elementary functions, each Function beside its
+"""exp, log, sqrt, abs, sin, cos, sinh, erf: the elementary functions, each Function beside its
 function. Elementwise: each output element depends on the matching input element only.
 
 Each derivative is written with Tensor ops (so it can be differentiated again), and each
@@ -15,7 +15,7 @@ import numpy as np
 from autograd_lite.function import Function, apply_unary
 from autograd_lite.tensor import Tensor
 
-__all__ = ["abs", "cos", "erf", "exp", "log", "sin", "sqrt"]
+__all__ = ["abs", "cos", "erf", "exp", "log", "sin", "sinh", "sqrt"]
 
 
 class Exp(Function):
@@ -124,6 +124,26 @@ class Cos(Function):
 
 def cos(a: Any) -> Tensor:
     return apply_unary(Cos, a)
+
+
+class Sinh(Function):
+    """sinh(a) = (e^a - e^-a) / 2.  d/da = cosh(a) = √(1 + sinh²(a)), from the output."""
+
+    def forward(self, a):
+        return np.sinh(a, out=...)
+
+    def backward(self, g):
+        y = self.output
+        return g * sqrt(1.0 + y * y)
+
+    def jvp(self, ta):
+        y = self.output
+        return ta * sqrt(1.0 + y * y)
+
+
+def sinh(a: Any) -> Tensor:
+    """Hyperbolic sine."""
+    return apply_unary(Sinh, a)
 
 
 class Erf(Function):

@@ -225,6 +225,8 @@ OPS: tuple[OpInfo, ...] = (
          onnx="Sin", calc=Calc("sine (radians)"), samples=_unary()),
     _row(elementary, "cos", "Cos", methods=("cos",), numpy=("cos",), torch="torch.cos",
          onnx="Cos", calc=Calc("cosine (radians)"), samples=_unary()),
+    _row(elementary, "sinh", "Sinh", methods=("sinh",), numpy=("sinh",), torch="torch.sinh",
+         onnx="Sinh", calc=Calc("hyperbolic sine"), samples=_unary()),
     _row(elementary, "erf", "Erf", methods=("erf",), torch="torch.erf", onnx="Erf",
          calc=Calc("error function"), samples=_unary(domains=(ERF_SEAM,))),
     # activations.py
