@@ -365,12 +365,15 @@ CASES = [
     ("batch_norm_eval", *_batch_norm(False), fixed((4, 3), (3,), (3,))),
 ]
 
-# Every sample of the op table, with its torch op.
+# Every sample of the op table, with its torch op (but where torch has no forward-mode rule).
+NO_TORCH_JVP = {"multi_margin_loss"}  # torch 2.13: "forward AD ... not been implemented yet"
 TABLE_CASES = [
     (
         name,
         applied(row, sample),
-        None if torch is None or row.torch is None else _table_torch(row, sample),
+        None
+        if torch is None or row.torch is None or name in NO_TORCH_JVP
+        else _table_torch(row, sample),
         lambda data, sample=sample: tuple(draw_inputs(data, sample)),
     )
     for name, row, sample in SAMPLES
