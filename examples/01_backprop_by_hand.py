@@ -20,26 +20,13 @@ and open circuit_steps.html in a browser to step through the backward pass.
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
 import autograd_lite as al
 import visualize
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
-
-
-def save(view, path: Path) -> None:
-    """Save a drawing (anything with .save(path)) and tell the learner where it went."""
-    view.save(path)
-    print(f"wrote {path}")
+from _common import parse_args, save
 
 
 def circuit_add_mul(out: Path) -> None:
@@ -132,7 +119,7 @@ def backward_patterns(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     circuit_add_mul(args.out)
     sigmoid_neuron(args.out)

@@ -17,21 +17,12 @@ Run it
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 
 import autograd_lite as al
 import visualize
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+from _common import parse_args, save
 
 
 class FusedSigmoid(al.Function):
@@ -80,7 +71,7 @@ def composite_sigmoid(x):
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
 
@@ -97,8 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         view = visualize.draw_graph(y, title=f"{name} sigmoid")
         print(f"   {name:9s} sigmoid, then sum: {view!r}")
         path = args.out / f"graph_{name}.svg"
-        view.save(path)
-        print(f"wrote {path}")
+        save(view, path)
     (y1, g1), (y2, g2) = results.values()
     print(f"   values agree: {np.isclose(y1, y2)}    gradients agree: {np.allclose(g1, g2)}")
     print(f"   no overflow at x = -1000: sigmoid = {sigmoid(al.tensor(-1000.0)).item()}")

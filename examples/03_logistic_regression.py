@@ -15,22 +15,13 @@ Run it
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
 
 import autograd_lite as al
 import nn
 import visualize
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+from _common import parse_args
 
 
 def with_product(X: al.Tensor) -> al.Tensor:
@@ -54,7 +45,7 @@ def accuracy(model, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     al.manual_seed(args.seed)
     epochs = 15 if args.fast else 60

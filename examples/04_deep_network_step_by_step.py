@@ -18,9 +18,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")  # draw to files, no window
@@ -31,15 +28,9 @@ import autograd_lite as al
 import nn
 import visualize
 
+from _common import parse_args, savefig
+
 LAYER_DIMS = [2, 20, 7, 5, 1]  # n[0] inputs, three hidden layers, one output unit
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
 
 
 def initialize_parameters_deep(layer_dims: list[int], rng: np.random.Generator) -> dict:
@@ -95,7 +86,7 @@ def L_model_backward(AL, Y, caches, params) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     al.set_default_dtype(np.float64)  # so "the same" below means equal to ~1e-15
     rng = np.random.default_rng(args.seed)
@@ -144,9 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     ax.set_ylabel("cost")
     ax.set_title(f"L-layer network {LAYER_DIMS}, learning rate {lr}")
     ax.grid(alpha=0.3)
-    fig.savefig(args.out / "cost.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {args.out / 'cost.png'}")
+    savefig(fig, args.out / "cost.png")
 
     def predict(rows: al.Tensor) -> al.Tensor:
         # plot_decision_boundary sends examples as rows and reads "> 0" as class 1.

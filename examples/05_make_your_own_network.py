@@ -19,9 +19,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")  # draw to files, no window
@@ -31,13 +28,7 @@ import numpy as np
 import autograd_lite as al
 import nn
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+from _common import parse_args, savefig
 
 
 class NeuralNetwork:
@@ -83,7 +74,7 @@ def book_update_check(net: NeuralNetwork, x: np.ndarray, t: np.ndarray) -> float
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     try:
         X, y = nn.datasets.digits()
     except ImportError:
@@ -149,9 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     fig.colorbar(image, ax=right)
     right.set_title("learning rate x epochs")
     path = args.out / "lr_epochs_sweep.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path)
 
 
 if __name__ == "__main__":

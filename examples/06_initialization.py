@@ -16,7 +16,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +27,8 @@ import numpy as np
 import autograd_lite as al
 import nn
 
+from _common import parse_args, savefig
+
 INITS = {
     "zeros": lambda w: nn.init.zeros_(w),
     "small random (0.01)": lambda w: nn.init.normal_(w, 0.0, 0.01),
@@ -35,14 +36,6 @@ INITS = {
     "Xavier": lambda w: nn.init.xavier_normal_(w),
     "He": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
 }
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
 
 
 def deep_net(width: int, depth: int, activation, init) -> nn.Sequential:
@@ -113,9 +106,7 @@ def activation_experiment(out: Path, width: int, depth: int, n: int) -> None:
         fig.suptitle(f"{act_name} network: activations of each layer, per initialization")
         fig.subplots_adjust(left=0.06, right=0.99, bottom=0.06, top=0.88, wspace=0.1, hspace=0.5)
         path = out / f"activations_{act_name.lower()}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        print(f"wrote {path}")
+        savefig(fig, path, dpi=100, bbox_inches=None)
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, act_name in zip(axes, ("tanh", "ReLU")):
@@ -128,9 +119,7 @@ def activation_experiment(out: Path, width: int, depth: int, n: int) -> None:
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     path = out / "activation_std.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path)
 
 
 def symmetry_experiment(out: Path, epochs: int, seed: int) -> None:
@@ -167,13 +156,11 @@ def symmetry_experiment(out: Path, epochs: int, seed: int) -> None:
     fig.suptitle("first-layer weights after training: identical columns = identical units")
     fig.tight_layout()
     path = out / "symmetry.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path, bbox_inches=None)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     al.manual_seed(args.seed)
     if args.fast:

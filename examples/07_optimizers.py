@@ -16,7 +16,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +26,8 @@ import numpy as np
 
 import autograd_lite as al
 import nn
+
+from _common import parse_args, savefig
 
 # name -> (class, its settings besides the learning rate)
 OPTIMIZERS = {
@@ -73,14 +74,6 @@ def make_optimizer(name: str, params, problem: str):
     return cls(params, lr=LEARNING_RATES[problem][name], **settings)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
-
-
 def loss_curves(out: Path, epochs: int, seed: int) -> None:
     X, y = nn.datasets.spiral(seed=seed)
     al.manual_seed(seed)
@@ -110,9 +103,7 @@ def loss_curves(out: Path, epochs: int, seed: int) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     path = out / "loss_curves.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path)
 
 
 def valley(p):
@@ -169,13 +160,11 @@ def surfaces(out: Path, steps: int) -> None:
         ax.set_title(f"{title} (start at the star)")
     axes[0].legend(fontsize=8, loc="lower right")
     path = out / "trajectories.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     loss_curves(args.out, epochs=20 if args.fast else 150, seed=args.seed)
     surfaces(args.out, steps=40 if args.fast else 80)

@@ -19,7 +19,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +30,8 @@ import numpy as np
 import autograd_lite as al
 import nn
 
+from _common import parse_args, savefig
+
 ACTIVATIONS = {
     "sigmoid": (al.sigmoid, nn.Sigmoid),
     "tanh": (al.tanh, nn.Tanh),
@@ -38,14 +39,6 @@ ACTIVATIONS = {
     "Leaky ReLU": (lambda x: al.leaky_relu(x, 0.1), lambda: nn.LeakyReLU(0.1)),
     "ELU": (al.elu, nn.ELU),
 }
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
 
 
 def plot_activations(out: Path) -> None:
@@ -69,9 +62,7 @@ def plot_activations(out: Path) -> None:
         print(f"   {name:10s} f' = {values}   (largest slope {x.grad.numpy().max():.3f})")
     fig.tight_layout()
     path = out / "activations.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path, bbox_inches=None)
 
 
 def deep_net(name: str, depth: int, width: int) -> nn.Sequential:
@@ -133,13 +124,11 @@ def vanishing_gradients(out: Path, depth: int, epochs: int, seed: int) -> None:
         ax.grid(alpha=0.3)
         ax.legend()
     path = out / "vanishing_gradient.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+    savefig(fig, path)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     plot_activations(args.out)
     vanishing_gradients(args.out, depth=10, epochs=5 if args.fast else 40, seed=args.seed)

@@ -16,9 +16,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")  # draw to files, no window
@@ -29,13 +26,7 @@ import autograd_lite as al
 import nn
 import visualize
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+from _common import parse_args, savefig
 
 
 def convnet() -> nn.Sequential:
@@ -51,14 +42,8 @@ def convnet() -> nn.Sequential:
     )
 
 
-def savefig(fig, path: Path) -> None:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
-
-
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     try:
         X, y = nn.datasets.digits(flatten=False)  # X: (1797, 1, 8, 8) in [0, 1]
     except ImportError:

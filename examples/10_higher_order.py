@@ -16,7 +16,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -27,19 +26,7 @@ import numpy as np
 
 import autograd_lite as al
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
-
-
-def savefig(fig, path: Path) -> None:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
+from _common import parse_args, savefig
 
 
 def f(x):
@@ -176,7 +163,7 @@ def tanh_derivatives(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     al.set_default_dtype(np.float64)  # second derivatives want float64 precision
     rng = np.random.default_rng(args.seed)

@@ -21,7 +21,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -36,20 +35,7 @@ import autograd_lite as al
 import visualize
 from autograd_lite import forward_ad, func
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
-
-
-def savefig(fig, path: Path) -> None:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {path}")
-
+from _common import parse_args, savefig
 
 # -- 1. the survey's example, both ways --------------------------------------------------------
 
@@ -220,7 +206,7 @@ def newton(out: Path, gd_steps: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     al.set_default_dtype(np.float64)  # the survey's numbers to the last digit
     rng = np.random.default_rng(args.seed)

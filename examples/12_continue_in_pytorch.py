@@ -18,7 +18,6 @@ Run it
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime
 import json
@@ -29,20 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import parse_args, savefig
+
 # The two training processes start fresh Pythons that import this file again (that is how
 # torch.multiprocessing.spawn finds ddp_worker), so what only the main process needs —
 # autograd-lite, matplotlib — is imported inside main(), and they start faster.
 
 WORLD_SIZE = 2  # processes training together
 SKIP = "skipped: install autograd-lite[digits,torch,export] ({} is missing) to run this example"
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / Path(__file__).stem)
-    parser.add_argument("--fast", action="store_true", help="a quick run (as the tests do)")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
 
 
 def missing_extra() -> str | None:
@@ -167,7 +160,7 @@ def accuracy(model, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    args = parse_args(__doc__, __file__, argv)
     missing = missing_extra()
     if missing:
         print(SKIP.format(missing))
@@ -269,9 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     ax.set_ylabel("test accuracy")
     ax.set_title("one model, three engines")
     ax.legend(loc="lower right")
-    fig.savefig(args.out / "accuracy.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"wrote {args.out / 'accuracy.png'}")
+    savefig(fig, args.out / "accuracy.png")
 
 
 if __name__ == "__main__":
