@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, ParamsT
+from nn.optim.optimizer import Optimizer, ParamsT, hyperparameters
 
 
 class Adagrad(Optimizer):
@@ -36,14 +36,7 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "eps": eps,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
     def _update(
         self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -52,9 +45,7 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = np.full_like(p, group["initial_accumulator_value"])
         state["step"] += 1
-        wd = float(group["weight_decay"])
-        if wd:
-            grad = grad + wd * p
+        grad = self._weight_decayed(p, grad, group)
         lr_t = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
         s = state["sum"]
         s += grad * grad

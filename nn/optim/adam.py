@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, ParamsT
+from nn.optim.optimizer import Optimizer, ParamsT, hyperparameters
 
 
 class Adam(Optimizer):
@@ -44,14 +44,8 @@ class Adam(Optimizer):
         for AdamW (PyTorch's defaults)."""
         if weight_decay is None:
             weight_decay = self.default_weight_decay
-        defaults = {
-            "lr": lr,
-            "betas": tuple(betas),
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "amsgrad": amsgrad,
-        }
-        super().__init__(params, defaults)
+        betas = tuple(betas)
+        super().__init__(params, hyperparameters(locals()))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)
@@ -76,13 +70,12 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = np.zeros_like(p)
         state["step"] += 1
         t = state["step"]
-        lr, wd, eps = float(group["lr"]), float(group["weight_decay"]), float(group["eps"])
+        lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        if wd:
-            if self.decoupled:
-                p *= 1.0 - lr * wd  # AdamW: shrink θ directly
-            else:
-                grad = grad + wd * p
+        if not self.decoupled:
+            grad = self._weight_decayed(p, grad, group)
+        elif group["weight_decay"]:
+            p *= 1.0 - lr * float(group["weight_decay"])  # AdamW: shrink θ directly
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1.0 - beta1) * (grad - m)  # = β₁·m + (1 - β₁)·g, as PyTorch's lerp
         v *= beta2

@@ -35,10 +35,24 @@ from autograd_lite import Tensor, enable_grad, increment_version, no_grad
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
+def hyperparameters(init_locals: dict[str, Any]) -> dict[str, Any]:
+    """An optimizer's ``defaults`` from its ``__init__``'s ``locals()``: every argument but
+    ``self`` and ``params``, in the signature's order. The signature, spelled out as PyTorch's
+    for help() and IDEs, is then the one list of a class's hyperparameters::
+
+        def __init__(self, params, lr=1e-3, momentum=0.0):
+            super().__init__(params, hyperparameters(locals()))  # {"lr": ..., "momentum": ...}
+
+    Call it before defining any other local (an argument may be normalized first).
+    """
+    return {k: v for k, v in init_locals.items() if k not in ("self", "params", "__class__")}
+
+
 class Optimizer:
     """Base class of the optimizers.
 
-    Subclasses call ``super().__init__(params, defaults)`` and implement
+    Subclasses call ``super().__init__(params, defaults)`` (``hyperparameters(locals())``
+    builds ``defaults`` from their ``__init__`` arguments) and implement
     ``_update(p, grad, state, group)``: one parameter's update, in place on ``p.data``.
 
     Attributes:
@@ -169,6 +183,13 @@ class Optimizer:
     ) -> None:
         """Update one parameter's array ``p`` in place from its gradient ``grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement _update()")
+
+    @staticmethod
+    def _weight_decayed(p: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+        """g + λθ: weight decay λ as the gradient of an L2 penalty λ/2·‖θ‖² (what SGD,
+        Adagrad, RMSprop and Adam do). A new array: p.grad is left as backward made it."""
+        wd = float(group["weight_decay"])
+        return grad + wd * p if wd else grad
 
     # -- saving and restoring ----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, ParamsT
+from nn.optim.optimizer import Optimizer, ParamsT, hyperparameters
 
 
 class RMSprop(Optimizer):
@@ -36,15 +36,7 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "alpha": alpha,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum": momentum,
-            "centered": centered,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)
@@ -67,9 +59,7 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(p)
         state["step"] += 1
-        wd = float(group["weight_decay"])
-        if wd:
-            grad = grad + wd * p
+        grad = self._weight_decayed(p, grad, group)
         v = state["square_avg"]
         v *= alpha
         v += (1.0 - alpha) * grad * grad

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, ParamsT
+from nn.optim.optimizer import Optimizer, ParamsT, hyperparameters
 
 
 class SGD(Optimizer):
@@ -43,14 +43,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)
@@ -67,9 +60,7 @@ class SGD(Optimizer):
         self, p: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, momentum = float(group["lr"]), float(group["momentum"])
-        wd = float(group["weight_decay"])
-        if wd:
-            grad = grad + wd * p  # a new array: p.grad itself is left as backward made it
+        grad = self._weight_decayed(p, grad, group)
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
