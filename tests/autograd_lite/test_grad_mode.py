@@ -18,84 +18,53 @@ def records() -> bool:
     return (al.ones(1, requires_grad=True) * 2).grad_fn is not None
 
 
-# Each form runs ``body`` in its mode; ``mode`` is what the body must see.
-def with_no_grad(body):
-    with al.no_grad():
-        return body()
+# Each form runs ``body`` in its mode; ``mode`` is what the body must see. A form makes its
+# switch anew on each call, as a user's code does (``switch(*args)``, or ``switch`` itself when
+# bare), and is named after it: with_no_grad, decorated_set_grad_enabled_false, ...
+def named(form: Callable, how: str, switch: Callable, args: tuple, bare: bool = False):
+    form.__name__ = "_".join(
+        [how, switch.__name__, *(str(a).lower() for a in args), *(["bare"] if bare else [])]
+    )
+    return form
 
 
-def with_enable_grad(body):
-    with al.enable_grad():
-        return body()
+def within(switch: Callable, *args) -> Callable:
+    """``with switch(*args): body()``."""
+
+    def form(body):
+        with switch(*args):
+            return body()
+
+    return named(form, "with", switch, args)
 
 
-def with_set_grad_enabled_false(body):
-    with al.set_grad_enabled(False):
-        return body()
+def decorated(switch: Callable, *args, bare: bool = False) -> Callable:
+    """``@switch(*args)`` (``@switch`` if bare) on a function that runs body."""
 
+    def form(body):
+        before = al.is_grad_enabled()
 
-def with_set_grad_enabled_true(body):
-    with al.set_grad_enabled(True):
-        return body()
+        @(switch if bare else switch(*args))
+        def run():
+            return body()
 
+        assert al.is_grad_enabled() == before  # decorating changes nothing
+        return run()
 
-def decorated_no_grad(body):
-    return al.no_grad()(body)()
-
-
-def decorated_no_grad_bare(body):
-    @al.no_grad
-    def run():
-        return body()
-
-    return run()
-
-
-def decorated_enable_grad(body):
-    return al.enable_grad()(body)()
-
-
-def decorated_enable_grad_bare(body):
-    @al.enable_grad
-    def run():
-        return body()
-
-    return run()
-
-
-def decorated_set_grad_enabled_false(body):
-    before = al.is_grad_enabled()
-
-    @al.set_grad_enabled(False)
-    def run():
-        return body()
-
-    assert al.is_grad_enabled() == before  # decorating changes nothing
-    return run()
-
-
-def decorated_set_grad_enabled_true(body):
-    before = al.is_grad_enabled()
-
-    @al.set_grad_enabled(True)
-    def run():
-        return body()
-
-    assert al.is_grad_enabled() == before
-    return run()
+    return named(form, "decorated", switch, args, bare)
 
 
 FORMS: list[tuple[Callable, bool]] = [
-    (with_no_grad, False),
-    (with_enable_grad, True),
-    (with_set_grad_enabled_false, False),
-    (with_set_grad_enabled_true, True),
-    (decorated_no_grad, False),
-    (decorated_no_grad_bare, False),
-    (decorated_enable_grad, True),
-    (decorated_enable_grad_bare, True),
-    (decorated_set_grad_enabled_false, False),
-    (decorated_set_grad_enabled_true, True),
+    (within(al.no_grad), False),
+    (within(al.enable_grad), True),
+    (within(al.set_grad_enabled, False), False),
+    (within(al.set_grad_enabled, True), True),
+    (decorated(al.no_grad), False),
+    (decorated(al.no_grad, bare=True), False),
+    (decorated(al.enable_grad), True),
+    (decorated(al.enable_grad, bare=True), True),
+    (decorated(al.set_grad_enabled, False), False),
+    (decorated(al.set_grad_enabled, True), True),
 ]
 
 
