@@ -1,5 +1,5 @@
-"""Hypothesis strategies for the ops of issue 13 (prod, einsum, tensordot, x[index] = v),
-shared by the gradient checks and the PyTorch differential tests."""
+"""Hypothesis strategies shared by the gradient checks and the PyTorch differential tests:
+the ops of issue 13 (prod, einsum, tensordot, x[index] = v) and the axes of a reduction."""
 
 from __future__ import annotations
 
@@ -90,3 +90,30 @@ def numpy_index(index):
     if isinstance(index, list):
         return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
     return index
+
+
+@st.composite
+def axis_for(draw, ndim: int, allow_tuple: bool = True, allow_none: bool = True):
+    """None, an int (possibly negative) or a tuple of distinct axes (possibly negative)."""
+    options = []
+    if allow_none:
+        options.append(st.none())
+    if ndim == 0:
+        options.append(st.sampled_from([0, -1]))
+    else:
+        options.append(st.integers(-ndim, ndim - 1))
+        if allow_tuple:
+            options.append(
+                st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).flatmap(
+                    lambda axes: st.tuples(*[st.sampled_from([a, a - ndim]) for a in axes])
+                )
+            )
+    return draw(st.one_of(options))
+
+
+def reduced_count(shape, axis) -> int:
+    """How many elements a reduction over ``axis`` combines into each result."""
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes])) if shape else 1

@@ -15,7 +15,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from op_strategies import einsum_cases, numpy_index, tensordot_cases, value_for, with_zeros
+from op_strategies import (
+    axis_for,
+    einsum_cases,
+    numpy_index,
+    reduced_count,
+    tensordot_cases,
+    value_for,
+    with_zeros,
+)
 
 import autograd_lite as al
 from autograd_lite.testing import (
@@ -48,32 +56,6 @@ def grid(shape, offset: float = 0.0):
     return hnp.arrays(np.int64, shape, elements=st.integers(-30, 30)).map(
         lambda a: a / 10.0 + offset
     )
-
-
-@st.composite
-def axis_for(draw, ndim: int, allow_tuple: bool = True, allow_none: bool = True):
-    """None, an int (possibly negative) or a tuple of distinct axes (possibly negative)."""
-    options = []
-    if allow_none:
-        options.append(st.none())
-    if ndim == 0:
-        options.append(st.sampled_from([0, -1]))
-    else:
-        options.append(st.integers(-ndim, ndim - 1))
-        if allow_tuple:
-            options.append(
-                st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).flatmap(
-                    lambda axes: st.tuples(*[st.sampled_from([a, a - ndim]) for a in axes])
-                )
-            )
-    return draw(st.one_of(options))
-
-
-def reduced_count(shape, axis) -> int:
-    if axis is None:
-        return int(np.prod(shape))
-    axes = (axis,) if isinstance(axis, int) else axis
-    return int(np.prod([shape[a] for a in axes])) if shape else 1
 
 
 # -- unary elementwise ops: the op table's rows are checked in test_op_table.py; here the

@@ -19,7 +19,14 @@ from hypothesis.extra import numpy as hnp
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from op_strategies import einsum_cases, numpy_index, tensordot_cases, with_zeros  # noqa: E402
+from op_strategies import (  # noqa: E402
+    axis_for,
+    einsum_cases,
+    numpy_index,
+    reduced_count,
+    tensordot_cases,
+    with_zeros,
+)
 
 import autograd_lite as al  # noqa: E402
 from autograd_lite.testing import arrays_for_grad, broadcastable_shapes, shapes  # noqa: E402
@@ -162,21 +169,9 @@ def test_pow_with_zeros_matches_torch(data):
 
 
 @st.composite
-def shape_axis_keepdims(draw, allow_tuple=True):
+def shape_axis_keepdims(draw):
     shape = draw(shapes())
-    nd = len(shape)
-    options = [st.none()]
-    if nd == 0:
-        options.append(st.sampled_from([0, -1]))
-    else:
-        options.append(st.integers(-nd, nd - 1))
-        if allow_tuple:
-            options.append(
-                st.lists(st.integers(-nd, nd - 1), min_size=1, max_size=nd)
-                .filter(lambda axes: len({a % nd for a in axes}) == len(axes))
-                .map(tuple)
-            )
-    return shape, draw(st.one_of(options)), draw(st.booleans())
+    return shape, draw(axis_for(len(shape))), draw(st.booleans())
 
 
 def _dim(axis, nd):
@@ -211,12 +206,7 @@ def test_reduction_matches_torch(name, ours, theirs, data):
 def test_var_std_match_torch(name, data):
     shape, axis, keepdims = data.draw(shape_axis_keepdims(), label="shape_axis_keepdims")
     correction = data.draw(st.sampled_from([0, 1]), label="correction")
-    nd = len(shape)
-    count = (
-        int(np.prod(shape))
-        if axis is None or nd == 0
-        else int(np.prod([shape[a] for a in ((axis,) if isinstance(axis, int) else axis)]))
-    )
+    count = reduced_count(shape, axis)
     assume(count > correction)
     x = data.draw(
         hnp.arrays(np.int64, shape, elements=st.integers(-300, 300), unique=True).map(
