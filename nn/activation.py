@@ -82,32 +82,29 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softmax(Module):
-    """e^x / Σ e^x along ``dim``: each slice becomes probabilities summing to 1."""
+class _AlongDim(Module):
+    """What Softmax and LogSoftmax share: the one setting ``dim``, the axis they normalize."""
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """e^x / Σ e^x along ``dim``: each slice becomes probabilities summing to 1."""
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log softmax(x) along ``dim`` (stable; pair it with NLLLoss)."""
-
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Maxout(Module):
