@@ -330,27 +330,25 @@ def training_workload(
     }
 
 
+def mlp_workload(
+    engine_name: str, cfg: Config, sizes: tuple[int, ...], batch: int, warmup: int, steps: int
+) -> dict:
+    """An MLP of the given layer widths (``make_mlp``) trained on batches of ``batch``
+    random inputs: ms per step (``training_workload``)."""
+    return training_workload(
+        engine_name, cfg, lambda nn: make_mlp(nn, sizes), (batch, sizes[0]), warmup, steps
+    )
+
+
 def mlp_step(engine_name: str, cfg: Config) -> dict:
     """MLP 784-256-128-10, ReLU, cross-entropy, SGD, batch 128: ms per step."""
-    return training_workload(
-        engine_name,
-        cfg,
-        lambda nn: make_mlp(nn, MLP_SIZES),
-        (MLP_BATCH, MLP_SIZES[0]),
-        warmup=cfg.pick(5, 3),
-        steps=cfg.pick(30, 5),
-    )
+    return mlp_workload(engine_name, cfg, MLP_SIZES, MLP_BATCH, cfg.pick(5, 3), cfg.pick(30, 5))
 
 
 def mlp_step_large(engine_name: str, cfg: Config) -> dict:
     """MLP 784-1024-1024-10, batch 1024: ms per step (and GFLOP/s achieved)."""
-    result = training_workload(
-        engine_name,
-        cfg,
-        lambda nn: make_mlp(nn, MLP_LARGE_SIZES),
-        (MLP_LARGE_BATCH, MLP_LARGE_SIZES[0]),
-        warmup=cfg.pick(3, 1),
-        steps=cfg.pick(10, 2),
+    result = mlp_workload(
+        engine_name, cfg, MLP_LARGE_SIZES, MLP_LARGE_BATCH, cfg.pick(3, 1), cfg.pick(10, 2)
     )
     flops = mlp_flops(MLP_LARGE_SIZES, MLP_LARGE_BATCH)
     result["extra"]["gflops"] = flops / (result["value"] / 1e3) / 1e9
