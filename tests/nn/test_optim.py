@@ -1,5 +1,6 @@
 """Tests for nn.optim (optimizers, lr_scheduler) and nn.utils (gradient clipping)."""
 
+import inspect
 import math
 
 import numpy as np
@@ -104,6 +105,17 @@ def test_default_hyperparameters_equal_torch(torch):
         theirs = getattr(torch.optim, cls.__name__)([torch.zeros(1, requires_grad=True)]).defaults
         for k, v in ours.items():
             assert theirs[k] == v, (cls.__name__, k)
+
+
+def test_defaults_are_the_constructor_arguments_in_order():
+    """hyperparameters(locals()) takes every __init__ argument but params, and nothing else;
+    what the caller passes is what the group holds (betas as a tuple)."""
+    for cls in (SGD, Adagrad, RMSprop, Adam, AdamW):
+        names = list(inspect.signature(cls).parameters)[1:]
+        assert list(cls([al.zeros(1, requires_grad=True)]).defaults) == names, cls.__name__
+    opt = Adam([al.zeros(1, requires_grad=True)], lr=0.5, betas=[0.8, 0.9], amsgrad=True)
+    assert opt.param_groups[0]["betas"] == (0.8, 0.9)
+    assert (opt.defaults["lr"], opt.defaults["amsgrad"]) == (0.5, True)
 
 
 # ------------------------------------------------------------------ behaviour
