@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
+from autograd_lite.function import FreedTensor
 from autograd_lite.inplace import Snapshot
 from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
 from visualize.layout import row_of_rank
@@ -175,9 +176,10 @@ def wire_lines(
     orange when new, a grey blank while not known)."""
     lines: list[Line] = []
     if opts.show_values:
-        if isinstance(tensor, Snapshot):  # a version an in-place op overwrote: no values
+        if isinstance(tensor, FreedTensor):  # overwritten in place, or freed by backward()
             shape = [f"shape {fmt_shape(tensor.shape)}"] if opts.show_shapes and tensor.ndim else []
-            value = [*shape, "changed in place"]
+            gone = "changed in place" if isinstance(tensor, Snapshot) else "freed by backward()"
+            value = [*shape, gone]
         else:
             value = format_array(tensor, show_shape=opts.show_shapes)
         name = getattr(tensor, "name", None)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import forward_ad
-from autograd_lite.engine import input_gradients, recorded_inputs, topological_order
+from autograd_lite.engine import graph_inputs, input_gradients, topological_order
+from autograd_lite.function import KEEP_AFTER_BACKWARD, FreedTensor
 
 
 def is_tensor(x: Any) -> bool:
@@ -60,9 +61,13 @@ class OpItem:
 
     @property
     def grad(self) -> Any:
-        # The node keeps its output's gradient after backward(retain_graph=True); a tensor
-        # that called retain_grad() keeps it too.
+        # The node keeps its output's gradient after backward(retain_graph=True), and after
+        # a plain backward() when it is small (Function.release); a tensor that called
+        # retain_grad() keeps it too.
         grad = getattr(self.node, "grad", None)
+        if grad is None:
+            kept = self.node.kept() if hasattr(self.node, "kept") else None
+            grad = kept[1] if kept is not None else None
         if grad is None and getattr(self.tensor, "retains_grad", False):
             grad = self.tensor.grad
         return grad
@@ -162,6 +167,9 @@ class GraphModel:
                     grad = sent[slot]
                 else:  # (the fallback)
                     grad = getattr(source, "grad", None)
+                if grad is None and isinstance(source, LeafItem) and len(source.consumers) == 1:
+                    # (A share too big for a freed graph to keep: one wire carries it all.)
+                    grad = source.grad
                 self._wire_grads.append(None if grad is None else np.asarray(grad.data))
         return self._wire_grads
 
@@ -213,11 +221,13 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
 
     ops[id(root.grad_fn)] = visit_op(root.grad_fn, root)
     # Every consumer comes before its producers in this order, so an op's item (or its
-    # omission) is decided by the time the walk reaches it.
-    for node in topological_order([root.grad_fn], where=where):
+    # omission) is decided by the time the walk reaches it. After a plain backward() the
+    # walk reads the skeleton it kept (autograd_lite.Function.release).
+    for node in topological_order([root.grad_fn], where=where, freed=True):
         consumer = ops[id(node)]
         was_cut = False
-        for slot, x in enumerate(recorded_inputs(node)):  # as the node saw them
+        for slot, x in enumerate(graph_inputs(node)):  # as the node saw them
+            x = alive(x)
             if is_tensor(x) and x.grad_fn is not None:
                 if id(x.grad_fn) not in ops:
                     ops[id(x.grad_fn)] = visit_op(x.grad_fn, x)
@@ -247,6 +257,35 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
     _sort_forward(model)
     _separate_calls(model)
     return model
+
+
+def lost_to_backward(model: GraphModel) -> list[str]:
+    """What a plain backward() freed that a drawing would show: the ops (by label) of a
+    freed graph whose output or gradient shares were too big to keep
+    (``autograd_lite.function.KEEP_AFTER_BACKWARD``). Empty for a whole graph."""
+    lost = []
+    for op in model.ops:
+        kept = op.node.kept() if op.node.inputs is None else None
+        if kept is None:
+            continue
+        inputs, grad, sent = kept
+        dropped = any(
+            g is None and getattr(x, "requires_grad", False) and x.data.size > KEEP_AFTER_BACKWARD
+            for x, g in zip(inputs, sent)
+        )
+        if (grad is None and np.size(op.tensor.data) > KEEP_AFTER_BACKWARD) or dropped:
+            lost.append(op.label)
+    return lost
+
+
+def alive(x: Any) -> Any:
+    """The tensor a freed graph's stand-in (FreedTensor) stands for, while it is still
+    alive and unchanged (so its values can be drawn); else ``x`` itself."""
+    if type(x) is FreedTensor:
+        t = x.tensor()
+        if t is not None and t._node is x._node:
+            return t
+    return x
 
 
 def inputs_of(model: GraphModel) -> dict[int, list[Any]]:
