@@ -17,6 +17,7 @@ import numpy as np
 from autograd_lite import forward_ad
 from autograd_lite.engine import graph_inputs, input_gradients, topological_order
 from autograd_lite.function import KEEP_AFTER_BACKWARD, FreedTensor
+from visualize.labels import clean_text, format_index, format_number
 
 
 def is_tensor(x: Any) -> bool:
@@ -37,6 +38,41 @@ def op_label(node: Any) -> str:
     """The short name drawn on an op node: its ``label`` ("+", "matmul"), else the class
     name in lower case ("exp" for Exp)."""
     return str(getattr(node, "label", None) or type(node).__name__.lower())
+
+
+# Ops whose inputs are not interchangeable: the op node shows the formula and each input's
+# wire (or number) says which operand it is, so ``scores - max`` cannot be misread.
+OPERANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Sub": ("a − b", ("a", "b")),
+    "Div": ("a ÷ b", ("a", "b")),
+    "Pow": ("a ** b", ("a", "b")),
+    "MatMul": ("a @ b", ("a", "b")),
+    "Where": ("where(cond, a, b)", ("cond", "a", "b")),
+}
+
+
+def op_text(node: Any) -> str:
+    """What an op's node says: the formula of a non-commutative op (``a − b``), the index
+    of ``[]`` (``[:, 0:8]``), clip's bounds, else its label."""
+    kind = type(node).__name__
+    if kind in OPERANDS:
+        return OPERANDS[kind][0]
+    options = getattr(node, "options", None) or {}
+    if kind in ("GetItem", "SetItem") and "index" in options:
+        return format_index(options["index"]) + (" =" if kind == "SetItem" else "")
+    if kind == "Clip":
+        bounds = [
+            f"{k}={format_number(options[k])}" for k in ("min", "max") if options.get(k) is not None
+        ]
+        return f"clip({', '.join(bounds)})"
+    return op_label(node)
+
+
+def operand_role(node: Any, slot: int) -> str | None:
+    """Which operand input ``slot`` of ``node`` is ("a", "b", "cond"), for the ops whose
+    operands are not interchangeable; None for the others."""
+    roles = OPERANDS.get(type(node).__name__)
+    return roles[1][slot] if roles and slot < len(roles[1]) else None
 
 
 @dataclass(eq=False)
@@ -108,6 +144,7 @@ class NumberItem:
     value: Any
     key: str
     consumer: OpItem
+    slot: int = 0  # the input slot of the consumer it feeds
 
 
 @dataclass
@@ -130,6 +167,8 @@ class GraphModel:
     omitted_leaves: int = 0
     root_op: OpItem | None = None
     max_nodes: int = 500
+    # cluster path -> the type of the module that recorded it ("Linear"), when known
+    module_types: dict[tuple[str, ...], str] = field(default_factory=dict)
     _wire_grads: list[Any] | None = field(default=None, repr=False)
 
     @property
@@ -242,7 +281,7 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
                 source = None
                 if consumer is not None and budget > 0:
                     budget -= 1
-                    source = NumberItem(x, f"n{len(model.numbers)}", consumer)
+                    source = NumberItem(x, f"n{len(model.numbers)}", consumer, slot)
                     model.numbers.append(source)
             if consumer is None:
                 continue
@@ -256,7 +295,84 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
     model.root_op = ops[id(root.grad_fn)]
     _sort_forward(model)
     _separate_calls(model)
+    for op in model.ops:
+        for depth, name in enumerate(getattr(op.node, "scope", None) or (), start=1):
+            kind = getattr(name, "kind", None)  # nn.Module names its scope with its type
+            if kind:
+                model.module_types[op.cluster[:depth]] = str(kind)
     return model
+
+
+def module_title(model: GraphModel, path: tuple[str, ...]) -> str:
+    """A module box's title: its type and its name, ``BatchNorm1d  bn1`` (the name alone for
+    a plain ``name_scope``, the type alone for the model itself)."""
+    name = clean_text(path[-1])
+    kind = model.module_types.get(path)
+    if not kind or name.split(" (call ")[0] == kind:  # the model itself: named by its type
+        return name
+    return f"{clean_text(kind)}  {name}"
+
+
+def lone_ops(model: GraphModel) -> dict[int, tuple[str, ...]]:
+    """id(op) -> its box, for each op that is all a module's box would hold (a ReLU, a
+    Dropout, a Flatten): no other op, no module inside, no parameter. Such an op is drawn
+    as one node titled like the box (``ReLU  1``), in its parent's box: a box around one
+    node only adds a title for wires to cross."""
+    count: dict[tuple[str, ...], int] = {}
+    for op in model.ops:
+        for depth in range(1, len(op.cluster) + 1):
+            count[op.cluster[:depth]] = count.get(op.cluster[:depth], 0) + 1
+    with_params = {id(c) for leaf in model.leaves if leaf.kind == "param" for c in leaf.consumers}
+    return {
+        id(op): op.cluster
+        for op in model.ops
+        if op.cluster in model.module_types and count[op.cluster] == 1 and id(op) not in with_params
+    }
+
+
+def lone_op_text(model: GraphModel, op: OpItem) -> list[str]:
+    """A lone op's node (see lone_ops): its module's title, then the op when its name does
+    not say it already (``Dropout  2`` over ``*``; ``ReLU  1`` alone)."""
+    title = module_title(model, op.cluster)
+    text = op_text(op.node)
+    kind = model.module_types.get(op.cluster, "")
+    same = text.replace("_", "").lower() == kind.replace("_", "").lower()
+    return [title] if same else [title, text]
+
+
+def parameter_path(leaf: LeafItem) -> str:
+    """A parameter's module path, as ``named_parameters()`` of the model spells it
+    (``0.weight``), wherever it is used: the deepest module that used it (an L2 term
+    outside the model does not rename it), below the outermost one (the model), then its
+    name (``register_parameter`` names it after its attribute)."""
+    name = getattr(leaf.tensor, "name", None) or "parameter"
+    if "." in name:  # already a path
+        return clean_text(name)
+    scopes = [c.scope for c in leaf.consumers]
+    deepest = max(scopes, key=len, default=())
+    # (Used by two modules, a tied weight: the path they share.)
+    owners = [s for s in scopes if len(s) == len(deepest)]
+    scope = owners[0]
+    for other in owners[1:]:
+        n = 0
+        while n < len(scope) and scope[n] == other[n]:
+            n += 1
+        scope = scope[:n]
+    return clean_text(".".join([*scope[1:], name]))
+
+
+def call_share(model: GraphModel, leaf: LeafItem, ops: list[OpItem]) -> Any:
+    """The part of ``leaf``'s gradient that came back from ``ops`` (one call of a module):
+    the sum of the gradients on its wires into them; None if one is not known."""
+    members = {id(op) for op in ops}
+    shares = [
+        g
+        for (source, consumer), g in zip(model.edges, model.wire_grads())
+        if source is leaf and id(consumer) in members
+    ]
+    if not shares or any(g is None for g in shares):
+        return None
+    return sum(shares[1:], shares[0])
 
 
 def lost_to_backward(model: GraphModel) -> list[str]:

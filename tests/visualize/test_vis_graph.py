@@ -300,8 +300,11 @@ def test_leaf_used_far_apart_is_drawn_beside_each_user():
     f = h * w
     f.backward(retain_graph=True)
     src = draw_graph(f).source
-    w_nodes = [line for line in src.splitlines() if "[label=w " in line]
+    w_nodes = [line for line in src.splitlines() if '[label="w\\ntotal grad ' in line]
     assert len(w_nodes) == 2
+    # Each copy shows w's whole gradient too: gradients add at forks.
+    total = format_number(w.grad.item())
+    assert all(f"total grad {total}" in line for line in w_nodes)
     # Each copy feeds one multiplication and carries w's value and what that use sent
     # back; the two add up to w.grad.
     w_keys = [line.split()[0] for line in w_nodes]

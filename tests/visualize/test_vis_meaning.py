@@ -1,0 +1,156 @@
+"""The meaning a teacher draws: operand order, the index of [], module types and paths,
+parameters named by path wherever used, a leaf's total at forks, each call's share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_vis_calls import rnn_loss
+from vis_helpers import needs_dot, svg_texts
+
+import autograd_lite as al
+import nn
+from visualize import draw_graph
+from visualize.labels import format_index
+
+
+def texts(view, renderer="wasm"):
+    # (Graphviz writes two spaces as a no-break space and a space.)
+    return [t.replace("\xa0", " ") for t in svg_texts(view.svg(renderer))]
+
+
+def softmax_shift():
+    scores = al.tensor(np.array([[1.0, 2.0, 3.0], [0.0, 5.0, 1.0]]), requires_grad=True)
+    scores.name = "scores"
+    top = scores.max(axis=1, keepdims=True)
+    top.name = "max"
+    loss = (scores - top).exp().sum()
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("renderer", ["wasm", pytest.param("dot", marks=needs_dot)])
+def test_scores_minus_max_says_which_operand_is_which(rankdir, renderer):
+    got = texts(draw_graph(softmax_shift(), rankdir=rankdir), renderer)
+    assert "a − b" in got  # the op node
+    assert "b: max = shape (2, 1)" in got  # max is b, on its own wire
+    assert "a: shape (2, 3)" in got
+
+
+@pytest.mark.parametrize(
+    ("build", "formula", "roles"),
+    [
+        (lambda a, b: a / b, "a ÷ b", ["a: 6", "b: 3"]),
+        (lambda a, b: a**b, "a ** b", ["a: 6", "b: 3"]),
+        (lambda a, b: b - a, "a − b", ["a: 3", "b: 6"]),
+    ],
+)
+def test_non_commutative_ops_name_their_operands(build, formula, roles):
+    a = al.tensor(6.0, dtype="float64", requires_grad=True, name="p")
+    b = al.tensor(3.0, dtype="float64", requires_grad=True, name="q")
+    got = texts(draw_graph(build(a, b)))
+    assert formula in got
+    assert all(role in got for role in roles)
+
+
+def test_a_number_operand_says_its_role_and_commutative_ops_say_none():
+    x = al.tensor(np.ones((2, 2)), requires_grad=True, name="x")
+    got = texts(draw_graph((x @ x) ** 2.0 + x * 3.0))
+    assert "a @ b" in got and "a ** b" in got and "b: 2" in got
+    assert "+" in got and "*" in got and "3" in got and "b: 3" not in got
+
+
+def test_where_names_its_condition():
+    x = al.tensor(np.array([1.0, -2.0]), requires_grad=True, name="x")
+    got = texts(draw_graph(al.where(np.array([True, False]), x, x * 2.0).sum()))
+    assert "where(cond, a, b)" in got and "cond: shape (2,)" in got
+
+
+@pytest.mark.parametrize(
+    ("index", "text"),
+    [
+        ((slice(None), slice(0, 8)), "[:, 0:8]"),
+        ((np.arange(4), np.array([2, 0, 1, 1])), "[arange(4), idx(4,)]"),
+        ((Ellipsis, None), "[..., None]"),
+        (np.array([[True, False]] * 4), "[mask]"),
+        ((1, slice(None, None, 2)), "[1, ::2]"),
+        ([0, 2], "[[0, 2]]"),
+    ],
+)
+def test_index_text(index, text):
+    assert format_index(index) == text
+
+
+def test_getitem_nodes_show_their_index_escaped():
+    x = al.tensor(np.arange(32.0).reshape(4, 8), requires_grad=True, name="x")
+    y = np.array([1, 0, 3, 2])
+    picked = x[np.arange(4), y].sum() + x[:, 0:2].sum() + x[x > 3].sum()
+    view = draw_graph(picked)
+    got = texts(view)
+    assert "[arange(4), idx(4,)]" in got and "[:, 0:2]" in got and "[mask]" in got
+
+
+def bn_net():
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5))
+    model.train()
+    x = al.tensor(np.random.default_rng(0).normal(size=(5, 3)), name="x")
+    loss = model(x).sum()
+    loss.backward()
+    return loss
+
+
+def test_module_boxes_are_titled_with_type_and_name():
+    got = texts(draw_graph(bn_net()))
+    assert "Linear  0" in got and "BatchNorm1d  1" in got
+    assert "ReLU  2" in got  # a one-op module: its node, titled
+    assert any(t == "Dropout  3" for t in got)
+    assert not any(t.startswith("Sequential.1") for t in got)
+
+
+def test_collapsed_modules_are_titled_with_type_and_name():
+    got = texts(draw_graph(bn_net(), collapse_modules=True))
+    assert "BatchNorm1d  1" in got and "Dropout  3" in got
+    assert not any("sum, /" in t for t in got)  # no list of ops instead of a type
+
+
+def test_parameters_keep_their_path_when_used_outside_their_module():
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    x = al.tensor(np.ones((4, 2)), name="x")
+    l2 = (model[0].weight ** 2).sum() + (model[2].weight ** 2).sum()
+    loss = model(x).sum() + 0.1 * l2
+    loss.backward()
+    got = texts(draw_graph(loss))
+    assert "0.weight" in got and "2.weight" in got
+    assert "weight" not in got
+
+
+def test_a_fork_shows_the_shares_and_the_total():
+    x = al.tensor(3.0, dtype="float64", requires_grad=True, name="x")
+    y = al.tensor(2.0, dtype="float64", requires_grad=True, name="y")
+    f = x * y + x
+    f.backward()
+    got = texts(draw_graph(f))
+    assert "grad 3" in got  # 2 (through *) + 1 (through +)
+
+
+def test_a_leaf_drawn_once_per_call_shows_its_total_on_each_copy():
+    # The RNN's weights are drawn beside each call: every copy shows the whole gradient.
+    loss = rnn_loss()
+    got = texts(draw_graph(loss))
+    totals = [t for t in got if t.startswith("total grad")]
+    assert len(totals) >= 6  # ih and hh weights and biases, beside each of three calls
+
+
+def test_a_collapsed_call_shows_its_own_share():
+    loss = rnn_loss()
+    got = texts(draw_graph(loss, collapse_modules=True))
+    shares = [t for t in got if t.startswith("grad norm") and "all calls" in t]
+    # ih.weight, ih.bias, hh.weight, hh.bias in each of three calls (hh's first call
+    # multiplies h0 = 0, so its weight's share is 0).
+    assert len(shares) == 12
+    per_call = {t.split(" (all")[0] for t in shares}
+    assert len(per_call) > 4  # the calls' shares differ
+    assert "grad norm 0 (all calls" in " ".join(shares)
