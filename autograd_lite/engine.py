@@ -108,7 +108,10 @@ def run_backward(
             if node is not None and not retain_graph:
                 # The skeleton stays for drawings (Function.release); not under
                 # create_graph, whose recorded gradients could point back at the node.
-                node.release(None if create_graph else (receivers, grad, grads))
+                if create_graph:
+                    node.release()
+                else:
+                    node.release(receivers, grad, grads)
             if not waiting:
                 break
 

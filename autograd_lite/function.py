@@ -171,15 +171,15 @@ class Function:
         LinearFunction -> 'linear')."""
         return cls.__name__.removesuffix("Function").lower()
 
-    def release(self, kept: tuple | None = None) -> None:
+    def release(self, inputs: tuple | None = None, grad: Any = None, sent: tuple = ()) -> None:
         """Drop the inputs and saved arrays (called by backward unless retain_graph).
 
         As PyTorch keeps a freed graph's nodes, this keeps the graph's skeleton for
-        drawings: ``kept`` is what backward had at hand, (the inputs as recorded, the
-        output's gradient, the gradient sent to each input). Small tensors and gradients
-        (at most KEEP_AFTER_BACKWARD elements) and leaves that require grad are kept as
-        they are; a bigger input becomes a ``FreedTensor`` (shape, dtype, producer, no
-        values) and a bigger gradient None. ``kept()`` reads them back; ``options`` stay.
+        drawings, from what backward had at hand: ``inputs`` as recorded, the output's
+        ``grad``, the gradient ``sent`` to each input. Small tensors and gradients (at most
+        KEEP_AFTER_BACKWARD elements) and leaves that require grad are kept as they are; a
+        bigger input becomes a ``FreedTensor`` (shape, dtype, producer, no values) and a
+        bigger gradient None. ``kept()`` reads them back; ``options`` stay.
         """
         self.inputs = self._out = None
         saved = self.__dict__
@@ -188,8 +188,18 @@ class Function:
             saved.clear()
             if options is not None:
                 self.options = _without_big_arrays(options)
-        if kept is not None:
-            self._freed = _skeleton(*kept)
+        if inputs is None:
+            return
+        # The common case in one pass, for speed: every gradient a small Tensor (then so
+        # is every input: each one's gradient is at least its size).
+        if grad.data.size <= KEEP_AFTER_BACKWARD:
+            for g in sent:
+                if type(g) is not Tensor or g.data.size > KEEP_AFTER_BACKWARD:
+                    break
+            else:
+                self._freed = (inputs, grad, sent)
+                return
+        self._freed = _skeleton(inputs, grad, sent)
 
     def kept(self) -> tuple[tuple, Tensor | None, tuple] | None:
         """After a plain backward(): (inputs, output's gradient, gradient sent to each

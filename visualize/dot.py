@@ -646,7 +646,7 @@ class _DotWriter:
                 continue
             where = f" in {'.'.join(op.scope)}" if op.scope else ""
             box = self.lone.get(id(op))  # a module of one op: drawn as that op, titled
-            text = lone_op_text(self.model, op) if box else [op_text(op.node)]
+            text = lone_op_text(self.model, op) if box else op_text(op.node).split("\n")
             attrs = {
                 "label": dot_label(*text),
                 "tooltip": dot_label(type(op.node).__name__ + where),

@@ -69,6 +69,8 @@ from visualize.render import RenderError, render, render_svg, write_atomic
 # Pictures with at most this many nodes are measured for defects and redrawn roomier if
 # needed (the measurement grows with the square of the texts; a big picture would wait).
 CHECK_NODES = 300
+# A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
+MERGE_SUMS = 24
 # The spacings tried, in turn, while a measured picture still has defects.
 ROOMIER = (1.4, 1.8, 2.4)
 # What _fit tries, in order, on a picture with defects: more room, then module titles at
@@ -220,7 +222,7 @@ def draw_graph(
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    model = build_model(root, max_nodes, where="draw_graph")
+    model = build_model(root, max_nodes, where="draw_graph", merge_sums=MERGE_SUMS)
     opts = DrawOptions(
         show_values,
         show_grads,

@@ -9,7 +9,9 @@ most ``max_nodes`` nodes are kept, nearest the output first; the rest is only co
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,8 @@ def op_text(node: Any) -> str:
     kind = type(node).__name__
     if kind in OPERANDS:
         return OPERANDS[kind][0]
+    if isinstance(node, SumChain):
+        return node.text()
     options = getattr(node, "options", None) or {}
     if kind in ("GetItem", "SetItem") and "index" in options:
         return format_index(options["index"]) + (" =" if kind == "SetItem" else "")
@@ -194,7 +198,9 @@ class GraphModel:
                     # (The same arithmetic as the backward pass, which has said any
                     # floating-point trouble already: not warned about twice.)
                     with np.errstate(all="ignore"):
-                        per_op[id(op)] = input_gradients(op.node)
+                        node = op.node
+                        sent = node.shares() if isinstance(node, SumChain) else None
+                        per_op[id(op)] = sent if sent is not None else input_gradients(node)
                 except Exception:  # a drawing must not fail on a custom op
                     per_op[id(op)] = ()
             self._wire_grads = []
@@ -213,11 +219,15 @@ class GraphModel:
         return self._wire_grads
 
 
-def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> GraphModel:
+def build_model(
+    root: Any, max_nodes: int = 500, where: str = "draw_graph", merge_sums: int | None = None
+) -> GraphModel:
     """Walk the graph from ``root`` in the order backward runs it (nearest the output first).
 
     At most ``max_nodes`` nodes (ops, leaves, numbers and the output) are kept; the rest is
     only counted. Raises AutogradError when backward() has freed the graph.
+    ``merge_sums``: a flat chain of at least this many ``+``/``-`` terms
+    (``x1 + x2 + ... + x300``) becomes one op, "sum of 300 terms" (see SumChain).
     """
     if not is_tensor(root):
         raise TypeError(f"{where}: expected a Tensor, got {type(root).__name__}")
@@ -258,18 +268,30 @@ def build_model(root: Any, max_nodes: int = 500, where: str = "draw_graph") -> G
         model.leaves.append(item)
         return item
 
-    ops[id(root.grad_fn)] = visit_op(root.grad_fn, root)
+    order = topological_order([root.grad_fn], where=where, freed=True)
+    chains, inside = sum_chains(order, root, merge_sums) if merge_sums else ({}, set())
+    if id(root.grad_fn) in chains:
+        ops[id(root.grad_fn)] = visit_op(chains[id(root.grad_fn)], root)
+    else:
+        ops[id(root.grad_fn)] = visit_op(root.grad_fn, root)
     # Every consumer comes before its producers in this order, so an op's item (or its
     # omission) is decided by the time the walk reaches it. After a plain backward() the
     # walk reads the skeleton it kept (autograd_lite.Function.release).
-    for node in topological_order([root.grad_fn], where=where, freed=True):
+    for node in order:
+        if id(node) in inside:  # (drawn as part of a merged sum)
+            continue
         consumer = ops[id(node)]
         was_cut = False
-        for slot, x in enumerate(graph_inputs(node)):  # as the node saw them
+        chain = chains.get(id(node))
+        inputs = chain.inputs if chain is not None else graph_inputs(node)
+        for slot, x in enumerate(inputs):  # as the node saw them
             x = alive(x)
+            if chain is not None and slot in chain.absorbed:
+                continue
             if is_tensor(x) and x.grad_fn is not None:
                 if id(x.grad_fn) not in ops:
-                    ops[id(x.grad_fn)] = visit_op(x.grad_fn, x)
+                    producer = chains.get(id(x.grad_fn), x.grad_fn)
+                    ops[id(x.grad_fn)] = visit_op(producer, x)
                 source = ops[id(x.grad_fn)]
             elif is_tensor(x):
                 if id(x) not in leaves:
@@ -392,6 +414,103 @@ def lost_to_backward(model: GraphModel) -> list[str]:
         if (grad is None and np.size(op.tensor.data) > KEEP_AFTER_BACKWARD) or dropped:
             lost.append(op.label)
     return lost
+
+
+class SumChain:
+    """A flat chain of ``+`` and ``-`` (``x1 + x2 - x3 + ...``, left to right), drawn as one
+    op: "sum of n terms", with the terms' names. ``inputs`` are the terms; a leaf used by
+    nothing else is absorbed into the node (``absorbed``: their slots) instead of getting a
+    node and a wire of its own. Each term's gradient is what its op sent back."""
+
+    label = "sum"
+    options: Mapping[str, Any] = MappingProxyType({})
+
+    def __init__(self, top: Any, terms: list[tuple[Any, Any, int, str]]) -> None:
+        self.top = top
+        self.terms = terms  # (term, the op it fed, its slot there, "+" or "-")
+        self.inputs = tuple(t for t, _, _, _ in terms)
+        self.scope = getattr(top, "scope", ())
+        self._sequence_nr = getattr(top, "_sequence_nr", 0)
+        self.absorbed: set[int] = set()
+
+    @property
+    def grad(self) -> Any:
+        grad = getattr(self.top, "grad", None)
+        kept = self.top.kept() if self.top.inputs is None else None
+        return kept[1] if grad is None and kept is not None else grad
+
+    def kept(self) -> None:
+        return None
+
+    def shares(self) -> tuple:
+        """The gradient each term received (as engine.input_gradients gives it)."""
+        sent: dict[int, tuple] = {}
+        for _, op, _, _ in self.terms:
+            if id(op) not in sent:
+                sent[id(op)] = input_gradients(op)
+        return tuple(sent[id(op)][slot] for _, op, slot, _ in self.terms)
+
+    def text(self) -> str:
+        """``sum of 300 terms``, then the terms: ``x1 + x2 + … + x300``."""
+        names = [
+            (sign, getattr(t, "name", None) or ("…" if is_tensor(t) else format_number(t)))
+            for t, _, _, sign in self.terms
+        ]
+        shown = names if len(names) <= 4 else [*names[:2], ("+", "…"), names[-1]]
+        formula = " ".join(f"{sign} {name}" for sign, name in shown).removeprefix("+ ")
+        return f"sum of {len(self.terms)} terms\n{clean_text(formula)}"
+
+
+def sum_chains(order: list, root: Any, min_terms: int) -> tuple[dict[int, SumChain], set[int]]:
+    """The flat ``+``/``-`` chains of at least ``min_terms`` terms among the nodes
+    ``order`` (consumers first): id(top node) -> its SumChain, and the ids of the other
+    nodes of each chain. A link continues a chain when its output is unnamed and used
+    once, as the left operand of the next link."""
+    uses: dict[int, list[tuple[Any, int, Any]]] = {}  # id(producer or leaf) -> users
+    for node in order:
+        for slot, x in enumerate(graph_inputs(node)):
+            if is_tensor(x):
+                key = id(x.grad_fn) if x.grad_fn is not None else id(x)
+                uses.setdefault(key, []).append((node, slot, x))
+
+    def link(node: Any) -> bool:
+        return type(node).__name__ in ("Add", "Sub")
+
+    def continues(node: Any) -> bool:
+        users = uses.get(id(node), [])
+        if len(users) != 1:
+            return False
+        user, slot, tensor = users[0]
+        return link(user) and slot == 0 and not getattr(tensor, "name", None)
+
+    chains: dict[int, SumChain] = {}
+    inside: set[int] = set()
+    for top in order:
+        if not link(top) or continues(top):
+            continue
+        spine = [top]
+        while True:
+            left = graph_inputs(spine[-1])[0]
+            below = getattr(left, "grad_fn", None)
+            if below is None or not link(below) or not continues(below):
+                break
+            spine.append(below)
+        spine.reverse()  # bottom first: the terms in the order they were written
+        bottom_inputs = graph_inputs(spine[0])
+        terms = [(bottom_inputs[0], spine[0], 0, "+")]
+        for op in spine:
+            sign = "-" if type(op).__name__ == "Sub" else "+"
+            terms.append((graph_inputs(op)[1], op, 1, sign))
+        if len(terms) < min_terms:
+            continue
+        chain = SumChain(top, terms)
+        for k, (term, _, _, _) in enumerate(terms):
+            own = is_tensor(term) and term.grad_fn is None and len(uses.get(id(term), [])) == 1
+            if own or not is_tensor(term):
+                chain.absorbed.add(k)
+        chains[id(top)] = chain
+        inside.update(id(op) for op in spine[:-1])
+    return chains, inside
 
 
 def alive(x: Any) -> Any:

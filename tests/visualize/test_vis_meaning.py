@@ -3,6 +3,8 @@ parameters named by path wherever used, a leaf's total at forks, each call's sha
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from test_vis_calls import rnn_loss
@@ -154,3 +156,60 @@ def test_a_collapsed_call_shows_its_own_share():
     per_call = {t.split(" (all")[0] for t in shares}
     assert len(per_call) > 4  # the calls' shares differ
     assert "grad norm 0 (all calls" in " ".join(shares)
+
+
+# -- item 7: the command line -------------------------------------------------------------
+
+
+def flat_sum(n):
+    terms = [
+        al.tensor(i / 100, dtype="float64", requires_grad=True, name=f"x{i}") for i in range(n)
+    ]
+    total = terms[0]
+    for t in terms[1:-1]:
+        total = total + t
+    total = total - terms[-1]
+    return total, terms
+
+
+def test_a_flat_sum_of_300_terms_is_one_node():
+    total, _ = flat_sum(300)
+    total.backward()
+    view = draw_graph(total)
+    got = texts(view)
+    assert "sum of 300 terms" in got and "x0 + x1 + … - x299" in got
+    assert not any(t == "x17" for t in got)  # the terms are named in the node
+    assert view.model is not None and len(view.model.ops) == 1 and not view.model.truncated
+    svg = view.svg("wasm")
+    width, height = (
+        float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    )
+    assert width < 600 and height < 300  # not a 16082 x 588 pt strip
+
+
+def test_a_short_sum_and_a_sum_of_expressions_keep_their_ops():
+    total, _ = flat_sum(5)
+    assert texts(draw_graph(total)).count("+") == 3
+    x = al.tensor(2.0, dtype="float64", requires_grad=True, name="x")
+    total = x * 1.0
+    for k in range(2, 40):
+        total = total + x * float(k)  # x is shared: it keeps its node, each * its own
+    total.backward()
+    view = draw_graph(total)
+    got = texts(view)
+    assert "sum of 39 terms" in got and got.count("*") == 39
+    assert "grad 780" in got  # x's total: 1 + 2 + ... + 39, its 39 shares on the wires
+
+
+def test_cli_max_steps(tmp_path, monkeypatch, capsys):
+    from visualize.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    expr = " + ".join(f"x{i}" for i in range(30))
+    values = [f"x{i}={i}" for i in range(30)]
+    assert main(["graph", expr, *values, "--steps", "s.html", "--max-steps", "20"]) == 1
+    assert "raise --max-steps" in capsys.readouterr().err
+    assert main(["graph", expr, *values, "--steps", "s.html", "--max-steps", "40"]) == 0
+    assert "29 backward steps" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["graph", "x + y", "x=1", "y=2", "--max-steps", "0"])
