@@ -191,9 +191,10 @@ def draw_graph(
 ) -> GraphView:
     """Draw the graph that produced ``root`` (a Tensor); returns a :class:`GraphView`.
 
-    Works before backward (values only) and after ``root.backward(retain_graph=True)``
-    (values and gradients). After a plain ``backward()`` the graph is gone and this raises
-    ``autograd_lite.AutogradError``. Name tensors to see their names on the picture:
+    Works before backward (values only) and after ``root.backward()`` (values and
+    gradients: a plain backward keeps those of at most 256 elements, big ones read "freed
+    by backward()"; ``backward(retain_graph=True)`` keeps all). Name tensors to see their
+    names on the picture:
     ``al.tensor(..., name="x")`` or ``loss.name = "loss"``.
 
     Args:
