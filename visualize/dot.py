@@ -24,6 +24,7 @@ from visualize.model import (
     NumberItem,
     OpItem,
     call_share,
+    common_scope,
     inputs_of,
     lone_op_text,
     lone_ops,
@@ -126,23 +127,6 @@ def tensor_detail(t: Any) -> str | None:
     if dtype != np.dtype(autograd_lite.get_default_dtype()):
         parts.append(dtype.name)
     return " ".join(parts) or None
-
-
-def parameter_title(leaf: LeafItem) -> str:
-    """A parameter's module path (``0.weight``), wherever it is used (model.parameter_path)."""
-    return parameter_path(leaf)
-
-
-def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
-    if not scopes:
-        return ()
-    first = scopes[0]
-    n = len(first)
-    for s in scopes[1:]:
-        n = min(n, len(s))
-        while n and s[:n] != first[:n]:
-            n -= 1
-    return first[:n]
 
 
 def _wire_kind(consumers: list[OpItem], frame: Frame | None) -> str:
@@ -479,7 +463,7 @@ class _DotWriter:
 
     def leaf_lines(self, leaf: LeafItem) -> list[Line]:
         if leaf.kind == "param":
-            title = parameter_title(leaf)
+            title = parameter_path(leaf)
         else:
             title = tensor_title(leaf.tensor, "input")  # (data or not: the style tells)
         return self.tensor_lines(leaf.tensor, title)

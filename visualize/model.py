@@ -371,16 +371,23 @@ def parameter_path(leaf: LeafItem) -> str:
     if "." in name:  # already a path
         return clean_text(name)
     scopes = [c.scope for c in leaf.consumers]
-    deepest = max(scopes, key=len, default=())
+    deepest = max(map(len, scopes), default=0)
     # (Used by two modules, a tied weight: the path they share.)
-    owners = [s for s in scopes if len(s) == len(deepest)]
-    scope = owners[0]
-    for other in owners[1:]:
-        n = 0
-        while n < len(scope) and scope[n] == other[n]:
-            n += 1
-        scope = scope[:n]
+    scope = common_scope([s for s in scopes if len(s) == deepest])
     return clean_text(".".join([*scope[1:], name]))
+
+
+def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The longest path that starts every one of ``scopes`` (() for none)."""
+    if not scopes:
+        return ()
+    first = scopes[0]
+    n = len(first)
+    for s in scopes[1:]:
+        n = min(n, len(s))
+        while n and s[:n] != first[:n]:
+            n -= 1
+    return first[:n]
 
 
 def call_share(model: GraphModel, leaf: LeafItem, ops: list[OpItem]) -> Any:

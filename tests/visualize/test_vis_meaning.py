@@ -213,3 +213,16 @@ def test_cli_max_steps(tmp_path, monkeypatch, capsys):
     assert "29 backward steps" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["graph", "x + y", "x=1", "y=2", "--max-steps", "0"])
+
+
+def test_module_types_and_indices_are_escaped():
+    evil = '"]; evil [label=<b>x</b>'
+    x = al.tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    with al.name_scope("net", kind=evil), al.name_scope("0", kind=evil):
+        y = (x[:, 0:2] * 2.0).sum() + (x - 1.0).sum()
+    y.backward()
+    view = draw_graph(y)
+    got = texts(view)
+    # Drawn as the characters they are (the SVG parses; no node or edge was injected).
+    assert f"{evil}  0" in got and "[:, 0:2]" in got and "b: 1" in got
+    assert not any(t == "x</b>" or t == "evil" for t in got)
