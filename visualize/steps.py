@@ -278,8 +278,9 @@ def backward_steps(
     order ``backward()`` runs them (see the module docstring).
 
     If ``backward`` has not run yet, this runs ``root.backward(retain_graph=True)`` (which,
-    as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` the
-    graph is gone: call ``backward(retain_graph=True)`` instead. Graphs with more than
+    as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` it uses
+    what backward kept (values and gradients of at most 256 elements); a graph with bigger
+    ones asks for ``backward(retain_graph=True)`` instead. Graphs with more than
     ``max_steps`` ops are refused with a ValueError (draw them with draw_graph).
 
     Every frame has the same layout, the one ``draw_graph`` would choose for the finished
