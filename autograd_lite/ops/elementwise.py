@@ -21,7 +21,7 @@ import numpy as np
 
 from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function, apply_binary, apply_unary
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, as_array
 
 __all__ = [
     "abs",
@@ -691,7 +691,7 @@ clamp = clip  # PyTorch's name
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if condition else b``; the condition gets no gradient."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.data if isinstance(condition, Tensor) else as_array(condition, where="where")
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     return Where.apply(cond, a, b)
