@@ -320,13 +320,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, size: in
             f"file of {size} bytes: the archive is corrupted"
         )
     with zf.open(info) as member:
-        version = np.lib.format.read_magic(member)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
-        else:
-            raise ValueError(f"{where} has .npy format version {version}; expected 1.0 or 2.0")
+        shape, fortran, dtype = _read_npy_header(member, where)
         # Look at the header first: an object array's payload is a pickle and is never read.
         if dtype.hasobject:
             raise ValueError(
@@ -353,6 +347,27 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, size: in
     arr = np.frombuffer(data, dtype=dtype, count=count)  # a bytearray: writable, no copy
     arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
     return _native(arr)
+
+
+def _read_npy_header(member: BinaryIO, where: str) -> tuple[tuple, bool, np.dtype]:
+    """(shape, fortran order, dtype) from a ``.npy`` header: NumPy's own parser (a Python
+    literal of at most 10,000 characters, read with ``ast.literal_eval``), whose every
+    failure -- ValueError, SyntaxError, tokenize's TokenError, TypeError ... -- is a header
+    that is not one."""
+    version = np.lib.format.read_magic(member)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"{where} has .npy format version {version}; expected 1.0 or 2.0")
+    read = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else (np.lib.format.read_array_header_2_0)
+    )
+    try:
+        return read(member)
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise  # the archive's own damage, reported by load
+    except Exception as e:  # any failure to parse untrusted text: a malformed header
+        raise ValueError(f"{where} has a malformed .npy header: {e!r}") from None
 
 
 def load(path: PathLike) -> dict[Any, Any]:

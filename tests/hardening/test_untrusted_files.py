@@ -8,7 +8,6 @@ normalises byte order, and reserved keys are refused on save in both formats.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
