@@ -180,6 +180,9 @@ def _add_array(arr: np.ndarray, key: str, arrays: dict[str, np.ndarray]) -> str:
     return key
 
 
+_DICTS = ("dict", "odict")
+
+
 class _Rebuild:
     """Rebuilds the saved object from its JSON description and the loaded arrays, checking
     every entry (a crafted file may hold anything): a ``ValueError`` naming the path for
@@ -192,6 +195,8 @@ class _Rebuild:
         return ValueError(f"{self.where}: malformed {STRUCTURE_KEY} entry: {what}")
 
     def run(self, root: Any) -> Any:
+        if not (isinstance(root, dict) and len(root) == 1 and next(iter(root)) in _DICTS):
+            raise self.fail(f"the saved object is a dict, not {_short(root)}")  # (save's rule)
         result = self.node(root, 0)
         unused = sorted(set(self.arrays) - self.used)
         if unused:

@@ -135,8 +135,8 @@ def _npz_with_structure(tmp_path, name: str, record: str) -> os.PathLike:
 
 def test_a_deeply_nested_structure_record_is_a_value_error(tmp_path):
     for depth in (100, 100_000):
-        record = '{"format": "autograd-lite/1", "root": ' + '{"list": [' * depth
-        record += '{"tensor": "w"}' + "]}" * depth + "}"
+        record = '{"format": "autograd-lite/1", "root": {"dict": [["k", ' + '{"list": [' * depth
+        record += '{"tensor": "w"}' + "]}" * depth + "]]}}"
         path = _npz_with_structure(tmp_path, f"deep{depth}.npz", record)
         with pytest.raises(ValueError, match=rf"'.*deep{depth}\.npz'.*nest"):
             nn.load(path)
@@ -152,6 +152,7 @@ def test_a_deeply_nested_structure_record_is_a_value_error(tmp_path):
         '{"value": [1, 2]}',
         '{"scalar": "w"}',
         '{"list": [{"tensor": "w"}, {"tensor": "w"}]}',
+        '{"list": [{"tensor": "w"}]}',
         "[]",
         "7",
     ],
