@@ -288,3 +288,25 @@ def test_the_unmutated_files_load_into_the_model(tmp_path, name):
     model.load_state_dict(loaded.get("model", loaded))
     for key, value in _model().state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[key].numpy(), value.numpy())
+
+
+@FUZZ
+@given(
+    keys=st.lists(st.text(max_size=12), min_size=1, max_size=4, unique=True),
+    fmt=st.sampled_from(["npz", "safetensors"]),
+)
+def test_any_key_round_trips_or_is_refused_before_writing(tmp_path, keys, fmt):
+    """The save side: whatever text a key holds, the file either loads back with exactly
+    those keys or is refused (ValueError, TypeError) with nothing written."""
+    path = tmp_path / f"keys.{fmt}"
+    path.unlink(missing_ok=True)
+    state = {key: np.full(2, i, np.float32) for i, key in enumerate(keys)}
+    try:
+        nn.save(state, path)
+    except (ValueError, TypeError):
+        assert not path.exists()
+        return
+    loaded = nn.load(path)
+    assert list(loaded) == keys
+    for i, key in enumerate(keys):
+        np.testing.assert_array_equal(np.asarray(loaded[key]), np.full(2, i, np.float32))
