@@ -43,8 +43,11 @@ from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
 
 # Inputs that forward receives as they are (exact types: an IntEnum, or np.float64 --
-# a float subclass that would upcast float32 -- goes through _constant).
-_CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
+# a float subclass that would upcast float32 -- goes through _constant), and ndarrays of
+# these dtype kinds (bool, int, uint, float): what _constant returns unchanged, tested
+# inline on the apply paths so that a Python number or a float array costs no call.
+_CONSTANT_TYPES = frozenset({float, int, bool})
+_NUMERIC_KINDS = "biuf"
 # Recorded nodes are numbered in creation order; backward runs the newest first.
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
@@ -116,7 +119,9 @@ class Function:
                 arrays.append(x.data)
                 if x._requires_grad:
                     record = True
-            elif type(x) in _CONSTANT_TYPES:
+            elif type(x) in _CONSTANT_TYPES or (
+                type(x) is np.ndarray and x.dtype.kind in _NUMERIC_KINDS
+            ):
                 arrays.append(x)  # Python scalars stay "weak": x * 2.0 keeps x's dtype
             else:
                 # A NumPy scalar, a list, or bad input: convert every constant by the one
@@ -321,8 +326,11 @@ def _small_option(v: Any) -> Any:
 def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:
     """A non-Tensor input as forward receives it: the one rule of every apply path.
 
-    - ``float``, ``int``, ``bool`` and ndarrays: as they are (Python scalars are "weak":
-      ``x * 2.0`` keeps x's dtype);
+    - ``float``, ``int``, ``bool`` and ndarrays of numbers: as they are (Python scalars are
+      "weak": ``x * 2.0`` keeps x's dtype);
+    - ndarrays of anything else (Python objects, complex numbers, strings, bytes, dates): a
+      ``TypeError`` naming the op (``as_array``), whichever way the op was called (``x * a``,
+      ``np.multiply(x, a)``, ``x += a``), as ``al.tensor(a)`` refuses them;
     - NumPy scalars (what ops on 0-d arrays return): a number becomes a Python number, so
       ``np.float64(2)`` does not upcast a float32 tensor; a bool becomes a 0-d bool array
       (it cannot change the result's dtype, and NumPy is twice as fast with it: the mask
@@ -334,6 +342,8 @@ def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:
     """
     if type(x) in _CONSTANT_TYPES:
         return x
+    if type(x) is np.ndarray:
+        return x if x.dtype.kind in _NUMERIC_KINDS else as_array(x, where=op.name())
     if isinstance(x, np.generic) and x.dtype.kind in "biuf":
         return np.asarray(x) if x.dtype.kind == "b" else x.item()
     if isinstance(x, (int, float)):
@@ -374,13 +384,19 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor):
         a_data, record = a.data, a._requires_grad
     else:
-        a = a_data = a if type(a) in _CONSTANT_TYPES else _constant(a, (a, b), cls)
+        ready = type(a) in _CONSTANT_TYPES or (
+            type(a) is np.ndarray and a.dtype.kind in _NUMERIC_KINDS
+        )
+        a = a_data = a if ready else _constant(a, (a, b), cls)
         record = False
     if isinstance(b, Tensor):
         b_data = b.data
         record = record or b._requires_grad
     else:
-        b = b_data = b if type(b) in _CONSTANT_TYPES else _constant(b, (a, b), cls)
+        ready = type(b) in _CONSTANT_TYPES or (
+            type(b) is np.ndarray and b.dtype.kind in _NUMERIC_KINDS
+        )
+        b = b_data = b if ready else _constant(b, (a, b), cls)
     fn = _new(cls)
     try:
         out = fn.forward(a_data, b_data)

@@ -83,13 +83,27 @@ def as_array(data: Any, dtype: Any = None, where: str = "tensor") -> np.ndarray:
             f"Tensor, got {type(data).__name__}"
         )
     if arr.dtype.kind not in _NUMERIC_KINDS:
-        what = "strings" if arr.dtype.kind in "US" else f"dtype {arr.dtype}"
-        raise TypeError(f"{where}: data must be numbers (bool, int or float), got {what}")
+        raise _not_numbers(arr.dtype, where)
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)
     elif from_python and arr.dtype.kind == "f" and arr.dtype != _default_dtype:
         arr = arr.astype(_default_dtype)
     return arr
+
+
+def _not_numbers(dtype: np.dtype, where: str) -> TypeError:
+    """The one refusal of non-numeric data, for tensor() and every op's operands."""
+    what = {
+        "U": f"strings ({dtype})",
+        "S": f"bytes ({dtype})",
+        "c": f"complex numbers ({dtype}): autograd-lite has no complex tensors",
+        "O": (
+            f"Python objects ({dtype}): an array of objects would hide what it holds, and a "
+            "tensor inside one would lose its gradient (join tensors with al.stack or "
+            "al.concatenate)"
+        ),
+    }.get(dtype.kind, f"dtype {dtype}")
+    return TypeError(f"{where}: data must be numbers (bool, int or float), got {what}")
 
 
 class Tensor:
@@ -465,7 +479,7 @@ def _unwrap_index(index: Any) -> Any:
 
 def _compare(ufunc: np.ufunc, a: Tensor, b: Any, symbol: str) -> Tensor:
     b_data = b.data if isinstance(b, Tensor) else b
-    if isinstance(b_data, (list, tuple)):
+    if isinstance(b_data, (list, tuple, np.ndarray, np.generic)):
         b_data = as_array(b_data, where=symbol)
     try:
         return _make(np.asarray(ufunc(a.data, b_data)))

@@ -21,6 +21,7 @@ function           X            classes
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import os
 import zlib
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 import autograd_lite
+from nn.files import open_regular
 
 __all__ = ["blobs", "circles", "digits", "load_mnist", "moons", "read_idx", "spiral", "xor"]
 
@@ -265,14 +267,18 @@ IDX_LABELS_MAGIC = 2049
 
 
 def _read_bytes(path: Path, where: str) -> bytes:
-    """The file's bytes, gunzipped when the name ends in ``.gz``; corruption -> ValueError."""
-    if path.suffix != ".gz":
-        return path.read_bytes()
-    try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-        raise ValueError(f"{where}: {str(path)!r} is not a valid gzip file: {e}") from None
+    """The file's bytes, gunzipped when the name ends in ``.gz``; corruption -> ValueError.
+    Only a regular file is read (a link to /dev/zero would never end: ``nn.files``)."""
+    f, size = open_regular(path, where)
+    with f:
+        if path.suffix != ".gz":
+            return f.read(size)
+        try:
+            # (deflate expands at most about 1032:1, which bounds what this can allocate)
+            with gzip.GzipFile(fileobj=f, mode="rb") as unzipped:
+                return unzipped.read()
+        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+            raise ValueError(f"{where}: {str(path)!r} is not a valid gzip file: {e}") from None
 
 
 def _parse_idx(raw: bytes, path: Path, where: str) -> tuple[int, np.ndarray]:
@@ -325,7 +331,7 @@ def _find_idx(directory: Path, prefix: str, what: str) -> Path:
     names = [f"{prefix}-{what}-{dims}-ubyte", f"{prefix}-{what}.{dims}-ubyte"]
     for name in names:
         for candidate in (directory / name, directory / (name + ".gz")):
-            if candidate.is_file():
+            if candidate.exists():
                 return candidate
     raise FileNotFoundError(
         f"load_mnist: no {prefix} {what} in {str(directory)!r}; looked for "
@@ -340,17 +346,19 @@ def _load_mnist_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """
     where = "load_mnist"
     name = repr(str(path))
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt") as f:
-            first = f.readline()
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
+        text = _read_bytes(path, where).decode("utf-8")
+    except UnicodeDecodeError as e:
         raise ValueError(f"{where}: {name} cannot be read as text: {e}") from None
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     if not first.strip():
         raise ValueError(f"{where}: {name} is empty")
     skip = 0 if first.split(",")[0].strip().lstrip("-").isdigit() else 1
     try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2, skiprows=skip)
+        table = np.loadtxt(
+            io.StringIO(text, newline=None), delimiter=",", dtype=np.int64, ndmin=2, skiprows=skip
+        )
     except ValueError as e:
         raise ValueError(f"{where}: {name} is not an MNIST CSV file: {e}") from None
     if table.shape[0] == 0:
@@ -421,7 +429,7 @@ def load_mnist(
                 f"{where}: {images.shape[0]} images in {img_path.name} but {labels.shape[0]} "
                 f"labels in {lbl_path.name}"
             )
-    elif path.is_file():
+    elif path.exists():  # (a FIFO or device is refused by name when read)
         if not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
             raise ValueError(
                 f"{where}: {str(path)!r} is a file but not a .csv; pass a .csv file or the "

@@ -189,6 +189,9 @@ def batch_norm(
             running_mean.data += momentum * mean.data.reshape(c)
             running_var.data *= 1.0 - momentum
             running_var.data += momentum * var.data.reshape(c) * (n / (n - 1))
+            # ... but counted, so a graph recorded in eval mode refuses the new values
+            autograd_lite.increment_version(running_mean)
+            autograd_lite.increment_version(running_var)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(

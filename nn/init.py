@@ -52,6 +52,7 @@ def _fill(tensor: Tensor, values: Any, where: str) -> Tensor:
         raise TypeError(f"{where}: expected a Tensor, got {type(tensor).__name__}")
     with autograd_lite.no_grad():
         tensor.data[...] = values
+    autograd_lite.increment_version(tensor)  # an in-place change, as PyTorch counts it
     return tensor
 
 

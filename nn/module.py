@@ -70,6 +70,12 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+# What Module.__init__ sets up: never the name of a parameter, buffer or submodule.
+_MACHINERY = frozenset(
+    {"training", "_parameters", "_buffers", "_non_persistent", "_modules", "_name"}
+)
+
+
 class Module:
     """Base class of layers and models. Subclasses call ``super().__init__()`` first, assign
     parameters, buffers (``register_buffer``) and submodules as attributes, and define
@@ -103,9 +109,11 @@ class Module:
                 f"super().__init__() first in {type(self).__name__}.__init__"
             )
         if isinstance(value, Parameter):
-            self.register_parameter(name, value)
+            self._check_name(name, "parameter", "setattr", None)
+            self._set_parameter(name, value)
         elif isinstance(value, Module):
-            self.add_module(name, value)
+            self._check_name(name, "module", "setattr", None)
+            self._set_module(name, value)
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r}")
@@ -122,12 +130,49 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        # An attribute lives in exactly one place: drop any earlier registration.
-        self.__dict__.pop(name, None)
-        for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
-        self._non_persistent.discard(name)
+    def _check_name(self, name: Any, kind: str, where: str, store: dict | None) -> None:
+        """PyTorch's rules for the name of a parameter, buffer or submodule, checked before
+        anything changes: a str, without "." (state_dict keys join names with dots, so
+        "a.b" could never be loaded back) and not empty; not the name of something else the
+        module has -- its own machinery (``_parameters``, ``training``, ...), a method -- or,
+        for the ``register_*`` functions (``store`` given), any other attribute. Attribute
+        assignment replaces a plain attribute, as in PyTorch."""
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: {kind} name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{where}: {kind} name can\'t contain ".", got: {name!r}')
+        if name == "":
+            raise KeyError(f'{where}: {kind} name can\'t be empty string ""')
+        taken = name in _MACHINERY or hasattr(type(self), name)
+        if store is not None and not taken:
+            taken = hasattr(self, name) and name not in store
+        if taken:
+            raise KeyError(
+                f"{where}: attribute {name!r} already exists in {type(self).__name__}; "
+                f"choose another {kind} name"
+            )
+
+    def _register(self, store: str, name: str, value: Any) -> None:
+        # An attribute lives in exactly one place: drop it from the others. In its own store
+        # it keeps its position (a ModuleList slot that is replaced stays in its place).
+        d = self.__dict__
+        d.pop(name, None)
+        for other in ("_parameters", "_buffers", "_modules"):
+            if other != store:
+                d[other].pop(name, None)
+        if store != "_buffers":
+            self._non_persistent.discard(name)
+        d[store][name] = value
+
+    def _set_parameter(self, name: str, param: Parameter | None) -> None:
+        self._register("_parameters", name, param)
+        if param is not None and param.name is None:
+            param.name = name  # graph drawings label it "weight", "bias", ...
+
+    def _set_module(self, name: str, module: Module | None) -> None:
+        self._register("_modules", name, module)
+        if module is not None:
+            object.__setattr__(module, "_name", name)  # its name scope
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: look in the registries.
@@ -152,8 +197,8 @@ class Module:
             raise TypeError(
                 f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}"
             )
-        self._forget(name)
-        self._buffers[name] = tensor
+        self._check_name(name, "buffer", "register_buffer", self._buffers)
+        self._register("_buffers", name, tensor)
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -166,19 +211,15 @@ class Module:
                 f"register_parameter: {name!r} must be a Parameter or None, got "
                 f"{type(param).__name__}"
             )
-        self._forget(name)
-        self._parameters[name] = param
-        if param is not None and param.name is None:
-            param.name = name  # graph drawings label it "weight", "bias", ...
+        self._check_name(name, "parameter", "register_parameter", self._parameters)
+        self._set_parameter(name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a submodule under ``name`` (what attribute assignment does)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
-        self._forget(name)
-        self._modules[name] = module
-        if module is not None:
-            object.__setattr__(module, "_name", name)  # its name scope
+        self._check_name(name, "module", "add_module", self._modules)
+        self._set_module(name, module)
 
     # -- walking the tree ---------------------------------------------------------------
 
@@ -314,6 +355,8 @@ class Module:
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 
         Every key and shape is checked first and nothing is changed unless all fit; the
+        values are copied in place (each tensor's version goes up, as after ``copy_``, so a
+        backward through a graph recorded before refuses to use them). The
         error (a ``ValueError``; a ``ShapeError`` if some shape differs) names every missing,
         unexpected and mis-shaped key. With ``strict=False`` missing and unexpected keys
         are allowed (and returned); shapes must still match.
@@ -351,8 +394,10 @@ class Module:
             )
         for key, target in own.items():
             if key in state_dict:
-                # In place, so optimizers and other references see the loaded values.
+                # In place, so optimizers and other references see the loaded values; and
+                # counted, as PyTorch's copy_ is, so a graph recorded before refuses them.
                 target.data[...] = np.asarray(state_dict[key])
+                autograd_lite.increment_version(target)
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:

@@ -65,9 +65,13 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            for buffer, value in [
+                (self.running_mean, 0),
+                (self.running_var, 1),
+                (self.num_batches_tracked, 0),
+            ]:
+                buffer.data[...] = value
+                autograd_lite.increment_version(buffer)  # in place: a recorded graph sees it
 
     def forward(self, x: Tensor) -> Tensor:
         where = f"{type(self).__name__}({self.extra_repr()})"

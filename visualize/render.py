@@ -22,9 +22,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
+
+from nn.files import write_atomically
 
 RENDERERS = ("auto", "dot", "wasm")
 ENV_VAR = "AUTOGRAD_LITE_RENDERER"
@@ -37,16 +38,6 @@ DOT_TIMEOUT_SECONDS = 120
 # about a second, a render after that milliseconds. It is not thread-safe, hence the lock.
 _wasm_lock = threading.Lock()
 _wasm_backend = None
-
-
-def _read_umask() -> int:
-    # The only way to read the umask is to set it; done once, at import, not per write.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 class RenderError(RuntimeError):
@@ -178,24 +169,11 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     The bytes go to a temporary file in the same directory, which is then renamed over
-    ``path`` (a rename within one file system is atomic). Returns the path.
+    ``path`` (a rename within one file system is atomic), with the permissions ``open()``
+    would give (``nn.files.write_atomically``, shared by every writer). Returns the path.
     """
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"write: directory {str(directory)!r} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates the file readable by its owner only; give it the usual mode.
-        os.chmod(tmp_name, 0o666 & ~_UMASK)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda f: f.write(data), "write")
     return path

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.function import Function
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, as_array
 
 __all__ = ["clamp", "clip", "maximum", "minimum", "where"]
 
@@ -111,7 +111,7 @@ class Where(Function):
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elementwise ``a if condition else b``; the condition gets no gradient."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.data if isinstance(condition, Tensor) else as_array(condition, where="where")
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     return Where.apply(cond, a, b)

@@ -152,7 +152,15 @@ class Builder:
         return name
 
 
-def _input_dependent(where: str, shape: tuple, shape_b: tuple) -> ValueError:
+def _input_dependent(where: str, shape: tuple, shape_b: tuple, values: tuple = ()) -> ValueError:
+    if values and all(np.ndim(v) == 0 for v in values):  # a number: most often a size
+        a, b = (np.asarray(v).item() for v in values)
+        return ValueError(
+            f"to_onnx: {where} uses the number {a!r}, which is {b!r} for a batch one row "
+            f"longer: a number taken from the input (x.shape[0], len(x), .item()) would be "
+            f"fixed to this example's value in ONNX. Compute it with tensor ops instead "
+            f"(mean, var and softmax over the batch axis export), or pass dynamic_batch=False"
+        )
     return ValueError(
         f"to_onnx: {where} uses a constant of shape {tuple(shape)} that changes with the "
         f"input (shape {tuple(shape_b)} for the second run, one row longer): it was computed "
@@ -246,7 +254,7 @@ class NodeContext:
             name = self.builder.leaf_name(x, x_b, self.where)
         else:  # a constant: a Python number or an array
             if self.node_b is not None and not _same(x, x_b):
-                raise _input_dependent(self.where, np.shape(x), np.shape(x_b))
+                raise _input_dependent(self.where, np.shape(x), np.shape(x_b), (x, x_b))
             array = np.asarray(x, dtype=self.dtype if cast else None)
             return self.builder.initializer(array, f"{self.scope}/{self.node.name()}_const")
         if cast and _data(x).dtype != self.dtype:

@@ -24,6 +24,8 @@ from autograd_lite.ops.table import MEMBER_OPS, OPS
 from nn.export.onnx_graph import NodeContext
 
 Handler = Callable[[NodeContext], str]
+# The Function of the table's "sum" row (mean and var divide its output by a count).
+SUM = next(row.function_class for row in OPS if row.name == "sum")
 
 
 def _same_name(op_type: str) -> Handler:
@@ -69,6 +71,45 @@ def _cast(ctx: NodeContext) -> str:
 
 
 # -- reductions -------------------------------------------------------------------------------
+
+
+def _divide(ctx: NodeContext) -> str:
+    """a / b. ``mean`` and ``var`` divide a sum by how many elements it added up (less
+    ``correction`` for var), a Python number: over the batch axis it follows the batch size,
+    so ONNX must compute it, from the shape of what the sum reduced. Any other divisor that
+    changes with the input is refused by ``ctx.input`` as it is for every op."""
+    counted = _reduced_count(ctx)
+    return ctx.finish("Div", [ctx.input(0), ctx.input(1) if counted is None else counted])
+
+
+def _reduced_count(ctx: NodeContext) -> str | None:
+    """The ONNX value of the divisor of ``Sum(x, axes) / n`` when ``n`` differs between the
+    two runs and is, in both, the number of elements the sum reduced less the same offset
+    (0 for mean, ``correction`` for var); None otherwise."""
+    node, node_b = ctx.node, ctx.node_b
+    if node_b is None:
+        return None
+    n, n_b = node.inputs[1], node_b.inputs[1]
+    total, total_b = node.inputs[0], node_b.inputs[0]
+    if not (
+        type(n) is int
+        and type(n_b) is int
+        and n != n_b
+        and isinstance(getattr(total, "_node", None), SUM)
+        and isinstance(getattr(total_b, "_node", None), SUM)
+    ):
+        return None
+    sums = total._node, total_b._node
+    counts = [math.prod(s.in_shape[a] for a in s.axes) for s in sums]
+    if counts[0] - n != counts[1] - n_b or list(sums[0].axes) != list(sums[1].axes):
+        return None
+    reduced = type(ctx)(ctx.builder, sums[0], sums[1]).input(0, cast=False)
+    sizes = ctx.emit("Gather", [ctx.emit("Shape", [reduced]), ctx.ints(sums[0].axes)], axis=0)
+    count = ctx.emit("ReduceProd", [sizes], keepdims=0)  # (no axes: all of them)
+    to = ctx.builder.onnx.helper.np_dtype_to_tensor_dtype(ctx.dtype)
+    count = ctx.emit("Cast", [count], to=to)
+    offset = counts[0] - n
+    return count if offset == 0 else ctx.emit("Sub", [count, ctx.constant(offset)])
 
 
 def _reduce(op_type: str, axes_input_since: int) -> Handler:
@@ -276,6 +317,7 @@ EMITTERS: dict[str, Handler] = {
     "Clip": _clip,
     "Where": _where,
     "Cast": _cast,
+    "Div": _divide,  # (a divisor that follows the batch: computed from the input's shape)
     "ReduceSum": _reduce("ReduceSum", axes_input_since=13),
     "ReduceMax": _reduce("ReduceMax", axes_input_since=18),
     "ReduceMin": _reduce("ReduceMin", axes_input_since=18),

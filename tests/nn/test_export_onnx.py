@@ -186,13 +186,6 @@ class _SignGate(nn.Module):
         return al.where(x > 0, x, x * 0.1)
 
 
-class _CenterOverBatch(nn.Module):
-    """Subtracts the batch mean: mean divides by N, a constant that follows the batch size."""
-
-    def forward(self, x):
-        return x - x.mean(axis=0)
-
-
 def test_constants_computed_from_the_input_are_refused(tmp_path):
     model = nn.Sequential(nn.Linear(3, 3), _SignGate())
     with pytest.raises(ValueError) as info:
@@ -203,11 +196,63 @@ def test_constants_computed_from_the_input_are_refused(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_batch_dependent_constants_need_a_fixed_batch(tmp_path):
-    model = nn.Sequential(nn.Linear(3, 3), _CenterOverBatch())
+class _BatchStatistics(nn.Module):
+    """Reductions over the dynamic batch (issue 22): each divides by a count that follows the
+    batch size, which the export computes from the input's shape."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, h):
+        if self.kind == "center":
+            return h - h.mean(axis=0)
+        if self.kind == "var":
+            return h.var(axis=0, keepdims=True) + h.var(axis=0, correction=0) * h
+        if self.kind == "std":
+            return (h - h.mean(axis=0, keepdims=True)) / (h.std(axis=0) + 1.0)
+        if self.kind == "softmax":
+            return h.softmax(axis=0) + h.log_softmax(axis=0)
+        if self.kind == "mean_all":
+            return h - h.mean() + h.var()
+        if self.kind == "batch_norm_by_hand":
+            mu = h.mean(axis=0, keepdims=True)
+            return (h - mu) / al.sqrt(((h - mu) ** 2).mean(axis=0, keepdims=True) + 1e-5)
+        raise AssertionError(self.kind)
+
+
+@pytest.mark.parametrize("opset", [13, 17, 18])
+@pytest.mark.parametrize(
+    "kind", ["center", "var", "std", "softmax", "mean_all", "batch_norm_by_hand"]
+)
+def test_reductions_over_the_dynamic_batch_match_onnx_runtime(tmp_path, kind, opset):
+    """Before: 'h - h.mean(axis=0)' was refused, blaming a constant computed outside the graph."""
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), _BatchStatistics(kind))
+    rng = np.random.default_rng(0)
+    example = rng.normal(size=(5, 3)).astype(np.float32)
+    proto = to_onnx(model, example, tmp_path / "m.onnx", opset=opset)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    session = _session(tmp_path / "m.onnx")
+    for n in (2, 9):
+        x = rng.normal(size=(n, 3)).astype(np.float32)
+        (theirs,) = session.run(None, {"input": x})
+        np.testing.assert_allclose(theirs, _ours(model, x), rtol=1e-4, atol=1e-5)
+
+
+class _TimesBatchSize(nn.Module):
+    def forward(self, x):
+        return x * x.shape[0]
+
+
+def test_a_number_taken_from_the_batch_size_is_refused_saying_why(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 3), _TimesBatchSize())
     example = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
-    with pytest.raises(ValueError, match=r"op 'div' in module '1'.*dynamic_batch=False"):
+    with pytest.raises(ValueError) as info:
         to_onnx(model, example, tmp_path / "m.onnx")
+    message = str(info.value)
+    assert "op 'mul' in module '1' uses the number 5, which is 6 for a batch one row" in message
+    assert "x.shape[0]" in message and "dynamic_batch=False" in message
     proto = to_onnx(model, example, tmp_path / "m.onnx", dynamic_batch=False)
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 5
     (theirs,) = _session(tmp_path / "m.onnx").run(None, {"input": example})
