@@ -367,7 +367,7 @@ class _DotWriter:
         # Room between ranks and between nodes of a rank. A wire spans two ranks (its
         # label is a node between them), so ranks are half as far apart as a labelled
         # edge's would be.
-        ranksep, nodesep = (0.2, 0.25) if across else (0.15, 0.3)
+        ranksep, nodesep = (0.14, 0.2) if across else (0.12, 0.25)
         graph_attr = {
             "rankdir": opts.rankdir,
             "fontname": FONT,
@@ -524,6 +524,20 @@ class _DotWriter:
         rank = endpoint_ranks(model, self.module_of)
         top = max(rank.values())
         row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
+        # Rows break at module boundaries: a module's box (each call's) stays whole, in
+        # the row where it starts, unless it is most of the picture (the model itself).
+        boxes: dict[tuple[str, ...], list[str]] = {}
+        box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
+        for op in model.ops:
+            key = self.endpoint(op)
+            box = box_of_module.get(key, op.cluster)
+            if box:
+                boxes.setdefault(box, []).append(key)
+        for keys in boxes.values():
+            if len(keys) <= len(model.ops) // 2:
+                first = min(row[key] for key in keys)
+                for key in keys:
+                    row[key] = first
         row["out"] = row[self.endpoint(model.root_op)]
         return row
 

@@ -7,13 +7,16 @@ drawing's measured size:
 
 1. cut into rows (LR) or columns (TB) joined by lettered connectors: the fewest that
    meet the rule, when at most ``MAX_ROWS`` do;
-2. otherwise, when the graph has modules, each module's call drawn as one node (say so
-   on the picture, ``GraphView.collapsed`` names them), in rows if still needed;
+2. otherwise, when the graph has modules and collapsing them makes it fit (or its labels
+   ``WORTH_WRAPPING`` times larger than rows would), each module's call drawn as one node
+   (the picture says so, ``GraphView.collapsed`` names them), in rows if still needed;
 3. otherwise in the rows that make its labels largest, if they make them at least
    ``WORTH_WRAPPING`` times larger, else as drawn (``GraphView.fits_slide`` is then False:
    such a graph is for the interactive view, panned and zoomed, not for a slide).
 
-So Graphviz runs at most twice per drawing. The second drawing's size is estimated from
+A picture that fits as drawn but has a wire through a module's title (a wire entering the
+box from above, where the title is) is drawn once more with titles at the bottom of their
+boxes. So Graphviz runs at most twice per drawing. The second drawing's size is estimated from
 the first, not measured: a row is as long as the picture over the row count plus its
 connectors, and as broad as the broadest rank in its stretch of the first picture (a
 rank's nodes side by side, with Graphviz's gaps). Not the first picture's whole breadth:
@@ -28,30 +31,42 @@ from dataclasses import replace
 from visualize.dot import EDGE_FONT_PT, DrawOptions, collapsed_modules, drawn_depth, to_dot
 from visualize.layout import ROW_GAP, picture_size
 from visualize.model import GraphModel
-from visualize.quality import DEFAULT_MIN_SLIDE_PT, Box, read_svg, slide_zoom
+from visualize.quality import DEFAULT_MIN_SLIDE_PT, Box, read_svg, slide_zoom, titles_crossed
 from visualize.render import RenderError
 from visualize.view import GraphView
 
 # The estimate of a wrapped picture's size is rough; aim this much above the rule.
-TARGET_PT = DEFAULT_MIN_SLIDE_PT * 1.08
+TARGET_PT = DEFAULT_MIN_SLIDE_PT * 1.05
 # Wrapping into more rows than this reads as a puzzle: collapse modules first if there are.
 MAX_ROWS = 3
 # Rows that do not make a picture fit are still drawn if they make its labels this much
 # larger on a slide.
 WORTH_WRAPPING = 1.3
 # Room a row's connectors add to its length (points).
-CONNECTOR_PT = 60.0
+CONNECTOR_PT = 80.0
+# Rows come out unequal (they are cut by op counts, not lengths): the longest is about
+# this much longer than the average.
+ROW_SLACK = 1.08
 # A rank's breadth: its nodes' breadths plus this gap each (points), times RANK_SPREAD
 # (Graphviz spreads a rank wider than packed, to straighten wires).
-NODE_GAP_PT = 22.0
-RANK_SPREAD = 1.25
+NODE_GAP_PT = 18.0
+RANK_SPREAD = 1.0
 
 
-def make_view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> GraphView:
+def make_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, fits_slide: bool | None = None
+) -> GraphView:
     """The view of ``model`` drawn with ``opts``: its DOT, and the DOT with HTML-like labels
     that the system ``dot`` draws PNG and PDF from. Nothing is rendered yet."""
     print_source = to_dot(model, opts, html=True).source
-    return GraphView(to_dot(model, opts).source, renderer, model, print_source)
+    view = GraphView(to_dot(model, opts).source, renderer, model, print_source)
+    view.fits_slide = fits_slide
+    view.collapsed = opts.collapsed
+    return view
+
+
+def model_has_modules(model: GraphModel) -> bool:
+    return any(op.cluster for op in model.ops)
 
 
 def _node_extents(svg: str, across: bool) -> list[tuple[float, float, float, float]]:
@@ -101,7 +116,7 @@ def wrapped_pt(length: float, breadths: list[float], across: bool) -> float:
     """Estimated smallest label on a slide of a picture ``length`` long cut into rows of
     these breadths (see the module docstring)."""
     rows = len(breadths)
-    row_length = length / rows + (CONNECTOR_PT if rows > 1 else 0.0)
+    row_length = length / rows * ROW_SLACK + CONNECTOR_PT if rows > 1 else length
     return slide_pt(row_length, sum(breadths) + (rows - 1) * ROW_GAP, across)
 
 
@@ -118,11 +133,12 @@ def best_rows(
 
 
 def fit_view(
-    model: GraphModel, opts: DrawOptions, renderer: str | None, collapse: bool = True
+    model: GraphModel, opts: DrawOptions, renderer: str | None, collapse: bool = False
 ) -> tuple[DrawOptions, GraphView]:
     """The view of ``model`` fitted to a slide (see the module docstring), and the options
     that drew it (a step-through draws every frame with them, one layout for all).
-    ``collapse`` False never collapses modules (only rows).
+    ``collapse`` True may collapse modules (draw_graph's ``collapse_modules=None``);
+    False never does (a step-through's frames keep every op).
 
     Not reshaped: truncated graphs (connectors would exceed ``max_nodes``), pictures whose
     shape the caller fixed (``size``, ``ratio``, ``max_aspect=None``), and pictures
@@ -137,8 +153,16 @@ def fit_view(
         return opts, view
     too_long = isinstance(opts.max_aspect, float) and length > opts.max_aspect * breadth
     view.fits_slide = slide_pt(length, breadth, across) >= DEFAULT_MIN_SLIDE_PT
-    if (view.fits_slide and not too_long) or model.truncated:
+    # A wire through a module's title (one entering the box from above, where the title
+    # is): titles at the bottom of their boxes in the drawing to come, if there is one.
+    crossed = bool(model_has_modules(model)) and titles_crossed(view.svg()) > 0
+    if model.truncated:
         return opts, view
+    if view.fits_slide and not too_long:
+        if not crossed or opts.titles_below:
+            return opts, view
+        below = replace(opts, titles_below=True)
+        return below, make_view(model, below, renderer, fits_slide=True)
     # Each row at least two ops deep: a row of one op does not read as a row.
     depth = drawn_depth(model, opts.collapse_modules)
     extents = _node_extents(view.svg(), across)
@@ -154,7 +178,7 @@ def fit_view(
     worth = (
         size >= TARGET_PT or too_long or size >= WORTH_WRAPPING * slide_pt(length, breadth, across)
     )
-    shaped = replace(opts, rows=rows if worth else 1)
+    shaped = replace(opts, rows=rows if worth else 1, titles_below=opts.titles_below or crossed)
     if (size < TARGET_PT or rows > MAX_ROWS) and collapse and not opts.collapse_modules:
         modules = collapsed_modules(model)
         if modules:
@@ -168,13 +192,15 @@ def fit_view(
                 max(depth_collapsed // 2, 1),
                 across,
             )
-            names = tuple(".".join(path) for path in modules)
-            rows_c = rows_c if size_c >= TARGET_PT else 1  # (collapsed: keep it whole)
-            shaped = replace(opts, collapse_modules=True, rows=rows_c, collapsed=names)
+            # Collapsing hides the ops: only when it makes the picture fit, or its labels
+            # much larger than rows alone would.
+            if size_c >= TARGET_PT or size_c >= WORTH_WRAPPING * size:
+                names = tuple(".".join(path) for path in modules)
+                rows_c = rows_c if size_c >= TARGET_PT else 1  # (else: keep it whole)
+                shaped = replace(shaped, collapse_modules=True, rows=rows_c, collapsed=names)
     if shaped == opts:  # nothing to change: keep the first drawing
         return opts, view
     view = make_view(model, shaped, renderer)
-    view.collapsed = shaped.collapsed
     try:
         length, breadth = picture_size(view.svg(), across)
     except RenderError:

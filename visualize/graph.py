@@ -89,7 +89,7 @@ def draw_graph(
     show_grads: bool = True,
     show_shapes: bool = True,
     rankdir: str = "LR",
-    collapse_modules: bool = False,
+    collapse_modules: bool | None = None,
     max_nodes: int = 500,
     renderer: str | None = None,
     title: str | None = None,
@@ -114,7 +114,9 @@ def draw_graph(
         rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
         collapse_modules: draw each innermost module (name scope) as one node, with its
             parameters' gradient norms; a module called several times (an RNN cell) gets
-            one node, and one box when not collapsed, per call: "ih (call 2)".
+            one node, and one box when not collapsed, per call: "ih (call 2)". None (the
+            default): only when that makes a picture past a slide fit (or much more
+            legible); the picture then says so and ``GraphView.collapsed`` names them.
         max_nodes: draw at most this many nodes; a note says what was left out.
         renderer: "auto", "dot" or "wasm" for ``.svg()`` and ``.save()``; None reads the
             environment variable AUTOGRAD_LITE_RENDERER.
@@ -140,7 +142,7 @@ def draw_graph(
         show_grads,
         show_shapes,
         rankdir,
-        collapse_modules,
+        bool(collapse_modules),
         title,
         size=check_size(size),
         ratio=check_ratio(ratio),
@@ -150,4 +152,4 @@ def draw_graph(
     # ... 2. DOT (visualize.dot), 3. rendered by Graphviz (visualize.render) and measured,
     # reshaped to fit a slide if it does not (visualize.fit: Graphviz runs at most twice),
     # 4. painted line by line (visualize.paint) when GraphView.svg() is first asked for.
-    return fit_view(model, opts, renderer)[1]
+    return fit_view(model, opts, renderer, collapse=collapse_modules is None)[1]

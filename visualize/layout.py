@@ -70,8 +70,8 @@ def check_max_aspect(max_aspect: Any) -> float | str | None:
     if _is_number(max_aspect) and max_aspect >= 1:
         return float(max_aspect)
     raise ValueError(
-        f"draw_graph: max_aspect must be 'slide', a number >= 1 (or None to never wrap); "
-        f"got {max_aspect!r}"
+        f"draw_graph: max_aspect must be a number >= 1, 'slide' (fit a slide) or None (draw "
+        f"as it comes); got {max_aspect!r}"
     )
 
 

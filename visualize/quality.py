@@ -373,12 +373,14 @@ def find_defects(
     svg: str,
     max_aspect: float | None = None,
     min_font_pt: float = DEFAULT_MIN_FONT_PT,
-    min_slide_pt: float | None = DEFAULT_MIN_SLIDE_PT,
+    min_slide_pt: float | None = None,
 ) -> list[Defect]:
     """Everything wrong with the picture ``svg`` (see the module docstring); [] if none.
 
-    ``min_slide_pt`` (None: not checked) is the smallest text wanted once the picture is
-    fitted to a slide; ``max_aspect`` (None: not checked) the longest side over the other.
+    ``min_slide_pt`` is the smallest text wanted once the picture is fitted to a slide
+    (``DEFAULT_MIN_SLIDE_PT``, 8, for a picture meant for a slide; None: not checked, as
+    for a picture past a slide, drawn for the interactive view); ``max_aspect`` (None: not
+    checked) the longest side over the other.
     """
     pic = read_svg(svg)
     return [
@@ -457,6 +459,16 @@ def _overlaps(pic: Picture) -> list[Defect]:
                 kind = "edge text on node text" if kinds == {"edge", "node"} else "overlap"
                 defects.append(Defect(kind, f"{_describe(a)} and {_describe(b)}"))
     return defects
+
+
+def titles_crossed(svg: str) -> int:
+    """How many module titles (cluster texts) of ``svg`` a wire passes through."""
+    pic = read_svg(svg)
+    pic.texts = [t for t in pic.texts if t.owner == "cluster"]
+    if not pic.texts:
+        return 0
+    found = _texts_on_nodes_wires_and_borders(pic)
+    return sum(1 for d in found if d.kind == "wire through text")
 
 
 def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:

@@ -806,7 +806,7 @@ def measure(
                     view = draw_graph(root, rankdir=rankdir, renderer=renderer, **options)
                     svg = view.svg()
                     seconds = time.perf_counter() - start
-                    found = find_defects(svg)
+                    found = find_defects(svg, min_slide_pt=8.0)
                     kinds = collections.Counter(d.kind for d in found)
                     pic = read_svg(svg)
                     records.append(
