@@ -27,13 +27,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from visualize.dot import EDGE_FONT_PT, DrawOptions, collapsed_modules, drawn_depth, to_dot
+from visualize.dot import EDGE_FONT_PT, DrawOptions, collapsed_modules, drawn_depth
 from visualize.layout import ROW_GAP, picture_size
 from visualize.model import GraphModel
 from visualize.quality import DEFAULT_MIN_SLIDE_PT, Box, read_svg, slide_zoom, titles_crossed
 from visualize.render import RenderError
-from visualize.view import GraphView
+
+if TYPE_CHECKING:
+    from visualize.graph import GraphView
+
+    # make_view(model, opts, renderer, fits_slide=None): one drawing (visualize.graph's)
+    MakeView = Callable[..., GraphView]
 
 # The estimate of a wrapped picture's size is rough; aim this much above the rule.
 TARGET_PT = DEFAULT_MIN_SLIDE_PT * 1.05
@@ -51,18 +57,6 @@ ROW_SLACK = 1.08
 # (Graphviz spreads a rank wider than packed, to straighten wires).
 NODE_GAP_PT = 18.0
 RANK_SPREAD = 1.0
-
-
-def make_view(
-    model: GraphModel, opts: DrawOptions, renderer: str | None, fits_slide: bool | None = None
-) -> GraphView:
-    """The view of ``model`` drawn with ``opts``: its DOT, and the DOT with HTML-like labels
-    that the system ``dot`` draws PNG and PDF from. Nothing is rendered yet."""
-    print_source = to_dot(model, opts, html=True).source
-    view = GraphView(to_dot(model, opts).source, renderer, model, print_source)
-    view.fits_slide = fits_slide
-    view.collapsed = opts.collapsed
-    return view
 
 
 def model_has_modules(model: GraphModel) -> bool:
@@ -133,10 +127,15 @@ def best_rows(
 
 
 def fit_view(
-    model: GraphModel, opts: DrawOptions, renderer: str | None, collapse: bool = False
+    model: GraphModel,
+    opts: DrawOptions,
+    renderer: str | None,
+    make_view: MakeView,
+    collapse: bool = False,
 ) -> tuple[DrawOptions, GraphView]:
     """The view of ``model`` fitted to a slide (see the module docstring), and the options
     that drew it (a step-through draws every frame with them, one layout for all).
+    ``make_view(model, opts, renderer, fits_slide)`` makes one drawing (visualize.graph's).
     ``collapse`` True may collapse modules (draw_graph's ``collapse_modules=None``);
     False never does (a step-through's frames keep every op).
 

@@ -45,20 +45,22 @@ visualize.quality.
 The work is split by stage (the spine is draw_graph, below): visualize.model walks the
 graph, visualize.dot writes DOT (with visualize.labels for text and visualize.layout for
 the options), visualize.fit fits it to a slide, visualize.render runs Graphviz,
-visualize.paint colours the labels' lines, visualize.view holds the result.
+visualize.paint colours the labels' lines.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+from visualize import fit
 from visualize.dot import DrawOptions, Frame, to_dot
-from visualize.fit import fit_view
 from visualize.labels import clean_text, dot_label, format_array, format_number
 from visualize.layout import SLIDE, check_max_aspect, check_ratio, check_size
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
-from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR
-from visualize.view import GraphView
+from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR, paint_svg
+from visualize.render import render, render_svg, write_atomic
 
 __all__ = [
     "GRAD_COLOR",
@@ -81,6 +83,104 @@ __all__ = [
     "format_number",
     "to_dot",
 ]
+
+
+# ---------------------------------------------------------------------------------------
+# The spine: model -> DOT -> rendered (and measured, fitted to a slide) -> painted
+# ---------------------------------------------------------------------------------------
+
+
+class GraphView:
+    """A drawn graph: ``.source`` (DOT text), ``.svg()``, ``.save(path)``; shows in Jupyter.
+
+    ``renderer`` ("auto", "dot", "wasm" or None) picks who draws it; see visualize.render.
+    The SVG is coloured line by line after rendering (visualize.paint). ``print_source``
+    is the same graph with HTML-like labels, which the system ``dot`` uses for PNG and PDF
+    (there is no SVG to colour); without it, PNG/PDF labels keep one colour each.
+
+    What fitting it to a slide did (see visualize.fit): ``collapsed`` names the modules
+    drawn as one node each to fit (empty when none was), and ``fits_slide`` says whether
+    every label is at least 8 pt once the picture is fitted to a 16:9 slide (None when not
+    measured: Graphviz could not run, or the caller fixed the size).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        renderer: str | None = None,
+        model: GraphModel | None = None,
+        print_source: str | None = None,
+    ):
+        self.source = source
+        self.renderer = renderer
+        self.model = model
+        self.print_source = print_source
+        self.collapsed: tuple[str, ...] = ()
+        self.fits_slide: bool | None = None
+        self._svg: dict[str | None, str] = {}
+
+    def svg(self, renderer: str | None = None) -> str:
+        """The picture as SVG text (rendered once per renderer, then cached)."""
+        renderer = renderer if renderer is not None else self.renderer
+        if renderer not in self._svg:
+            self._svg[renderer] = paint_svg(render_svg(self.source, renderer))
+        return self._svg[renderer]
+
+    def save(self, path: str | os.PathLike, renderer: str | None = None) -> Path:
+        """Write the picture to ``path``; the extension picks the format.
+
+        ``.svg`` (works everywhere), ``.dot``/``.gv`` (the DOT text), ``.png``/``.pdf``
+        (need the system Graphviz program ``dot``). The file is written atomically.
+        """
+        path = Path(path)
+        ext = path.suffix.lower()
+        if ext == ".svg":
+            data: bytes | str = self.svg(renderer)
+        elif ext in (".dot", ".gv"):
+            data = self.source
+        elif ext in (".png", ".pdf"):
+            source = self.print_source or self.source
+            data = render(source, ext[1:], renderer if renderer is not None else self.renderer)
+        else:
+            raise ValueError(
+                f"GraphView.save: cannot tell the format from {path.name!r}; "
+                "use a name ending in .svg, .dot, .gv, .png or .pdf"
+            )
+        return write_atomic(path, data)
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        if self.model is None:
+            return "GraphView()"
+        m = self.model
+        extra = ", truncated" if m.truncated else ""
+        return f"GraphView(ops={len(m.ops)}, leaves={len(m.leaves)}{extra})"
+
+
+def make_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, fits_slide: bool | None = None
+) -> GraphView:
+    """One drawing of ``model`` with ``opts``: its DOT (visualize.dot), and the same with
+    HTML-like labels, from which the system ``dot`` draws PNG and PDF. GraphView.svg()
+    renders it (visualize.render) and paints it (visualize.paint) when first asked."""
+    print_source = to_dot(model, opts, html=True).source
+    view = GraphView(to_dot(model, opts).source, renderer, model, print_source)
+    view.fits_slide = fits_slide
+    view.collapsed = opts.collapsed
+    return view
+
+
+def fit_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, collapse: bool = False
+) -> tuple[DrawOptions, GraphView]:
+    """The view fitted to a slide and the options that drew it (see visualize.fit; the
+    step-through draws every frame with them)."""
+    return fit.fit_view(model, opts, renderer, make_view, collapse)
 
 
 def draw_graph(
@@ -149,7 +249,6 @@ def draw_graph(
         max_aspect=check_max_aspect(max_aspect),
         show_tangents=show_tangents,
     )
-    # ... 2. DOT (visualize.dot), 3. rendered by Graphviz (visualize.render) and measured,
-    # reshaped to fit a slide if it does not (visualize.fit: Graphviz runs at most twice),
-    # 4. painted line by line (visualize.paint) when GraphView.svg() is first asked for.
+    # ... 2. DOT, 3. rendered and measured, drawn again if it does not fit a slide
+    # (make_view, as often as visualize.fit asks: at most twice), 4. painted in svg().
     return fit_view(model, opts, renderer, collapse=collapse_modules is None)[1]
