@@ -48,6 +48,8 @@ MAX_ROWS = 3
 # Rows that do not make a picture fit are still drawn if they make its labels this much
 # larger on a slide.
 WORTH_WRAPPING = 1.3
+# A row of a wrapped picture is at least this many ops deep.
+MIN_ROW_OPS = 3
 # Room a row's connectors add to its length (points).
 CONNECTOR_PT = 80.0
 # Rows come out unequal (they are cut by op counts, not lengths): the longest is about
@@ -162,14 +164,15 @@ def fit_view(
             return opts, view
         below = replace(opts, titles_below=True)
         return below, make_view(model, below, renderer, fits_slide=True)
-    # Each row at least two ops deep: a row of one op does not read as a row.
+    # Each row at least MIN_ROW_OPS ops deep: a graph of a few ops cut into rows is a
+    # puzzle, not a picture.
     depth = drawn_depth(model, opts.collapse_modules)
     extents = _node_extents(view.svg(), across)
 
     def breadths(rows: int) -> list[float]:
         return [breadth] if rows == 1 else row_breadths(extents, rows)
 
-    rows, size = best_rows(length, breadths, max(depth // 2, 1), across)
+    rows, size = best_rows(length, breadths, max(depth // MIN_ROW_OPS, 1), across)
     if too_long and rows == 1 and depth >= 4:
         rows = 2
     # Rows that neither make it fit nor make its labels much larger are not worth their
@@ -188,7 +191,7 @@ def fit_view(
             rows_c, size_c = best_rows(
                 length_collapsed,
                 lambda n: [min(breadth, broadest)] * n,
-                max(depth_collapsed // 2, 1),
+                max(depth_collapsed // MIN_ROW_OPS, 1),
                 across,
             )
             # Collapsing hides the ops: only when it makes the picture fit, or its labels
