@@ -198,7 +198,9 @@ def fit_view(
             # much larger than rows alone would.
             if size_c >= TARGET_PT or size_c >= WORTH_WRAPPING * size:
                 names = tuple(".".join(path) for path in modules)
-                rows_c = rows_c if size_c >= TARGET_PT else 1  # (else: keep it whole)
+                whole_c = wrapped_pt(length_collapsed, [min(breadth, broadest)], across)
+                if size_c < TARGET_PT and size_c < WORTH_WRAPPING * whole_c:
+                    rows_c = 1  # (rows would not make it much more legible: keep it whole)
                 shaped = replace(shaped, collapse_modules=True, rows=rows_c, collapsed=names)
     if shaped == opts:  # nothing to change: keep the first drawing
         return opts, view
