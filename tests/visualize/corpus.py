@@ -330,33 +330,30 @@ def _ng_cost(AL: Any, Y: Any) -> Any:
     return -(1.0 / m) * al.sum(Y * al.log(AL) + (1 - Y) * al.log(1 - AL))
 
 
+def _ng_net(seed: int, dims: list[int], m: int, scale: str = "he", act: str = "relu") -> Any:
+    """An L-layer net of the course on m random examples, its cost after backward."""
+    rng = _rng(seed)
+    X = v(rng.normal(size=(dims[0], m)), "X", grad=False)
+    Y = v(rng.integers(0, 2, size=(1, m)), "Y", grad=False)
+    AL, _ = _ng_forward(X, _ng_params(rng, dims, scale), act)
+    return done(_ng_cost(AL, Y), "cost")
+
+
 @case()
 def ng_planar_tanh() -> Any:
     """C1W3: one hidden layer of 4 tanh units on planar data."""
-    rng = _rng(16)
-    X = v(rng.normal(size=(2, 5)), "X", grad=False)
-    Y = v(rng.integers(0, 2, size=(1, 5)), "Y", grad=False)
-    AL, _ = _ng_forward(X, _ng_params(rng, [2, 4, 1], "small"), "tanh")
-    return done(_ng_cost(AL, Y), "cost")
+    return _ng_net(16, [2, 4, 1], 5, "small", "tanh")
 
 
 @case()
 def ng_l_layer() -> Any:
     """C1W4: a 4-layer net [5, 4, 3, 2, 1] with caches and the cross-entropy cost."""
-    rng = _rng(17)
-    X = v(rng.normal(size=(5, 4)), "X", grad=False)
-    Y = v(rng.integers(0, 2, size=(1, 4)), "Y", grad=False)
-    AL, _ = _ng_forward(X, _ng_params(rng, [5, 4, 3, 2, 1]))
-    return done(_ng_cost(AL, Y), "cost")
+    return _ng_net(17, [5, 4, 3, 2, 1], 4)
 
 
 @case()
 def ng_ten_layers() -> Any:
-    rng = _rng(37)
-    X = v(rng.normal(size=(4, 3)), "X", grad=False)
-    Y = v(rng.integers(0, 2, size=(1, 3)), "Y", grad=False)
-    AL, _ = _ng_forward(X, _ng_params(rng, [4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1]))
-    return done(_ng_cost(AL, Y), "cost")
+    return _ng_net(37, [4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1], 3)
 
 
 @case()
