@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any
 
 from visualize.dot import EDGE_FONT_PT, DrawOptions, collapsed_modules, drawn_depth
 from visualize.layout import ROW_GAP, picture_size
@@ -35,11 +35,9 @@ from visualize.model import GraphModel
 from visualize.quality import DEFAULT_MIN_SLIDE_PT, Box, read_svg, slide_zoom, titles_crossed
 from visualize.render import RenderError
 
-if TYPE_CHECKING:
-    from visualize.graph import GraphView
-
-    # make_view(model, opts, renderer, fits_slide=None): one drawing (visualize.graph's)
-    MakeView = Callable[..., GraphView]
+# make_view(model, opts, renderer, fits_slide=None) -> GraphView: one drawing, as
+# visualize.graph makes it (passed in: graph imports this module, not the other way).
+MakeView = Callable[..., Any]
 
 # The estimate of a wrapped picture's size is rough; aim this much above the rule.
 TARGET_PT = DEFAULT_MIN_SLIDE_PT * 1.05
@@ -134,7 +132,7 @@ def fit_view(
     renderer: str | None,
     make_view: MakeView,
     collapse: bool = False,
-) -> tuple[DrawOptions, GraphView]:
+) -> tuple[DrawOptions, Any]:
     """The view of ``model`` fitted to a slide (see the module docstring), and the options
     that drew it (a step-through draws every frame with them, one layout for all).
     ``make_view(model, opts, renderer, fits_slide)`` makes one drawing (visualize.graph's).
