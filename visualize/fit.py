@@ -47,7 +47,7 @@ MAX_ROWS = 3
 # larger on a slide.
 WORTH_WRAPPING = 1.3
 # A row of a wrapped picture is at least this many ops deep.
-MIN_ROW_OPS = 3
+MIN_ROW_OPS = 2
 # Room a row's connectors add to its length (points).
 CONNECTOR_PT = 80.0
 # Rows come out unequal (they are cut by op counts, not lengths): the longest is about
