@@ -62,6 +62,9 @@ from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_mode
 from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR, paint_svg
 from visualize.render import render, render_svg, write_atomic
 
+# A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
+MERGE_SUMS = 24
+
 __all__ = [
     "GRAD_COLOR",
     "HIGHLIGHT_COLOR",
@@ -200,9 +203,10 @@ def draw_graph(
 ) -> GraphView:
     """Draw the graph that produced ``root`` (a Tensor); returns a :class:`GraphView`.
 
-    Works before backward (values only) and after ``root.backward(retain_graph=True)``
-    (values and gradients). After a plain ``backward()`` the graph is gone and this raises
-    ``autograd_lite.AutogradError``. Name tensors to see their names on the picture:
+    Works before backward (values only) and after ``root.backward()`` (values and
+    gradients: a plain backward keeps those of at most 256 elements, big ones read "freed
+    by backward()"; ``backward(retain_graph=True)`` keeps all). Name tensors to see their
+    names on the picture:
     ``al.tensor(..., name="x")`` or ``loss.name = "loss"``.
 
     Args:
@@ -236,7 +240,7 @@ def draw_graph(
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     # The spine: 1. the model (what is drawn: ops, leaves, wires, modules) ...
-    model = build_model(root, max_nodes, where="draw_graph")
+    model = build_model(root, max_nodes, where="draw_graph", merge_sums=MERGE_SUMS)
     opts = DrawOptions(
         show_values,
         show_grads,
