@@ -44,6 +44,7 @@ from visualize.paint import (
     Line,
     painted_label,
 )
+from visualize.quality import text_width_em
 
 if TYPE_CHECKING:
     import graphviz
@@ -56,6 +57,23 @@ NODE_FONT_PT = 11
 EDGE_FONT_PT = 10
 # A leaf whose users lie more than this many ranks apart is drawn once beside each user.
 MAX_LEAF_SPREAD = 3
+# A wire's label is a small borderless node on the wire (the wire enters and leaves its
+# box): Graphviz reserves its room, keeps other wires out of it, and it cannot be read as
+# another wire's. Its margin (inches) is the gap between the text and any wire.
+WIRE_LABEL_CLASS = "wirelabel"
+WIRE_LABEL_STYLE = {
+    "shape": "box",
+    "style": "solid",
+    "color": "none",
+    "penwidth": "0",
+    "width": "0",
+    "height": "0",
+    "fontsize": str(EDGE_FONT_PT),
+}
+# Room (inches) around a label's text: little where its own wire enters and leaves (so
+# the wire reads as passing through it), more on the sides other wires pass by (so none
+# runs nearer to it than its own). Its own wire comes in along the reading direction.
+LABEL_PAD_ALONG, LABEL_PAD_ACROSS = 0.05, 0.09
 
 # Module boxes darken with depth (outermost first).
 MODULE_TINTS = ("#f5f7fa", "#e9edf3", "#dde3eb", "#d1d9e3")
@@ -89,12 +107,13 @@ class DrawOptions:
     title: str | None = None
     size: str | None = None
     ratio: str | None = None
-    max_aspect: float | None = None  # draw_graph measures and sets ``rows`` by it
+    max_aspect: float | str | None = None  # "slide": visualize.fit sets ``rows`` by it
     rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
     spacing: float = 1.0  # room between nodes and between ranks, times the usual
     titles_below: bool = False  # module titles at the bottom of their boxes (draw_graph may
     # choose it when a wire crosses a title at the top)
     show_tangents: bool = True  # forward mode: each wire's tangent, when it has one
+    collapsed: tuple[str, ...] = ()  # modules visualize.fit collapsed to fit a slide
 
 
 @dataclass
@@ -320,6 +339,13 @@ def collapsed_modules(model: GraphModel) -> dict[tuple[str, ...], _Module]:
     return modules
 
 
+def collapsed_note(paths: tuple[str, ...]) -> str:
+    """The caption of a picture whose modules were collapsed to fit a slide (GraphView's
+    ``collapsed`` names them)."""
+    n = len(paths)
+    return f"{n} module{'s' if n > 1 else ''} collapsed to fit a slide"
+
+
 def drawn_depth(model: GraphModel, collapse_modules: bool) -> int:
     """How many op nodes deep the picture is (modules count once when collapsed)."""
     modules = collapsed_modules(model) if collapse_modules else {}
@@ -348,8 +374,10 @@ class _DotWriter:
 
         self.model, self.opts, self.frame, self.html = model, opts, frame, html
         across = opts.rankdir in ("LR", "RL")
-        # Room between wires for their labels (the values measured best on the gallery).
-        ranksep, nodesep = (0.5, 0.5) if across else (0.5, 0.9)
+        # Room between ranks and between nodes of a rank. A wire spans two ranks (its
+        # label is a node between them), so ranks are half as far apart as a labelled
+        # edge's would be.
+        ranksep, nodesep = (0.14, 0.2) if across else (0.12, 0.25)
         graph_attr = {
             "rankdir": opts.rankdir,
             "fontname": FONT,
@@ -398,9 +426,11 @@ class _DotWriter:
                 for home in sorted(homes):
                     self.module_by_key[home].params.append(leaf)
                 self.hidden.add(id(leaf))
+        self.scope_of: dict[str, tuple] = {}  # node key -> the module path it is drawn in
         self.copies: dict[tuple[int, str], str] = {}  # (id(leaf), user's key) -> copy's key
         self.row = self.plan_rows()  # endpoint key -> row, {} when the picture is not cut
         self.wraps = 0  # pairs of lettered connectors drawn so far
+        self.labels = 0  # wire label nodes drawn so far
         self.leaf_edges: dict[int, list[tuple[int, OpItem, Any]]] | None = None
         self.edges: list[tuple[str, str, dict[str, str]]] = []
 
@@ -414,6 +444,7 @@ class _DotWriter:
     def place(self, scope: tuple[str, ...], key: str, attrs: dict[str, str], near: str) -> None:
         """Declare a node in its module's cluster, in the row of the endpoint ``near``."""
         row = self.row.get(near)
+        self.scope_of[key] = scope
         self.scopes.add(scope if row is None else (_Row(row), *scope), key, attrs)
 
     def label(self, lines: list[Line]) -> dict[str, str]:
@@ -422,6 +453,8 @@ class _DotWriter:
     def title(self) -> None:
         """The caption above the picture, and the legend when tangents are drawn."""
         lines: list[Line] = [(self.opts.title, PLAIN)] if self.opts.title else []
+        if self.opts.collapsed:
+            lines.append((collapsed_note(self.opts.collapsed), PLAIN))
         if self.tangents:
             if self.opts.show_values:
                 lines.append(("green: value", VALUE))
@@ -527,6 +560,20 @@ class _DotWriter:
         rank = endpoint_ranks(model, self.module_of)
         top = max(rank.values())
         row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
+        # Rows break at module boundaries: a module's box (each call's) stays whole, in
+        # the row where it starts, unless it is most of the picture (the model itself).
+        boxes: dict[tuple[str, ...], list[str]] = {}
+        box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
+        for op in model.ops:
+            key = self.endpoint(op)
+            box = box_of_module.get(key, op.cluster)
+            if box:
+                boxes.setdefault(box, []).append(key)
+        for keys in boxes.values():
+            if len(keys) <= len(model.ops) // 2:
+                first = min(row[key] for key in keys)
+                for key in keys:
+                    row[key] = first
         row["out"] = row[self.endpoint(model.root_op)]
         return row
 
@@ -668,12 +715,34 @@ class _DotWriter:
 
     # -- wires -----------------------------------------------------------------------------
 
-    def wire_attrs(self, wire: _Wire) -> dict[str, str]:
+    def labelled_edge(self, wire: _Wire, tail: str, head: str, near: str) -> None:
+        """The edge ``tail -> head`` carrying ``wire``'s label: two edges through a label
+        node between them, placed in the module box both ends share, in the row of
+        ``near``. (No label to write: one plain edge.)"""
         lines = self.source_lines(wire)
-        attrs = self.label(lines) if lines else {}
+        style: dict[str, str] = {}
         if self.frame is not None and any(kind == NEW_GRAD for _, kind in lines):
-            attrs.update(color=HIGHLIGHT_COLOR, penwidth="3")
-        return attrs
+            style = {"color": HIGHLIGHT_COLOR, "penwidth": "3"}
+        if not lines:
+            self.edges.append((tail, head, style))
+            return
+        key = f"w{self.labels}"
+        self.labels += 1
+        attrs = {**self.label(lines), **WIRE_LABEL_STYLE}
+        # At least as wide as the widest estimate of its text (visualize.quality's, which
+        # errs wide), so the wires that enter and leave the box stay off every glyph.
+        widest = max(text_width_em(text) for text, _ in lines) * EDGE_FONT_PT / 72
+        across = self.opts.rankdir in ("LR", "RL")
+        pad_x, pad_y = (
+            (LABEL_PAD_ALONG, LABEL_PAD_ACROSS) if across else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG)
+        )
+        attrs["width"] = f"{widest + 2 * pad_x:.2f}"
+        attrs["margin"] = f"{pad_x:.2f},{pad_y:.2f}"
+        attrs["class"] = " ".join(filter(None, (WIRE_LABEL_CLASS, attrs.get("class"))))
+        scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
+        self.place(scope, key, attrs, near=near)
+        self.edges.append((tail, key, {"arrowhead": "none", **style}))
+        self.edges.append((key, head, style))
 
     def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a
@@ -686,16 +755,20 @@ class _DotWriter:
             return
         row = self.row.get(wire.heads[0])
         if row is None or self.row.get(tail, row) == row:
-            self.edges.append((tail, wire.heads[0], self.wire_attrs(wire)))
+            self.labelled_edge(wire, tail, wire.heads[0], near=wire.heads[0])
             return
         letter = _connector_name(self.wraps)
         start, end = f"wrap{self.wraps}_from", f"wrap{self.wraps}_to"
         self.wraps += 1
         shape = CONNECTOR_SHAPE[self.opts.rankdir]
+        # The class says the connector's row and which way the rows read, so that the
+        # letters can be handed out in reading order once laid out (visualize.paint).
+        along = "alongx" if self.opts.rankdir in ("LR", "RL") else "alongy"
         for key, near, tip in ((end, tail, "continues"), (start, wire.heads[0], "continued")):
             attrs = {"label": letter, "tooltip": f"{tip} at the other {letter}", **shape}
+            attrs["class"] = f"connector row{self.row.get(near, 0)} {along}"
             self.place((), key, attrs, near=near)
-        self.edges.append((tail, end, self.wire_attrs(wire)))
+        self.labelled_edge(wire, tail, end, near=tail)
         for head in dict.fromkeys(wire.heads):
             self.edges.append((start, head, {}))
 
@@ -762,10 +835,8 @@ class _Wire:
 
 # Connectors point along the reading direction: an arrow in LR, a "house" pointing down in TB.
 CONNECTOR_SHAPE = {
-    "LR": {"shape": "rarrow", "style": "filled", "fillcolor": "#fef3c7"},
-    "RL": {"shape": "larrow", "style": "filled", "fillcolor": "#fef3c7"},
-    "TB": {"shape": "invhouse", "style": "filled", "fillcolor": "#fef3c7"},
-    "BT": {"shape": "house", "style": "filled", "fillcolor": "#fef3c7"},
+    rankdir: {"shape": shape, "style": "filled", "fillcolor": "#fef3c7"}
+    for rankdir, shape in (("LR", "rarrow"), ("RL", "larrow"), ("TB", "invhouse"), ("BT", "house"))
 }
 
 

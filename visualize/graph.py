@@ -13,7 +13,8 @@ The picture follows the cs231n backprop figures:
   places far apart is drawn once beside each use.
 * every **wire** (edge) carries the tensor flowing along it: its forward value in green
   and, once ``backward`` has run, the gradient that went back along it in red beneath it,
-  as one label that Graphviz lays out with room of its own. A tensor used twice has two
+  in a small label box on the wire (the wire enters and leaves it), so no other wire
+  crosses it or runs nearer to it. A tensor used twice has two
   wires, each with its own share of the gradient (what the op it feeds sent back); a
   leaf's node then shows their sum, its gradient: gradients add at forks, as in cs231n.
 * **forward mode**: drawn inside a dual level (``autograd_lite.forward_ad``), each wire
@@ -24,8 +25,10 @@ The picture follows the cs231n backprop figures:
   in labelled clusters, one per module and call ("ih (call 2)" for an RNN cell's second
   step); ``collapse_modules=True`` draws each module's call as a single node instead,
   listing its parameters with the norm of each one's gradient.
-* pictures keep a slide's shape: a graph too long for its breadth is wrapped into rows
-  (``rankdir="LR"``) or columns (``"TB"``); see ``max_aspect``.
+* pictures are made for a slide: fitted to 16:9, every label is at least 8 pt. A graph
+  that fits as drawn is kept as drawn; a bigger one is wrapped into rows (``rankdir="LR"``)
+  or columns (``"TB"``), or has its modules collapsed (the picture says which); see
+  visualize.fit and ``max_aspect``.
 
 Values are printed in full for scalars and small arrays; larger arrays are summarized by
 shape, mean, min and max.
@@ -35,51 +38,32 @@ itself is assembled by the ``graphviz`` package, which quotes every attribute. S
 like ``"]; evil [label=<b>x</b>`` is drawn as those characters and nothing else. (PNG and
 PDF, drawn by the system ``dot`` from HTML-like labels, get the same text as entities.)
 
-Every picture is measured as it is drawn (visualize.quality reads the SVG): a long one is
-wrapped, a crowded one is drawn again with more room; docs/gallery/ shows the results.
+Every picture is measured as it is drawn; docs/gallery/ shows the results, and
+tests/visualize/test_vis_corpus.py measures a teaching corpus and random programs with
+visualize.quality.
 
-The work is split by stage: visualize.model walks the graph, visualize.dot writes DOT
-(with visualize.labels for text and visualize.layout for the picture's shape),
-visualize.render runs Graphviz and visualize.paint colours the labels' lines.
+The work is split by stage (the spine is draw_graph, below): visualize.model walks the
+graph, visualize.dot writes DOT (with visualize.labels for text and visualize.layout for
+the options), visualize.fit fits it to a slide, visualize.render runs Graphviz,
+visualize.paint colours the labels' lines.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from visualize.dot import DrawOptions, Frame, drawn_depth, to_dot
+from visualize import fit
+from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.labels import clean_text, dot_label, format_array, format_number
-from visualize.layout import (
-    ROW_GAP,
-    WRAP_ASPECT,
-    check_max_aspect,
-    check_ratio,
-    check_size,
-    choose_rows,
-    picture_size,
-)
+from visualize.layout import SLIDE, check_max_aspect, check_ratio, check_size
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
 from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR, paint_svg
-from visualize.quality import DEFAULT_MAX_ASPECT, DEFAULT_MIN_FONT_PT, find_defects
-from visualize.render import RenderError, render, render_svg, write_atomic
+from visualize.render import render, render_svg, write_atomic
 
-# Pictures with at most this many nodes are measured for defects and redrawn roomier if
-# needed (the measurement grows with the square of the texts; a big picture would wait).
-CHECK_NODES = 300
 # A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
 MERGE_SUMS = 24
-# The spacings tried, in turn, while a measured picture still has defects.
-ROOMIER = (1.4, 1.8, 2.4)
-# What _fit tries, in order, on a picture with defects: more room, then module titles at
-# the bottom of their boxes (a wire entering a box from above crosses a title at the top).
-CANDIDATES = [
-    *({"spacing": s} for s in ROOMIER),
-    {"titles_below": True},
-    *({"spacing": s, "titles_below": True} for s in ROOMIER[:2]),
-]
 
 __all__ = [
     "GRAD_COLOR",
@@ -105,7 +89,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------
-# The result object
+# The spine: model -> DOT -> rendered (and measured, fitted to a slide) -> painted
 # ---------------------------------------------------------------------------------------
 
 
@@ -116,6 +100,11 @@ class GraphView:
     The SVG is coloured line by line after rendering (visualize.paint). ``print_source``
     is the same graph with HTML-like labels, which the system ``dot`` uses for PNG and PDF
     (there is no SVG to colour); without it, PNG/PDF labels keep one colour each.
+
+    What fitting it to a slide did (see visualize.fit): ``collapsed`` names the modules
+    drawn as one node each to fit (empty when none was), and ``fits_slide`` says whether
+    every label is at least 8 pt once the picture is fitted to a 16:9 slide (None when not
+    measured: Graphviz could not run, or the caller fixed the size).
     """
 
     def __init__(
@@ -129,6 +118,8 @@ class GraphView:
         self.renderer = renderer
         self.model = model
         self.print_source = print_source
+        self.collapsed: tuple[str, ...] = ()
+        self.fits_slide: bool | None = None
         self._svg: dict[str | None, str] = {}
 
     def svg(self, renderer: str | None = None) -> str:
@@ -174,17 +165,38 @@ class GraphView:
         return f"GraphView(ops={len(m.ops)}, leaves={len(m.leaves)}{extra})"
 
 
+def make_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, fits_slide: bool | None = None
+) -> GraphView:
+    """One drawing of ``model`` with ``opts``: its DOT (visualize.dot), and the same with
+    HTML-like labels, from which the system ``dot`` draws PNG and PDF. GraphView.svg()
+    renders it (visualize.render) and paints it (visualize.paint) when first asked."""
+    print_source = to_dot(model, opts, html=True).source
+    view = GraphView(to_dot(model, opts).source, renderer, model, print_source)
+    view.fits_slide = fits_slide
+    view.collapsed = opts.collapsed
+    return view
+
+
+def fit_view(
+    model: GraphModel, opts: DrawOptions, renderer: str | None, collapse: bool = False
+) -> tuple[DrawOptions, GraphView]:
+    """The view fitted to a slide and the options that drew it (see visualize.fit; the
+    step-through draws every frame with them)."""
+    return fit.fit_view(model, opts, renderer, make_view, collapse)
+
+
 def draw_graph(
     root: Any,
     show_values: bool = True,
     show_grads: bool = True,
     show_shapes: bool = True,
     rankdir: str = "LR",
-    collapse_modules: bool = False,
+    collapse_modules: bool | None = None,
     max_nodes: int = 500,
     renderer: str | None = None,
     title: str | None = None,
-    max_aspect: float | None = WRAP_ASPECT,
+    max_aspect: float | str | None = SLIDE,
     size: str | tuple[float, float] | None = None,
     ratio: str | float | None = None,
     show_tangents: bool = True,
@@ -206,13 +218,17 @@ def draw_graph(
         rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
         collapse_modules: draw each innermost module (name scope) as one node, with its
             parameters' gradient norms; a module called several times (an RNN cell) gets
-            one node, and one box when not collapsed, per call: "ih (call 2)".
+            one node, and one box when not collapsed, per call: "ih (call 2)". None (the
+            default): only when that makes a picture past a slide fit (or much more
+            legible); the picture then says so and ``GraphView.collapsed`` names them.
         max_nodes: draw at most this many nodes; a note says what was left out.
         renderer: "auto", "dot" or "wasm" for ``.svg()`` and ``.save()``; None reads the
             environment variable AUTOGRAD_LITE_RENDERER.
         title: an optional caption drawn above the graph.
-        max_aspect: a graph longer than this many times its breadth is wrapped into rows
-            (LR) or columns (TB) shaped for a 16:9 slide; None never wraps.
+        max_aspect: "slide" (the default): fit the picture to a 16:9 slide, every label
+            at least 8 pt (wrapped into rows or columns, or modules collapsed, only when it
+            does not fit as drawn; see visualize.fit). A number also wraps a picture
+            longer than that many times its breadth. None: draw as it comes.
         size: the largest picture, in inches: ``(13.3, 7.5)`` or ``"13.3,7.5"`` (Graphviz's
             ``size``; a bigger picture is scaled down, text too). None: natural size.
         ratio: Graphviz's ``ratio``: a height/width number, or "fill", "compress",
@@ -223,98 +239,20 @@ def draw_graph(
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    # The spine: 1. the model (what is drawn: ops, leaves, wires, modules) ...
     model = build_model(root, max_nodes, where="draw_graph", merge_sums=MERGE_SUMS)
     opts = DrawOptions(
         show_values,
         show_grads,
         show_shapes,
         rankdir,
-        collapse_modules,
+        bool(collapse_modules),
         title,
         size=check_size(size),
         ratio=check_ratio(ratio),
         max_aspect=check_max_aspect(max_aspect),
         show_tangents=show_tangents,
     )
-    return fit_view(model, opts, renderer)[1]
-
-
-def _view(model: GraphModel, opts: DrawOptions, renderer: str | None) -> GraphView:
-    print_source = to_dot(model, opts, html=True).source
-    return GraphView(to_dot(model, opts).source, renderer, model, print_source)
-
-
-def fit_view(
-    model: GraphModel, opts: DrawOptions, renderer: str | None
-) -> tuple[DrawOptions, GraphView]:
-    """The view, measured and reshaped until it reads well (see :func:`_fit`), and the
-    options that drew it (the step-through draws every frame with them: one layout).
-
-    Truncated graphs are not reshaped (wrapping adds connector nodes, which would exceed
-    ``max_nodes``), nor pictures whose shape the caller fixed with ``ratio``. If Graphviz
-    cannot run here, the picture stays as drawn and ``.svg()`` reports why.
-    """
-    view = _view(model, opts, renderer)
-    if opts.max_aspect is None or opts.ratio or model.truncated or model.root_op is None:
-        return opts, view
-    try:
-        return _fit(model, opts, renderer, view)
-    except RenderError:
-        return opts, view
-
-
-def _fit(
-    model: GraphModel, opts: DrawOptions, renderer: str | None, view: GraphView
-) -> tuple[DrawOptions, GraphView]:
-    """Measure the picture (Graphviz lays it out; visualize.quality reads the SVG), then:
-
-    1. if it is longer than ``max_aspect`` times its breadth, cut it into the number of
-       rows (LR) or columns (TB) that brings it nearest a 16:9 slide; measure again and
-       add rows while it is still too long;
-    2. if a label is then still crowded (visualize.quality finds defects), draw it again
-       with more room between nodes and ranks, or with module titles at the bottom of
-       their boxes (CANDIDATES), and keep the picture with fewest defects.
-       Only for pictures of at most CHECK_NODES nodes: measuring costs time.
-    """
-    across = opts.rankdir in ("LR", "RL")
-    length, breadth = picture_size(view.svg(), across)
-    # Each row at least two ops deep: a long picture of a short chain is wide for other
-    # reasons (long names, a title) that cutting would not cure.
-    max_rows = drawn_depth(model, opts.collapse_modules) // 2
-    rows = choose_rows(length, breadth, opts.max_aspect, opts.rankdir, max_rows)
-    for _ in range(4):
-        if rows == 1 or rows > max_rows:
-            break
-        opts = replace(opts, rows=rows)
-        view = _view(model, opts, renderer)
-        length, breadth = picture_size(view.svg(), across)
-        if length <= opts.max_aspect * breadth:
-            break
-        # Still too long. A chain laid out whole may wander across its breadth, so measure
-        # again on this picture: all its rows end to end, each row as broad as it is here.
-        row_breadth = max(breadth - ROW_GAP * (rows - 1), 1.0) / rows
-        again = choose_rows(length * rows, row_breadth, opts.max_aspect, opts.rankdir, max_rows)
-        rows = max(rows + 1, again)
-    if len(model.ops) + len(model.leaves) + len(model.numbers) > CHECK_NODES:
-        return opts, view
-
-    def defects(candidate: GraphView) -> int:
-        # (A `size` the caller chose may shrink the text on purpose: not a defect here.)
-        return len(
-            find_defects(
-                candidate.svg(),
-                max_aspect=max(opts.max_aspect, DEFAULT_MAX_ASPECT),
-                min_font_pt=0.0 if opts.size else DEFAULT_MIN_FONT_PT,
-            )
-        )
-
-    best, fewest = (opts, view), defects(view)
-    for changed in CANDIDATES:
-        if fewest == 0:
-            break
-        other = replace(opts, **changed)
-        candidate = _view(model, other, renderer)
-        found = defects(candidate)
-        if found < fewest:
-            best, fewest = (other, candidate), found
-    return best
+    # ... 2. DOT, 3. rendered and measured, drawn again if it does not fit a slide
+    # (make_view, as often as visualize.fit asks: at most twice), 4. painted in svg().
+    return fit_view(model, opts, renderer, collapse=collapse_modules is None)[1]

@@ -1,8 +1,8 @@
-"""The picture's shape: the options that size it, and how many rows a long graph needs.
+"""The picture's shape: the options that size it, and which row each op of a wrapped
+picture goes to.
 
-A picture longer than ``max_aspect`` times its breadth is cut into rows (LR) or columns
-(TB) of about equal depth, as many as bring it nearest a 16:9 slide. The counts are
-worked out from the measured picture (see visualize.graph); visualize.dot draws the rows.
+How many rows (LR) or columns (TB) a picture needs is decided by visualize.fit (legible on
+a slide); visualize.dot draws the rows.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import math
 import re
 from typing import Any
 
-# draw_graph wraps a picture longer than this many times its breadth (the quality bar, 4:1,
-# leaves room for the two renderers to differ).
-WRAP_ASPECT = 3.0
+# max_aspect="slide" (the default): shape the picture by legibility on a 16:9 slide (see
+# visualize.fit), not by an aspect ratio. WRAP_ASPECT is the default's older name.
+SLIDE = "slide"
+WRAP_ASPECT = SLIDE
 RATIOS = ("fill", "compress", "expand", "auto")
 
 
@@ -62,22 +63,22 @@ def check_ratio(ratio: Any) -> str | None:
     )
 
 
-def check_max_aspect(max_aspect: Any) -> float | None:
-    """``max_aspect`` for draw_graph: None (never wrap) or a number >= 1."""
-    if max_aspect is None:
-        return None
+def check_max_aspect(max_aspect: Any) -> float | str | None:
+    """``max_aspect`` for draw_graph: "slide", None (never reshape) or a number >= 1."""
+    if max_aspect is None or max_aspect == SLIDE:
+        return max_aspect
     if _is_number(max_aspect) and max_aspect >= 1:
         return float(max_aspect)
     raise ValueError(
-        f"draw_graph: max_aspect must be a number >= 1 (or None to never wrap); got {max_aspect!r}"
+        f"draw_graph: max_aspect must be a number >= 1, 'slide' (fit a slide) or None (draw "
+        f"as it comes); got {max_aspect!r}"
     )
 
 
 # ---------------------------------------------------------------------------------------
-# Wrapping: how many rows make a long picture fit a slide
+# Wrapping: rows of a long picture
 # ---------------------------------------------------------------------------------------
 
-SLIDE_ASPECT = 16 / 9
 # Graphviz leaves about this much (points) between two rows or columns of a wrapped picture.
 ROW_GAP = 40.0
 
@@ -90,32 +91,6 @@ def picture_size(svg: str, across: bool = True) -> tuple[float, float]:
         raise ValueError("picture_size: no <svg width=... height=...> in points")
     width, height = float(m[1]), float(m[2])
     return (width, height) if across else (height, width)
-
-
-def wrapped_aspect(length: float, breadth: float, rows: int) -> float:
-    """Estimated length / breadth of a picture (measured unwrapped: ``length`` along the
-    reading direction, ``breadth`` across) cut into ``rows`` rows of equal length."""
-    return (length / rows) / (rows * breadth + (rows - 1) * ROW_GAP)
-
-
-def choose_rows(
-    length: float, breadth: float, max_aspect: float, rankdir: str, max_rows: int
-) -> int:
-    """How many rows (LR) or columns (TB) to cut a picture into: 1 when its length is at
-    most ``max_aspect`` times its breadth; otherwise the count that brings the picture
-    nearest a 16:9 slide (wide for LR rows; for TB columns, a picture as wide as it can be
-    while its columns stay long) without going past ``max_aspect``. At most ``max_rows``
-    (a row of fewer than two ops would not read as a row)."""
-    if length <= max_aspect * breadth or max_rows < 2:
-        return 1
-    # Rows stacked down a wide slide aim at 16:9; columns side by side at 9:16 (long side
-    # still along the columns), i.e. the picture turned to fill the slide's width.
-    goal = SLIDE_ASPECT if rankdir in ("LR", "RL") else 1 / SLIDE_ASPECT
-    counts = range(2, max_rows + 1)
-    fits = [n for n in counts if wrapped_aspect(length, breadth, n) <= max_aspect]
-    return min(
-        fits or [max_rows], key=lambda n: abs(math.log(wrapped_aspect(length, breadth, n) / goal))
-    )
 
 
 def row_of_rank(rank: int, top: int, rows: int) -> int:

@@ -79,6 +79,56 @@ _FILL = re.compile(r'\sfill="[^"]*"')
 FONT_FALLBACK = ('font-family="Arial"', 'font-family="Arial,Helvetica,sans-serif"')
 
 
+_CONNECTOR = re.compile(
+    r'(<g id="[^"]*" class="node connector (row\d+) (along[xy])">\s*'
+    r"<title>(wrap\d+)_(to|from)</title>)(.*?)(</text>)",
+    re.S,
+)
+_ANCHOR = re.compile(r'<text\b[^>]*\bx="([-0-9.]+)" y="([-0-9.]+)"[^>]*>([A-Z]+)$', re.S)
+
+
+def reading_key(row: int, along_x: bool, x: float, y: float) -> tuple[int, float, float]:
+    """Where a connector comes in reading order: by row (LR rows, TB columns), then along
+    the row, then across it (y grows downwards in Graphviz's SVG)."""
+    return (row, x, y) if along_x else (row, y, x)
+
+
+def order_connectors(svg: str) -> str:
+    """Letter a wrapped picture's connectors in reading order.
+
+    Each pair of connectors (where a wire leaves a row, where it comes back in the next)
+    shares a letter. Graphviz decides where they go, so the letters are handed out after
+    layout, in the order the reader meets the pairs' second ends along the rows (the row,
+    then left to right in LR, top to bottom in TB). visualize.dot writes each connector's
+    row and the reading direction in its class. The letters are the same set, only given
+    to other pairs, so every connector keeps its size."""
+    found = list(_CONNECTOR.finditer(svg))
+    ends: dict[str, dict[str, tuple]] = {}
+    for m in found:
+        anchor = _ANCHOR.search(m[6])
+        if anchor is not None:
+            x, y, letter = float(anchor[1]), float(anchor[2]), anchor[3]
+            key = reading_key(int(m[2][3:]), m[3] == "alongx", x, y)
+            ends.setdefault(m[4], {})[m[5]] = (key, letter)
+    pairs = {name: e for name, e in ends.items() if len(e) == 2}
+    if len(pairs) < 2:
+        return svg
+    order = sorted(pairs, key=lambda name: pairs[name]["from"][0])
+    letters = sorted((e["from"][1] for e in pairs.values()), key=lambda t: (len(t), t))
+    new = dict(zip(order, letters))
+    out, last = [], 0
+    for m in found:
+        if m[4] not in new:
+            continue
+        old, letter = pairs[m[4]]["from"][1], new[m[4]]
+        body = re.sub(rf"the other {old}\b", f"the other {letter}", m[6])
+        body = body[: body.rfind(">") + 1] + letter
+        out += [svg[last : m.start(6)], body]
+        last = m.end(6)
+    out.append(svg[last:])
+    return "".join(out)
+
+
 def paint_svg(svg: str) -> str:
     """Colour the lines of every ``paint_...`` labelled element in Graphviz SVG.
 
@@ -90,6 +140,8 @@ def paint_svg(svg: str) -> str:
     (a title, a legend) can be painted too, without touching the texts of its nodes.
     """
     svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
+    if "wrap1_from" in svg:  # (two or more pairs of connectors)
+        svg = order_connectors(svg)
     if PAINT_PREFIX not in svg:
         return svg
     out: list[str] = []

@@ -8,13 +8,20 @@ slide trips over:
   and the other a node's);
 * ``edge text on a node``: a wire's label lies over a node's shape;
 * ``ambiguous label``: a wire's label (all its lines, as one block) is not clearly (by
-  ``LABEL_MARGIN_PT``) nearer to its own wire than to every other wire;
-* ``wire through text``: a wire passes through a text that is not its own label;
+  ``LABEL_MARGIN_PT``) nearer to its own wire than to every other wire (a label drawn as a
+  node on its wire, which the wire enters and leaves, is at distance 0 from it);
+* ``wire through text``: a wire passes through a text, its own label's too (e.g. through a
+  leading minus sign, so "-0.48" reads "0.48"); a node's text only when the wire does not
+  end at that node;
 * ``text on a cluster border``: a text straddles the visible outline of a module's box;
 * ``clipped``: a text reaches outside the picture;
 * ``aspect``: the picture is more than ``max_aspect`` times wider than high (or higher
-  than wide);
-* ``small text``: a text is smaller than ``min_font_pt`` at the picture's natural size.
+  than wide), when ``max_aspect`` is given;
+* ``small text``: a text is smaller than ``min_font_pt`` at the picture's natural size;
+* ``small on a slide``: fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x),
+  the smallest text is under ``min_slide_pt`` (8 pt);
+* ``connector order``: a wrapped picture's lettered connectors do not read A, B, C ...
+  along the starts of its rows (or columns).
 
 How text boxes are estimated. SVG gives each text's anchor point (``x``, baseline ``y``),
 ``font-size`` and ``text-anchor`` but not its extent, which depends on the font the viewer
@@ -62,6 +69,17 @@ DEFAULT_MAX_ASPECT = 4.0
 # farther away reads as an underline of the label, not as a different wire.
 LABEL_MARGIN_PT = 4.0
 DEFAULT_MIN_FONT_PT = 10.0
+# The slide a picture is fitted to (13.33 x 7.5 in, 16:9), the most it is enlarged to fill
+# it, and the smallest text a slide may show then.
+SLIDE_PT = (13.33 * 72, 7.5 * 72)
+SLIDE_MAX_ZOOM = 2.0
+DEFAULT_MIN_SLIDE_PT = 8.0
+# visualize.dot gives these classes to a wire's label node (the wire enters and leaves its
+# box) and to the lettered connectors of a wrapped picture.
+WIRE_LABEL_CLASS = "wirelabel"
+# A wire that comes this close (points) to a label node's text on both sides runs through
+# it; any other wire must then keep LABEL_MARGIN_PT away from the text.
+THROUGH_PT = 8.0
 # Boxes closer than this (in points) still count as apart: Graphviz rounds to 0.01.
 _TOLERANCE = 0.05
 
@@ -166,6 +184,7 @@ class Picture:
     wires: dict[str, Wire] = field(default_factory=dict)
     clusters: list[tuple[str, Box]] = field(default_factory=list)  # (id, outline's box)
     titles: dict[str, str] = field(default_factory=dict)  # group id -> <title>: "a", "a->b"
+    classes: dict[str, set[str]] = field(default_factory=dict)  # group id -> its classes
 
 
 @dataclass(frozen=True)
@@ -259,7 +278,9 @@ def read_svg(svg: str) -> Picture:
                 classes = (child.get("class") or "").split()
                 kind = next((c for c in classes if c in ("node", "edge", "cluster")), None)
                 if kind is not None:
-                    walk(child, kind, child.get("id") or f"{kind}{len(picture.texts)}")
+                    group_id = child.get("id") or f"{kind}{len(picture.texts)}"
+                    picture.classes[group_id] = set(classes)
+                    walk(child, kind, group_id)
                 else:
                     walk(child, owner, owner_id)
             elif tag == "a":
@@ -320,8 +341,9 @@ def _union(boxes: list[Box]) -> Box:
 
 
 def _ends_at(pic: Picture, wire_id: str, t: Text) -> bool:
-    """Is ``t`` the text of a node at either end of the wire ``wire_id``?"""
-    if t.owner != "node":
+    """Is ``t`` the text of a node at either end of the wire ``wire_id``? (A wire label's
+    node does not count: the wire enters and leaves its box, never its text.)"""
+    if t.owner != "node" or WIRE_LABEL_CLASS in pic.classes.get(t.owner_id, ()):
         return False
     ends = re.split(r"->|--", pic.titles.get(wire_id, ""))
     return pic.titles.get(t.owner_id) in {end.split(":")[0] for end in ends}
@@ -331,19 +353,97 @@ def _describe(t: Text) -> str:
     return f"{t.owner} text {t.text!r}"
 
 
+def slide_zoom(width_pt: float, height_pt: float) -> float:
+    """How much a picture of this size is scaled to fit a 16:9 slide (at most 2x)."""
+    if width_pt <= 0 or height_pt <= 0:
+        return SLIDE_MAX_ZOOM
+    return min(SLIDE_PT[0] / width_pt, SLIDE_PT[1] / height_pt, SLIDE_MAX_ZOOM)
+
+
+def smallest_on_slide(pic: Picture) -> float:
+    """The smallest text of the picture, in points, once fitted to a 16:9 slide
+    (13.33 x 7.5 in, enlarged at most 2x); inf for a picture without text."""
+    if not pic.texts:
+        return math.inf
+    smallest = min(t.font_size for t in pic.texts) * pic.scale
+    return smallest * slide_zoom(pic.width_pt, pic.height_pt)
+
+
 def find_defects(
     svg: str,
-    max_aspect: float = DEFAULT_MAX_ASPECT,
+    max_aspect: float | None = None,
     min_font_pt: float = DEFAULT_MIN_FONT_PT,
+    min_slide_pt: float | None = None,
 ) -> list[Defect]:
-    """Everything wrong with the picture ``svg`` (see the module docstring); [] if none."""
+    """Everything wrong with the picture ``svg`` (see the module docstring); [] if none.
+
+    ``min_slide_pt`` is the smallest text wanted once the picture is fitted to a slide
+    (``DEFAULT_MIN_SLIDE_PT``, 8, for a picture meant for a slide; None: not checked, as
+    for a picture past a slide, drawn for the interactive view); ``max_aspect`` (None: not
+    checked) the longest side over the other.
+    """
     pic = read_svg(svg)
     return [
         *_overlaps(pic),
         *_texts_on_nodes_wires_and_borders(pic),
         *_ambiguous_labels(pic),
         *_clipped_or_small(pic, min_font_pt),
-        *_aspect(pic, max_aspect),
+        *([] if max_aspect is None else _aspect(pic, max_aspect)),
+        *([] if min_slide_pt is None else _small_on_slide(pic, min_slide_pt)),
+        *_connector_order(pic),
+    ]
+
+
+def _small_on_slide(pic: Picture, min_slide_pt: float) -> list[Defect]:
+    smallest = smallest_on_slide(pic)
+    if smallest >= min_slide_pt - 1e-6:
+        return []
+    return [
+        Defect(
+            "small on a slide",
+            f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt fitted to a 13.33 x 7.5 in slide "
+            f"shows text at {smallest:.1f} pt (at least {min_slide_pt:g} pt wanted)",
+        )
+    ]
+
+
+_CONNECTOR_TITLE = re.compile(r"wrap\d+_(to|from)")
+
+
+def _letters_value(letters: str) -> int:
+    value = 0
+    for ch in letters:
+        value = value * 26 + (ord(ch) - 64)
+    return value
+
+
+def connector_orders(pic: Picture) -> dict[str, list[str]]:
+    """The letters of a wrapped picture's connectors in reading order, for each end: "from"
+    (where wires come back, at the starts of rows) and "to" (where they leave). Rows (LR)
+    read left to right, columns (TB) top to bottom, one after the other; visualize.dot
+    writes each connector's row and the direction in its class ("row2 alongx")."""
+    ends: dict[str, list[tuple[tuple, str]]] = {}
+    for t in pic.texts:
+        end = _CONNECTOR_TITLE.fullmatch(pic.titles.get(t.owner_id, ""))
+        if t.owner != "node" or end is None or not t.text.isalpha():
+            continue
+        classes = pic.classes.get(t.owner_id, set())
+        row = next((int(c[3:]) for c in classes if re.fullmatch(r"row\d+", c)), 0)
+        cx, cy = (t.box.x0 + t.box.x1) / 2, (t.box.y0 + t.box.y1) / 2
+        key = (row, cx, cy) if "alongy" not in classes else (row, cy, cx)
+        ends.setdefault(end[1], []).append((key, t.text))
+    return {side: [letter for _, letter in sorted(found)] for side, found in ends.items()}
+
+
+def _connector_order(pic: Picture) -> list[Defect]:
+    """The connectors at the starts of rows must read A, B, C ... in reading order (the
+    reader who reaches a letter at the end of a row looks for it at the next row's start).
+    """
+    letters = connector_orders(pic).get("from", [])
+    return [
+        Defect("connector order", f"connector {a} comes before {b} at the rows' starts")
+        for a, b in itertools.pairwise(letters)
+        if _letters_value(a) > _letters_value(b)
     ]
 
 
@@ -361,6 +461,16 @@ def _overlaps(pic: Picture) -> list[Defect]:
     return defects
 
 
+def titles_crossed(svg: str) -> int:
+    """How many module titles (cluster texts) of ``svg`` a wire passes through."""
+    pic = read_svg(svg)
+    pic.texts = [t for t in pic.texts if t.owner == "cluster"]
+    if not pic.texts:
+        return 0
+    found = _texts_on_nodes_wires_and_borders(pic)
+    return sum(1 for d in found if d.kind == "wire through text")
+
+
 def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
     defects = []
     for t in pic.texts:
@@ -374,7 +484,7 @@ def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
         # may start at its own node's text (a plain node is only text).
         inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
         for wire_id, wire in pic.wires.items():
-            if wire_id == t.owner_id or _box_gap(inner, wire.box) > 0.0:
+            if _box_gap(inner, wire.box) > 0.0:
                 continue
             if not _ends_at(pic, wire_id, t) and wire.distance(inner) == 0.0:
                 defects.append(Defect("wire through text", f"{wire_id} through {_describe(t)}"))
@@ -396,16 +506,27 @@ def _ambiguous_labels(pic: Picture) -> list[Defect]:
     defects = []
     labels: dict[str, list[Text]] = {}
     for t in pic.texts:
-        if t.owner == "edge":
+        if t.owner == "edge" or WIRE_LABEL_CLASS in pic.classes.get(t.owner_id, ()):
             labels.setdefault(t.owner_id, []).append(t)
+    # A label node's own wires are the two halves that enter and leave it.
+    halves: dict[str, list[str]] = {}
+    for wire_id in pic.wires:
+        for end in re.split(r"->|--", pic.titles.get(wire_id, "")):
+            halves.setdefault(end.split(":")[0], []).append(wire_id)
     for wire_id, lines in labels.items():
-        own = pic.wires.get(wire_id)
-        if own is None:
+        if lines[0].owner == "edge":
+            own_ids = [wire_id] if wire_id in pic.wires else []
+        else:
+            own_ids = halves.get(pic.titles.get(wire_id, ""), [])
+        if not own_ids:
             continue
         block = _union([t.box for t in lines])
-        mine = own.distance(block)
+        mine = min(pic.wires[i].distance(block) for i in own_ids)
+        if lines[0].owner == "node" and len(own_ids) >= 2 and mine <= THROUGH_PT:
+            # The wire enters the label's box and leaves it: it runs through the label.
+            mine = 0.0
         for other_id, wire in pic.wires.items():
-            if other_id == wire_id or _box_gap(block, wire.box) >= mine + LABEL_MARGIN_PT:
+            if other_id in own_ids or _box_gap(block, wire.box) >= mine + LABEL_MARGIN_PT:
                 continue
             other = wire.distance(block)
             if other < mine + LABEL_MARGIN_PT:

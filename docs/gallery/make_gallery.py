@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installi
 
 from visualize.gallery import GALLERY, gallery_views  # noqa: E402
 from visualize.layout import picture_size  # noqa: E402
-from visualize.quality import find_defects  # noqa: E402
+from visualize.quality import find_defects, read_svg, smallest_on_slide  # noqa: E402
 from visualize.render import write_atomic  # noqa: E402
 
 FAST = ("circuit", "neuron")
@@ -48,13 +48,18 @@ def main(argv: list[str] | None = None) -> int:
         names = FAST if args.fast else None
         for stem, view in gallery_views(rankdirs, renderer=renderer, names=names):
             svg = view.svg()
-            defects = find_defects(svg)
+            # The slide rule (8 pt on a 16:9 slide) unless draw_graph says it is past a slide.
+            defects = find_defects(svg, min_slide_pt=8.0 if view.fits_slide else None)
             failed += bool(defects)
             width, height = picture_size(svg)
-            print(f"{stem:24} {renderer:5} {width:5.0f} x {height:4.0f} pt  {len(defects)} defects")
+            slide = smallest_on_slide(read_svg(svg))
+            print(
+                f"{stem:24} {renderer:5} {width:5.0f} x {height:4.0f} pt  {slide:4.1f} pt on a "
+                f"slide{'' if view.fits_slide else ' (past a slide)'}  {len(defects)} defects"
+            )
             for defect in defects:
                 print(f"    {defect}")
-            rows.append((stem, renderer, width, height, len(defects)))
+            rows.append((stem, renderer, width, height, len(defects), slide))
             if renderer == written:
                 write_atomic(args.out / f"{stem}.svg", svg)
     write_atomic(args.out / "index.md", index(rows, written))
@@ -62,15 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def index(rows: list[tuple[str, str, float, float, int]], written: str) -> str:
+def index(rows: list[tuple[str, str, float, float, int, float]], written: str) -> str:
     """docs/gallery/index.md: each picture with its size and defect count per renderer."""
     captions = {entry.name: entry.caption for entry in GALLERY}
     lines = [
         "# Gallery",
         "",
         "The teaching graphs of `visualize.gallery`, drawn by `draw_graph` and measured by",
-        "`visualize.quality` (overlapping texts, labels nearer another wire than their own,",
-        "texts on nodes or on module borders, clipped or small text, aspect beyond 4:1).",
+        "`visualize.quality` (overlapping texts, texts crossed by a wire, labels nearer another",
+        "wire than their own, texts on nodes or on module borders, clipped or small text,",
+        "connectors out of reading order) and by the size of their smallest label once fitted",
+        "to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x): 8 pt at least, unless",
+        "`draw_graph` reports the picture past a slide.",
         f"Regenerate with `python docs/gallery/make_gallery.py`; the files are the `{written}`",
         "renderer's.",
         "",
@@ -78,7 +86,9 @@ def index(rows: list[tuple[str, str, float, float, int]], written: str) -> str:
     for stem in dict.fromkeys(stem for stem, *_ in rows):
         name, rankdir = stem.rsplit("_", 1)
         measured = [
-            f"{r}: {w:.0f} x {h:.0f} pt, {n} defects" for s, r, w, h, n in rows if s == stem
+            f"{r}: {w:.0f} x {h:.0f} pt, smallest label {pt:.1f} pt on a slide, {n} defects"
+            for s, r, w, h, n, pt in rows
+            if s == stem
         ]
         lines += [
             f"## {captions[name]} ({rankdir})",

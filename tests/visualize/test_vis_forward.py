@@ -26,10 +26,10 @@ def texts_by_colour(svg: str) -> dict[str, list[str]]:
 
 
 def wire_texts(svg: str) -> dict[str, list[tuple[str, str]]]:
-    """edge id -> its label's lines, (text, fill)."""
+    """wire label id -> its label's lines, (text, fill)."""
     wires = {}
     for g in parse_svg(svg).iter(f"{SVG_NS}g"):
-        if "edge" in (g.get("class") or "").split():
+        if "wirelabel" in (g.get("class") or "").split():
             wires[g.get("id")] = [(t.text, t.get("fill")) for t in g.iter(f"{SVG_NS}text")]
     return wires
 

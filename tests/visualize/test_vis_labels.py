@@ -26,9 +26,8 @@ from visualize import backward_steps, draw_graph
 from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.gallery import mlp, neuron
 from visualize.graph import GraphView, build_model
-from visualize.layout import WRAP_ASPECT
 from visualize.paint import paint_svg
-from visualize.quality import find_defects, read_svg
+from visualize.quality import connector_orders, find_defects, read_svg, smallest_on_slide
 
 
 def node_label(source, key):
@@ -109,11 +108,11 @@ def test_array_wires_paint_value_lines_green_and_gradient_lines_red(renderer):
     colored = svg_colored_texts(view.svg())
     assert (value[1], "darkgreen") in colored
     assert (grad[0], "red") in colored
-    # Each label is one block: every line of it is a <text> of its edge's group.
+    # Each label is one block: every line of it is a <text> of its label node on the wire.
     edge_texts = [
         [t.text for t in g.iter("{http://www.w3.org/2000/svg}text")]
         for g in parse_svg(view.svg()).iter("{http://www.w3.org/2000/svg}g")
-        if "edge" in (g.get("class") or "")
+        if "wirelabel" in (g.get("class") or "")
     ]
     assert [value[0], value[1], grad[0]] in edge_texts
 
@@ -227,17 +226,21 @@ def test_a_long_chain_wraps_into_rows_with_lettered_connectors(rankdir):
     h = chain(12)
     unwrapped = draw_graph(h, rankdir=rankdir, max_aspect=None, renderer="wasm")
     pic = read_svg(unwrapped.svg())
-    assert max(pic.width_pt / pic.height_pt, pic.height_pt / pic.width_pt) > WRAP_ASPECT
+    assert smallest_on_slide(pic) < 8  # drawn whole, too small on a slide
     view = draw_graph(h, rankdir=rankdir, renderer="wasm")
-    assert find_defects(view.svg()) == []
+    assert find_defects(view.svg()) == [] and view.fits_slide  # wrapped, it fits
     src = view.source
     assert "wrap0_to" in src and "wrap0_from" in src
     letters = sorted(re.findall(r"wrap\d+_to \[label=(\w+)", src))
     assert len(letters) >= 2 and letters == ["A", "B", "C", "D", "E"][: len(letters)]
-    # Rows read in order: A's row above B's (LR, RL), A's column left of B's (TB, BT).
+    # Rows read in order: the connectors at the rows' starts read A, B, ... (the letters
+    # are handed out once laid out), A's row above B's (LR, RL), left of it (TB, BT).
     pic_wrapped = read_svg(view.svg())
-    where = {pic_wrapped.titles[s.owner_id]: s.box for s in pic_wrapped.shapes}
-    a, b = where["wrap0_from"], where["wrap1_from"]
+    assert connector_orders(pic_wrapped)["from"] == letters
+    where = {pic_wrapped.titles[s.owner_id]: (s.box, s.owner_id) for s in pic_wrapped.shapes}
+    text_of = {t.owner_id: t.text for t in pic_wrapped.texts}
+    starts = sorted((text_of[i], box) for title, (box, i) in where.items() if "_from" in title)
+    (_, a), (_, b) = starts[:2]
     assert (a.y0 < b.y0) if rankdir in ("LR", "RL") else (a.x0 < b.x0)
     # The value and gradient ride on the wire into the connector; the continuation is bare.
     into = [a for t, h_, a in dot_edge_attrs(src) if h_ == "wrap0_to"]
@@ -245,8 +248,9 @@ def test_a_long_chain_wraps_into_rows_with_lettered_connectors(rankdir):
     assert len(into) == 1 and wire_value(into[0]) and wire_grad(into[0])
     assert out_of == [{}]
     # Same graph, same numbers: only the shape changed.
-    texts = sorted(t.text for t in read_svg(view.svg()).texts if t.owner == "edge")
-    assert texts == sorted(t.text for t in pic.texts if t.owner == "edge")
+    texts = sorted(t.text for t in read_svg(view.svg()).texts if t.owner == "node")
+    letters_drawn = [t.text for t in pic_wrapped.texts if "wrap" in pic_wrapped.titles[t.owner_id]]
+    assert sorted(texts) == sorted([t.text for t in pic.texts if t.owner == "node"] + letters_drawn)
 
 
 def test_short_graphs_and_truncated_ones_are_not_wrapped(cs231n):
@@ -301,9 +305,14 @@ def test_every_frame_of_a_step_through_has_the_same_layout():
     assert "-0.1966" in steps[0].view.source  # (laid out all along)
 
 
-def test_a_ninety_op_chain_wraps_into_a_slide_shaped_picture():
-    # Laid out whole, a long chain wanders across its breadth; the rows are measured again
-    # once wrapped, until the picture fits.
+def test_a_ninety_op_chain_is_past_a_slide_but_wrapped_larger():
+    # Laid out whole, a long chain wanders across its breadth: the rows are estimated from
+    # its ranks, not its breadth. 90 ops do not fit a slide at 8 pt; rows make the labels
+    # larger, and the view says it is past a slide (for the interactive view).
+    whole = smallest_on_slide(read_svg(draw_graph(chain(45), max_aspect=None).svg("wasm")))
     view = draw_graph(chain(45), renderer="wasm")
     assert find_defects(view.svg()) == []
+    assert [d.kind for d in find_defects(view.svg(), min_slide_pt=8)] == ["small on a slide"]
+    assert view.fits_slide is False
+    assert smallest_on_slide(read_svg(view.svg())) > 1.5 * whole
     assert len(re.findall(r"^\s*wrap\d+_to \[", view.source, flags=re.M)) >= 4

@@ -26,21 +26,21 @@ def svg_texts(svg: str) -> list[str]:
 
 
 def svg_count(svg: str, cls: str) -> int:
-    """How many <g class="node ..."> (cls="node") or edges (cls="edge") the SVG has."""
-    return sum(
-        1 for g in parse_svg(svg).iter(f"{SVG_NS}g") if cls in (g.get("class") or "").split()
-    )
-
-
-def dot_nodes(source: str) -> list[str]:
-    """IDs of the node statements in DOT source written by visualize.graph."""
-    ids = re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*) \[", source, flags=re.M)
-    return [i for i in ids if i not in ("graph", "node", "edge")]
-
-
-def dot_edges(source: str) -> list[tuple[str, str]]:
-    """(tail, head) of every edge statement."""
-    return re.findall(r"^\s*(\w+) -> (\w+)", source, flags=re.M)
+    """How many <g class="node ..."> (cls="node") or edges (cls="edge") the SVG has, as the
+    reader counts them: a wire's label node (class "wirelabel") is not a node, and the two
+    halves of a wire through it are one edge."""
+    groups = [g for g in parse_svg(svg).iter(f"{SVG_NS}g") if cls in (g.get("class") or "").split()]
+    labels = {
+        (g.find(f"{SVG_NS}title").text or "")
+        for g in parse_svg(svg).iter(f"{SVG_NS}g")
+        if "wirelabel" in (g.get("class") or "").split()
+    }
+    if cls == "node":
+        return sum(1 for g in groups if "wirelabel" not in (g.get("class") or "").split())
+    if cls == "edge":
+        heads = [(g.find(f"{SVG_NS}title").text or "").split("->")[-1] for g in groups]
+        return sum(1 for head in heads if head not in labels)
+    return len(groups)
 
 
 def svg_colored_texts(svg: str) -> list[tuple[str, str | None]]:
@@ -48,17 +48,55 @@ def svg_colored_texts(svg: str) -> list[tuple[str, str | None]]:
     return [(t.text or "", t.get("fill")) for t in parse_svg(svg).iter(f"{SVG_NS}text")]
 
 
+def _wire_labels(source: str) -> dict[str, dict[str, str]]:
+    """The label nodes on wires (class "wirelabel"): id -> attributes."""
+    nodes = {}
+    for line in source.splitlines():
+        m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*) \[(.*)\]$", line)
+        if m and "wirelabel" in line:
+            attrs = {k: v[1:-1] if v.startswith('"') else v for k, v in _ATTR.findall(m[2])}
+            if "wirelabel" in attrs.get("class", "").split():
+                nodes[m[1]] = attrs
+    return nodes
+
+
+def dot_nodes(source: str) -> list[str]:
+    """IDs of the node statements in DOT source written by visualize.graph (not the label
+    nodes on wires)."""
+    ids = re.findall(r"^\s*([A-Za-z_][A-Za-z0-9_]*) \[", source, flags=re.M)
+    labels = _wire_labels(source)
+    return [i for i in ids if i not in ("graph", "node", "edge") and i not in labels]
+
+
+def dot_edges(source: str) -> list[tuple[str, str]]:
+    """(tail, head) of every wire (one through its label node counts once)."""
+    return [(tail, head) for tail, head, _ in dot_edge_attrs(source)]
+
+
 _ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
 
 
 def dot_edge_attrs(source: str) -> list[tuple[str, str, dict[str, str]]]:
-    """(tail, head, attributes) of every edge; quoted values are unquoted (escapes kept)."""
-    edges = []
+    """(tail, head, attributes) of every wire; quoted values are unquoted (escapes kept).
+    A wire drawn through its label node (tail -> label -> head) is one wire here, with the
+    label node's text (``label``, ``class``, ``fontcolor``) and the edges' own attributes."""
+    raw = []
     for line in source.splitlines():
         m = re.match(r"\s*(\w+) -> (\w+)(?: \[(.*)\])?$", line)
         if m:
             attrs = {k: v[1:-1] if v.startswith('"') else v for k, v in _ATTR.findall(m[3] or "")}
-            edges.append((m[1], m[2], attrs))
+            raw.append((m[1], m[2], attrs))
+    labels = _wire_labels(source)
+    leaving = {tail: (head, attrs) for tail, head, attrs in raw if tail in labels}
+    edges = []
+    for tail, head, attrs in raw:
+        if tail in labels:
+            continue
+        if head in labels:
+            text = {k: v for k, v in labels[head].items() if k in ("label", "class", "fontcolor")}
+            head, after = leaving[head]
+            attrs = {**{k: v for k, v in attrs.items() if k != "arrowhead"}, **after, **text}
+        edges.append((tail, head, attrs))
     return edges
 
 
@@ -74,7 +112,8 @@ def label_lines(attrs: dict[str, str]) -> list[tuple[str, str]]:
     if label is None:
         return []
     lines = label.split("\\n")
-    kinds = attrs.get("class", "").removeprefix("paint_")
+    painted = [c for c in attrs.get("class", "").split() if c.startswith("paint_")]
+    kinds = painted[0].removeprefix("paint_") if painted else ""
     if not kinds:
         kinds = _KIND_OF_COLOR.get(attrs.get("fontcolor", ""), "k") * len(lines)
     assert len(kinds) == len(lines), (kinds, lines)
