@@ -1,0 +1,302 @@
+"""visualize.explore: the interactive explorer page (data, self-containment, and driven in
+headless Chromium: open a module, close it, zoom, search, hover, step)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from vis_helpers import dump_dom, needs_chromium, run_chromium
+
+import autograd_lite as al
+import nn
+import visualize
+from visualize import Explorer, backward_steps, explore
+from visualize.explore import FULL_ARRAY, array_text
+
+
+def page_data(page: str) -> dict:
+    """The graph the page embeds (``var DATA = {...};``), parsed back."""
+    return json.loads(re.search(r"var DATA = (\{.*?\});\n", page, flags=re.S)[1])
+
+
+def names(data: dict) -> list[str]:
+    return [n["name"] for n in data["nodes"]]
+
+
+def mlp(seed: int = 0):
+    """A 3-layer MLP's loss on 8 examples, after backward(retain_graph=True)."""
+    al.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)
+    )
+    x = al.randn(8, 6)
+    x.name = "x"
+    loss = nn.CrossEntropyLoss()(model(x), al.tensor(np.arange(8) % 3))
+    loss.name = "loss"
+    loss.backward(retain_graph=True)
+    return loss, model
+
+
+def test_explore_is_public_and_reads_the_graph(cs231n):
+    f, x, y, z = cs231n
+    assert visualize.explore is explore and "explore" in visualize.__all__
+    ex = explore(f)
+    assert isinstance(ex, Explorer)
+    data = ex.data
+    # x, y, +, z, * and the output: 5 wires (4 into the ops, 1 to the output).
+    assert sorted(n["kind"] for n in data["nodes"]) == sorted(
+        ["input", "input", "op", "input", "op", "output"]
+    )
+    assert len(data["edges"]) == 5 and repr(ex) == "Explorer(6 nodes, 5 wires)"
+    by_name = {n["name"]: n for n in data["nodes"] if n["kind"] == "input"}
+    assert by_name["x"]["grad"]["text"] == "-4" and by_name["z"]["grad"]["text"] == "3"
+    assert by_name["x"]["value"]["dtype"] == "float64"
+    # Every node comes after the nodes feeding it (the layout relies on it).
+    assert all(src < dst for src, dst, *_ in data["edges"])
+
+
+def test_steps_are_the_engines_order_with_backward_steps_captions():
+    al.manual_seed(0)
+    x = al.tensor([[1.0, -2.0]], requires_grad=True, name="x")
+    layer = nn.Linear(2, 2)
+    h = layer(x)
+    loss = (al.tanh(h) * h.exp()).sum()  # a fork: h feeds tanh and exp
+    loss.backward(retain_graph=True)
+    data = explore(loss).data
+    steps = backward_steps(loss, renderer="wasm")
+    assert data["steps"] == [s.caption for s in steps]
+    ops = data["nodes"]
+    active = [None] + [ops[i]["label"] for i in data["active"][1:]]
+    assert active == [None if s.frame.active is None else s.frame.active.label for s in steps]
+    # Each wire's gradient is sent at the step of the op it feeds; the output's at step 0.
+    for src, dst, _slot, grad, at in data["edges"]:
+        if data["nodes"][dst]["kind"] == "output":
+            assert at == 0
+        elif grad is not None:
+            assert data["active"][at] == dst
+
+
+def test_arrays_in_full_up_to_a_size_then_summarized():
+    small = al.tensor(np.arange(FULL_ARRAY, dtype=np.float64).reshape(10, -1) / 8)
+    small.requires_grad_()
+    big = al.tensor(np.ones((FULL_ARRAY + 1,)), requires_grad=True)
+    f = (small * 2.0).sum() + big.sum()
+    f.backward(retain_graph=True)
+    nodes = explore(f).data["nodes"]
+    values = {n["value"]["shape"]: n["value"] for n in nodes if n["kind"] == "input"}
+    full = values["(10, 100)"]
+    assert full["full"] and len(full["text"].split()) == FULL_ARRAY
+    assert "124.875" in full["text"]  # the last element, 999 / 8
+    summary = values[f"({FULL_ARRAY + 1},)"]
+    assert not summary["full"] and "..." in summary["text"]
+    assert array_text(np.arange(8).reshape(2, 2, 2)).splitlines()[-1] == "[1,1] 6 7"
+
+
+def test_before_backward_values_only_and_no_steps():
+    x = al.tensor([1.0, 2.0], requires_grad=True, name="x")
+    f = (x * x).sum()
+    data = explore(f).data
+    assert data["steps"] == [] and all(n["grad"] is None for n in data["nodes"])
+
+
+def test_max_nodes_says_what_was_left_out():
+    x = al.tensor(1.0, requires_grad=True, name="x")
+    f = x
+    for _ in range(30):
+        f = f * 1.1
+    data = explore(f, max_nodes=10).data
+    assert len(data["nodes"]) <= 10 and data["omitted"] > 0 and "max_nodes=10" in data["note"]
+
+
+def test_page_is_self_contained(tmp_path, cs231n):
+    ex = explore(cs231n[0])
+    page = ex.save(tmp_path / "graph.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+    assert "src=" not in page and "https://" not in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert page.count("<script>") == 1 and page.count("<style>") == 2  # page's and widget's
+    assert "graphExplorer" in page  # the script file was inlined
+    cell = ex._repr_html_()
+    assert "<html" not in cell and cell.startswith('<div class="autograd-explorer cell"')
+    ids = {re.search(r'id="(autograd-explorer-\w+)"', ex._repr_html_())[1] for _ in range(2)}
+    assert len(ids) == 2
+    with pytest.raises(ValueError, match=r"name the file \*\.html"):
+        ex.save(tmp_path / "graph.svg")
+
+
+def test_static_files_are_package_data():
+    from importlib import resources
+
+    static = resources.files("visualize") / "static"
+    for name in ("explorer.js", "explorer.css", "explorer.html", "steps.js", "steps.css"):
+        assert (static / name).is_file(), name
+    pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    assert 'visualize = ["static/*.html", "static/*.css", "static/*.js"]' in pyproject
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile names: data, never markup or script.
+
+EVIL = [
+    "</script><script>document.title='PWNED';alert(1)</script>",
+    '"><img src=x onerror="document.title=\'PWNED\';alert(1)">',
+    "<svg onload=\"document.title='PWNED'\">",
+    "<!-- x --> & &amp; \u2028 '\\",
+]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def hostile_graph():
+    x = al.tensor([1.0, -2.0], requires_grad=True, name=EVIL[0])
+    y = al.tensor(3.0, requires_grad=True, name=EVIL[1])
+    with al.name_scope(EVIL[2]):
+        h = al.tanh(x * y)
+        h.name = EVIL[3]
+    f = h.sum()
+    f.name = EVIL[1]
+    f.backward(retain_graph=True)
+    return f
+
+
+def test_hostile_names_stay_data_in_the_page(tmp_path):
+    ex = explore(hostile_graph(), title=EVIL[0])
+    page = ex.to_html()
+    parser = _Tags()
+    parser.feed(page)
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags
+    assert tags.count("svg") == 1  # the explorer's own drawing surface
+    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
+    assert "</script><script>" not in page and "<img" not in page
+    # The names arrive intact, as data.
+    data = page_data(page)
+    assert EVIL[0] in names(data) and EVIL[1] in names(data)
+    assert EVIL[3].replace("\u2028", " ") in names(data)  # (control characters: spaces)
+    assert [EVIL[2]] in [n["path"] for n in data["nodes"]]
+
+
+# ---------------------------------------------------------------------------------------
+# In headless Chromium
+
+
+def _dom(url: str, tmp_path, name: str, *flags: str) -> str:
+    return dump_dom(url, tmp_path / f"profile-{name}", *flags)
+
+
+def _state(dom: str) -> dict[str, str]:
+    tag = re.search(r'<div class="autograd-explorer[^>]*>', dom)[0]
+    return dict(re.findall(r'data-(\w+)="([^"]*)"', tag))
+
+
+@needs_chromium
+def test_hostile_names_run_no_script_in_chromium(tmp_path):
+    path = explore(hostile_graph(), title=EVIL[1]).save(tmp_path / "evil.html")
+    q = "%3C%2Fscript"  # search for the first name, hover the second, open everything
+    url = path.as_uri() + f"#do=openall,search:{q},hover:x"
+    dom = _dom(url, tmp_path, "evil", "--virtual-time-budget=2000")
+    # (The page is titled with a hostile name: as text. A payload that ran would make the
+    # title exactly PWNED.)
+    assert re.search(r"<title>(.*?)</title>", dom, re.S)[1].strip() != "PWNED"
+    assert "&lt;img src=x onerror" in re.search(r"<title>(.*?)</title>", dom, re.S)[1]
+    parser = _Tags()
+    parser.feed(dom)  # the page as Chromium holds it after the actions
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags and tags.count("svg") == 1
+    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
+    state = _state(dom)
+    assert state["ready"] == "1" and state["matches"] != "0"
+    # The name is drawn as text in the panel and on its node.
+    assert "&lt;/script&gt;&lt;script&gt;document.title" in dom
+
+
+def _log(dom: str) -> list[dict]:
+    """The page's state after loading and after each action of its #do= list."""
+    raw = re.search(r'data-log="([^"]*)"', dom)[1]
+    return json.loads(html.unescape(raw))
+
+
+@needs_chromium
+def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
+    loss, _ = mlp()
+    path = explore(loss).save(tmp_path / "mlp.html")
+    actions = [
+        "closeall",  # 1
+        "open:Sequential",  # 2: a click on the closed model opens it
+        "open:Sequential.0",  # 3
+        "close:Sequential",  # 4: a click on its title closes it, and what is inside
+        "zoom:in",  # 5: the wheel, about the pointer
+        "zoom:out",  # 6
+        "zoom:out",  # 7
+        "search:2.weight",  # 8: opens what holds the match, selects and centres it
+        "step:0",  # 9: back to the start of the backward pass
+        "next",  # 10: the first op has run
+        "wire:0",  # 11: a wire's details
+    ]
+    dom = dump_dom(f"{path.as_uri()}#do={','.join(actions)}", tmp_path / "profile")
+    log = _log(dom)
+    assert [s["action"] for s in log] == ["", *actions]
+    start, closed, opened, inner, again, zin, zout, zout2, found, step0, step1, wire = log
+    n_steps = len(page_data(path.read_text())["steps"])
+    assert start["step"] == str(n_steps - 1)  # the finished backward pass
+    assert closed["open"] == "0" and closed["units"] == "3"  # x, the model, the loss
+    assert opened["open"] == "1" and int(opened["units"]) > int(closed["units"])
+    assert inner["open"] == "2" and int(inner["units"]) > int(opened["units"])
+    assert again["open"] == "0" and again["units"] == closed["units"]
+    assert float(zout2["scale"]) < float(zout["scale"]) < float(zin["scale"])
+    assert float(zin["scale"]) > float(again["scale"])
+    assert found["selected"] == "2.weight" and found["matches"] == "1"
+    assert int(found["open"]) >= 2 and "shape (16, 16)" in found["panel"]
+    assert "parameter" in found["panel"] and "gradient" in found["panel"]
+    # At step 0 only the seed is known: 2.weight's gradient is not complete yet.
+    assert step0["step"] == "0" and "not complete at this step" in step0["panel"]
+    assert step1["step"] == "1"
+    assert "Step 1 of" in re.search(r'<span class="ax-caption"[^>]*>(.*?)</span>', dom)[1]
+    assert len(re.findall(r'class="ax-unit kind-\w+ active', dom)) == 1
+    assert wire["selected"] == "wire" and "gradient sent back along it" in wire["panel"]
+
+
+@needs_chromium
+def test_a_few_thousand_nodes_lay_out(tmp_path):
+    x = al.tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    h = x
+    for i in range(400):
+        w = nn.Parameter(np.full((3, 3), 0.1))
+        w.name = f"W{i}"
+        with al.name_scope(f"block{i // 20}"):
+            h = al.tanh(h @ w) + h * 0.5
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    ex = explore(loss)
+    assert len(ex.data["nodes"]) > 2000
+    path = ex.save(tmp_path / "big.html")
+    state = _state(_dom(path.as_uri() + "#do=openall,search:W399", tmp_path, "big"))
+    assert int(state["units"]) > 2000 and state["selected"] == "W399"
+
+
+@needs_chromium
+def test_screenshots_differ_after_opening_a_module(tmp_path):
+    loss, _ = mlp()
+    path = explore(loss).save(tmp_path / "mlp.html")
+    shots = []
+    for name, frag in (("closed", "#do=closeall"), ("open", "#do=closeall,open:Sequential")):
+        out = tmp_path / f"{name}.png"
+        done = run_chromium(
+            f"--user-data-dir={tmp_path / ('p-' + name)}", f"--screenshot={out}", path.as_uri() + frag
+        )
+        assert done.returncode == 0 and out.read_bytes().startswith(b"\x89PNG")
+        shots.append(out.read_bytes())
+    assert shots[0] != shots[1]
