@@ -167,7 +167,7 @@ def array_text(a: np.ndarray) -> str:
         return "[]"
     flat = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
     if a.dtype.kind == "f":
-        cells = ["{:.6g}".format(v) for v in flat.ravel().tolist()]
+        cells = [f"{v:.6g}" for v in flat.ravel().tolist()]
     else:
         cells = [str(v) for v in flat.ravel().tolist()]
     width = max(map(len, cells))

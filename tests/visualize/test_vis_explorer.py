@@ -1,17 +1,16 @@
 """visualize.explore: the interactive explorer page (data, self-containment, and driven in
-headless Chromium: open a module, close it, zoom, search, hover, step)."""
+headless Chromium: open a module, close it, zoom, search, hover, step). Hostile names in
+the explorer: test_vis_escaping.py; in a notebook: test_vis_notebook.py."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
-from vis_helpers import dump_dom, needs_chromium, run_chromium
+from vis_helpers import dump_dom, explorer_log, needs_chromium
 
 import autograd_lite as al
 import nn
@@ -44,7 +43,7 @@ def mlp(seed: int = 0):
 
 
 def test_explore_is_public_and_reads_the_graph(cs231n):
-    f, x, y, z = cs231n
+    f = cs231n[0]
     assert visualize.explore is explore and "explore" in visualize.__all__
     ex = explore(f)
     assert isinstance(ex, Explorer)
@@ -75,7 +74,7 @@ def test_steps_are_the_engines_order_with_backward_steps_captions():
     active = [None] + [ops[i]["label"] for i in data["active"][1:]]
     assert active == [None if s.frame.active is None else s.frame.active.label for s in steps]
     # Each wire's gradient is sent at the step of the op it feeds; the output's at step 0.
-    for src, dst, _slot, grad, at in data["edges"]:
+    for _src, dst, _slot, grad, at in data["edges"]:
         if data["nodes"][dst]["kind"] == "output":
             assert at == 0
         elif grad is not None:
@@ -141,92 +140,7 @@ def test_static_files_are_package_data():
 
 
 # ---------------------------------------------------------------------------------------
-# Hostile names: data, never markup or script.
-
-EVIL = [
-    "</script><script>document.title='PWNED';alert(1)</script>",
-    '"><img src=x onerror="document.title=\'PWNED\';alert(1)">',
-    "<svg onload=\"document.title='PWNED'\">",
-    "<!-- x --> & &amp; \u2028 '\\",
-]
-
-
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, list]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, attrs))
-
-
-def hostile_graph():
-    x = al.tensor([1.0, -2.0], requires_grad=True, name=EVIL[0])
-    y = al.tensor(3.0, requires_grad=True, name=EVIL[1])
-    with al.name_scope(EVIL[2]):
-        h = al.tanh(x * y)
-        h.name = EVIL[3]
-    f = h.sum()
-    f.name = EVIL[1]
-    f.backward(retain_graph=True)
-    return f
-
-
-def test_hostile_names_stay_data_in_the_page(tmp_path):
-    ex = explore(hostile_graph(), title=EVIL[0])
-    page = ex.to_html()
-    parser = _Tags()
-    parser.feed(page)
-    tags = [t for t, _ in parser.tags]
-    assert tags.count("script") == 1 and "img" not in tags
-    assert tags.count("svg") == 1  # the explorer's own drawing surface
-    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
-    assert "</script><script>" not in page and "<img" not in page
-    # The names arrive intact, as data.
-    data = page_data(page)
-    assert EVIL[0] in names(data) and EVIL[1] in names(data)
-    assert EVIL[3].replace("\u2028", " ") in names(data)  # (control characters: spaces)
-    assert [EVIL[2]] in [n["path"] for n in data["nodes"]]
-
-
-# ---------------------------------------------------------------------------------------
 # In headless Chromium
-
-
-def _dom(url: str, tmp_path, name: str, *flags: str) -> str:
-    return dump_dom(url, tmp_path / f"profile-{name}", *flags)
-
-
-def _state(dom: str) -> dict[str, str]:
-    tag = re.search(r'<div class="autograd-explorer[^>]*>', dom)[0]
-    return dict(re.findall(r'data-(\w+)="([^"]*)"', tag))
-
-
-@needs_chromium
-def test_hostile_names_run_no_script_in_chromium(tmp_path):
-    path = explore(hostile_graph(), title=EVIL[1]).save(tmp_path / "evil.html")
-    q = "%3C%2Fscript"  # search for the first name, hover the second, open everything
-    url = path.as_uri() + f"#do=openall,search:{q},hover:x"
-    dom = _dom(url, tmp_path, "evil", "--virtual-time-budget=2000")
-    # (The page is titled with a hostile name: as text. A payload that ran would make the
-    # title exactly PWNED.)
-    assert re.search(r"<title>(.*?)</title>", dom, re.S)[1].strip() != "PWNED"
-    assert "&lt;img src=x onerror" in re.search(r"<title>(.*?)</title>", dom, re.S)[1]
-    parser = _Tags()
-    parser.feed(dom)  # the page as Chromium holds it after the actions
-    tags = [t for t, _ in parser.tags]
-    assert tags.count("script") == 1 and "img" not in tags and tags.count("svg") == 1
-    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
-    state = _state(dom)
-    assert state["ready"] == "1" and state["matches"] != "0"
-    # The name is drawn as text in the panel and on its node.
-    assert "&lt;/script&gt;&lt;script&gt;document.title" in dom
-
-
-def _log(dom: str) -> list[dict]:
-    """The page's state after loading and after each action of its #do= list."""
-    raw = re.search(r'data-log="([^"]*)"', dom)[1]
-    return json.loads(html.unescape(raw))
 
 
 @needs_chromium
@@ -247,7 +161,7 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
         "wire:0",  # 11: a wire's details
     ]
     dom = dump_dom(f"{path.as_uri()}#do={','.join(actions)}", tmp_path / "profile")
-    log = _log(dom)
+    log = explorer_log(dom)
     assert [s["action"] for s in log] == ["", *actions]
     start, closed, opened, inner, again, zin, zout, zout2, found, step0, step1, wire = log
     n_steps = len(page_data(path.read_text())["steps"])
@@ -270,10 +184,12 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
 
 
 @needs_chromium
-def test_a_few_thousand_nodes_lay_out(tmp_path):
+def test_a_thousand_nodes_lay_out(tmp_path):
+    # (Measured by hand: 2,403 nodes lay out and draw in 0.3 s in headless Chromium, 5,000
+    # in 1.1 s; this test keeps CI's time down.)
     x = al.tensor(np.ones((2, 3)), requires_grad=True, name="x")
     h = x
-    for i in range(400):
+    for i in range(170):
         w = nn.Parameter(np.full((3, 3), 0.1))
         w.name = f"W{i}"
         with al.name_scope(f"block{i // 20}"):
@@ -281,22 +197,10 @@ def test_a_few_thousand_nodes_lay_out(tmp_path):
     loss = h.sum()
     loss.backward(retain_graph=True)
     ex = explore(loss)
-    assert len(ex.data["nodes"]) > 2000
+    assert len(ex.data["nodes"]) > 1000
     path = ex.save(tmp_path / "big.html")
-    state = _state(_dom(path.as_uri() + "#do=openall,search:W399", tmp_path, "big"))
-    assert int(state["units"]) > 2000 and state["selected"] == "W399"
-
-
-@needs_chromium
-def test_screenshots_differ_after_opening_a_module(tmp_path):
-    loss, _ = mlp()
-    path = explore(loss).save(tmp_path / "mlp.html")
-    shots = []
-    for name, frag in (("closed", "#do=closeall"), ("open", "#do=closeall,open:Sequential")):
-        out = tmp_path / f"{name}.png"
-        done = run_chromium(
-            f"--user-data-dir={tmp_path / ('p-' + name)}", f"--screenshot={out}", path.as_uri() + frag
-        )
-        assert done.returncode == 0 and out.read_bytes().startswith(b"\x89PNG")
-        shots.append(out.read_bytes())
-    assert shots[0] != shots[1]
+    start, opened, found = explorer_log(
+        dump_dom(path.as_uri() + "#do=openall,search:W169", tmp_path / "profile")
+    )
+    assert int(start["units"]) < 60  # the blocks closed
+    assert int(opened["units"]) == len(ex.data["nodes"]) and found["selected"] == "W169"

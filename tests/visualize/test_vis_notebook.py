@@ -48,6 +48,7 @@ a = w * 2; a.name = "a"
 c = b + a; c.name = "c"
 backward_steps(c)
 """,
+    "explore": "from visualize import explore\nexplore(f)",
     "history": 'plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.5]})',
     "function": "plot_function(al.tanh, (-3, 3), num=50)",
     "boundary": """
@@ -128,6 +129,15 @@ def test_steps_display_as_an_interactive_player(outputs, name, frames):
     assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
+def test_explore_displays_as_a_self_contained_explorer(outputs):
+    data = _result(outputs, "explore")["data"]
+    assert data["text/plain"] == "Explorer(6 nodes, 5 wires)"
+    page = data["text/html"]
+    assert page.startswith('<div class="autograd-explorer cell"') and "<html" not in page
+    assert page.count("<script>") == 1 and "src=" not in page  # self-contained: no network
+    assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
 @pytest.mark.parametrize("name", ["history", "function", "boundary", "activations"])
 def test_plots_display_as_png(outputs, name):
     result = _result(outputs, name)
@@ -179,3 +189,36 @@ def test_step_controls_work_in_the_output(outputs, tmp_path):
     for player in players:
         shown = re.findall(r'<div class="frame" data-caption="Step (\d+) of \d+[^"]*">', player)
         assert shown == ["2"]
+
+
+# The explorer's output shown twice, as JupyterLab may (its scripts re-run each time).
+_JUPYTER_EXPLORER = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<div class="output" id="out0"></div><div class="output" id="out1"></div>
+<script>
+var html = {html};
+[0, 1].forEach(function (i) {{
+  var cell = document.getElementById("out" + i);
+  cell.innerHTML = html;
+  cell.querySelectorAll("script").forEach(function (old) {{
+    var s = document.createElement("script");
+    s.textContent = old.textContent;
+    old.replaceWith(s);
+  }});
+}});
+// Step back once in the first explorer only.
+document.querySelector("#out0 .ax-prev").click();
+</script></body></html>"""
+
+
+@needs_chromium
+def test_explorer_works_in_the_output(outputs, tmp_path):
+    html = _result(outputs, "explore")["data"]["text/html"]
+    page = tmp_path / "explorer.html"
+    page.write_text(_JUPYTER_EXPLORER.format(html=json.dumps(html).replace("</", "<\\/")))
+    dom = dump_dom(page.as_uri(), tmp_path / "profile")
+    tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
+    assert len(tags) == 2
+    states = [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags]
+    assert [s["ready"] for s in states] == ["1", "1"]
+    assert [s["units"] for s in states] == ["6", "6"]  # x, y, +, z, * and f
+    assert [s["step"] for s in states] == ["1", "2"]  # each explorer has its own state
