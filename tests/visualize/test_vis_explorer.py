@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +131,52 @@ def test_page_is_self_contained(tmp_path, cs231n):
     assert len(ids) == 2
     with pytest.raises(ValueError, match=r"name the file \*\.html"):
         ex.save(tmp_path / "graph.svg")
+
+
+@pytest.mark.slow
+def test_a_wheel_carries_the_static_files(tmp_path):
+    """Users install the wheel, not the checkout (CI installs editable): the pages' files
+    must be in it."""
+    pytest.importorskip("setuptools")
+    root = Path(__file__).resolve().parents[2]
+    src = tmp_path / "src"  # a copy: building writes build/ and *.egg-info next to the source
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, src / name)
+    for package in ("autograd_lite", "nn", "visualize"):
+        shutil.copytree(root / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    files = set(zipfile.ZipFile(wheel).namelist())
+    static = {
+        "explorer.js",
+        "explorer.css",
+        "explorer.html",
+        "page.html",
+        "steps.js",
+        "steps.css",
+        "steps_player.html",
+    }
+    assert {f"visualize/static/{name}" for name in static} <= files
+    assert static == {p.name for p in (root / "visualize/static").iterdir()}
 
 
 def test_static_files_are_package_data():
