@@ -221,6 +221,7 @@ def read_model(model: GraphModel) -> dict[str, Any]:
             "kind": item.kind,
             "label": label,
             "name": getattr(item.tensor, "name", None) or label,
+            "named": bool(getattr(item.tensor, "name", None)),
             "path": list(path),
             "value": arrays.info(item.tensor),
             "grad": arrays.info(item.grad),

@@ -216,7 +216,8 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
     start, closed, opened, inner, again, zin, zout, zout2, found, step0, step1, wire = log
     n_steps = len(page_data(path.read_text())["steps"])
     assert start["step"] == str(n_steps - 1)  # the finished backward pass
-    assert closed["open"] == "0" and closed["units"] == "3"  # x, the model, the loss
+    # x, the model (its parameters folded in), the loss module, the output
+    assert closed["open"] == "0" and closed["units"] == "4"
     assert opened["open"] == "1" and int(opened["units"]) > int(closed["units"])
     assert inner["open"] == "2" and int(inner["units"]) > int(opened["units"])
     assert again["open"] == "0" and again["units"] == closed["units"]

@@ -21,7 +21,7 @@ function graphExplorer(root, DATA) {
   root.setAttribute("data-ready", "1");
   var SVGNS = "http://www.w3.org/2000/svg";
   var LAYER_GAP = 120, NODE_GAP = 18, CHAR_W = 6.6, LINE_H = 15, PAD = 12, TITLE_H = 16;
-  var INITIAL_UNITS = 60;  // open modules level by level while at most this many units show
+  var INITIAL_UNITS = 30;  // open modules level by level while at most this many units show
   var MAX_LABEL = 36;
   var nodes = DATA.nodes, edges = DATA.edges, steps = DATA.steps || [];
   var lastStep = Math.max(0, steps.length - 1);
@@ -64,12 +64,14 @@ function graphExplorer(root, DATA) {
     for (var d = 0; d < keys.length; d++) { if (!open[keys[d]]) { return "m" + keys[d]; } }
     return "n" + i;
   }
-  // A parameter, constant or number used only inside one closed module is drawn inside it
-  // (as TensorBoard folds a layer's weights into the layer); inputs always stay visible.
+  // A parameter, unnamed constant or number used only inside one closed module is drawn
+  // inside it (as TensorBoard folds a layer's weights into the layer); inputs and named
+  // data (x) stay visible.
   var FOLDED = { param: true, "const": true, number: true };
   function unitKeyOf(i) {
-    var own = ownUnit(i), users = usersOf[i];
-    if (own.charAt(0) === "m" || !FOLDED[nodes[i].kind] || !users.length) { return own; }
+    var own = ownUnit(i), users = usersOf[i], node = nodes[i];
+    var folds = FOLDED[node.kind] && !(node.kind === "const" && node.named);
+    if (own.charAt(0) === "m" || !folds || !users.length) { return own; }
     var first = ownUnit(users[0]);
     if (first.charAt(0) !== "m") { return own; }
     for (var k = 1; k < users.length; k++) { if (ownUnit(users[k]) !== first) { return own; } }
@@ -148,22 +150,138 @@ function graphExplorer(root, DATA) {
       }
       w.edges.push(k);
     });
-    // Layers: longest path from the inputs, in forward order (a later unit feeding an
-    // earlier one, possible once modules are closed, is not followed).
-    list.forEach(function (u) {
-      u.layer = 0;
-      u.preds.forEach(function (p) { if (p.order < u.order) { u.layer = Math.max(u.layer, p.layer + 1); } });
-    });
-    for (var r = list.length - 1; r >= 0; r--) {  // inputs next to their first user
-      var v = list[r];
-      if (v.preds.length || !v.succs.length) { continue; }
-      var near = Infinity;
-      v.succs.forEach(function (s) { if (s.order > v.order) { near = Math.min(near, s.layer); } });
-      if (near !== Infinity) { v.layer = Math.max(0, near - 1); }
+    // Open modules with something to show are blocks, laid out inside out: each block's
+    // contents on their own (its units and the blocks of its open children), then the block
+    // as one item of its parent's layout. So boxes never overlap, and a module reads as a
+    // unit of the picture, as in the Graphviz drawings.
+    var groups = {}, rootGroup = { key: null, depth: 0, units: [], children: [] };
+    function groupOf(key) {
+      if (key === null) { return rootGroup; }
+      var g = groups[key];
+      if (!g) {
+        var m = modules[key];
+        g = groups[key] = { key: key, module: m, depth: m.depth, units: [], children: [] };
+        groupOf(m.parent).children.push(g);
+      }
+      return g;
     }
-    var layers = [];
-    list.forEach(function (u) { (layers[u.layer] = layers[u.layer] || []).push(u); });
-    for (var l = 0; l < layers.length; l++) { layers[l] = layers[l] || []; }
+    list.forEach(function (u) {
+      var g = groupOf(u.keys.length ? u.keys[u.keys.length - 1] : null);
+      g.units.push(u);
+    });
+    L_groups = groups;
+    var blocks = [];
+    (function arrange(g) {
+      g.children.forEach(arrange);
+      // The items: g's own units and its children's blocks (ordered by their first unit).
+      var items = g.units.slice();
+      g.children.forEach(function (c) { items.push(c); });
+      items.forEach(function (it) {
+        it.first = it.units ? firstOrder(it) : it.order;
+        it.ipreds = []; it.isuccs = [];
+      });
+      items.sort(function (p, q) { return p.first - q.first; });
+      items.forEach(function (it, k) { it.idx = k; });
+      var seen = {};
+      wires.forEach(function (w) {
+        var p = itemIn(g, w.from), q = itemIn(g, w.to);
+        if (!p || !q || p === q) { return; }
+        var k = p.idx + ":" + q.idx;
+        if (seen[k]) { return; }
+        seen[k] = true;
+        p.isuccs.push(q); q.ipreds.push(p);
+      });
+      var size = layered(items);
+      if (g.key !== null) {
+        g.w = size.w + 2 * PAD; g.h = size.h + 2 * PAD + TITLE_H;
+        g.items = items;
+        blocks.push(g);
+      } else {
+        rootGroup.items = items;
+      }
+    })(rootGroup);
+    function firstOrder(g) {
+      var f = Infinity;
+      g.units.forEach(function (u) { f = Math.min(f, u.order); });
+      g.children.forEach(function (c) { f = Math.min(f, firstOrder(c)); });
+      return f;
+    }
+    // Absolute positions: each block's items inside its padding, below its title.
+    (function position(items, x0, y0) {
+      items.forEach(function (it) {
+        it.x += x0; it.y += y0;
+        if (it.items) { position(it.items, it.x + PAD, it.y + PAD + TITLE_H); }
+      });
+    })(rootGroup.items, 0, 0);
+    var boxList = blocks.map(function (g) {
+      return { key: g.key, module: g.module, x0: g.x, y0: g.y, x1: g.x + g.w, y1: g.y + g.h };
+    });
+    boxList.sort(function (p, q) { return p.module.depth - q.module.depth; });  // outer first
+    var ext = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    rootGroup.items.forEach(function (it) {
+      ext.x0 = Math.min(ext.x0, it.x); ext.y0 = Math.min(ext.y0, it.y);
+      ext.x1 = Math.max(ext.x1, it.x + it.w); ext.y1 = Math.max(ext.y1, it.y + it.h);
+    });
+    return { units: list, unitOf: unitOf, wires: wires, boxes: boxList, ext: ext };
+  }
+
+  // The item of group g holding unit u: u itself, or the block of g's child holding it
+  // (null when u is outside g).
+  function itemIn(g, u) {
+    var d = g.depth;
+    if (d > 0 && u.keys[d - 1] !== g.key) { return null; }
+    if (u.keys.length === d) { return u; }
+    return L_groups[u.keys[d]];
+  }
+  var L_groups = null;
+
+  // Each item's rank: a topological order of the items (Kahn's), the earliest in forward
+  // order first among those ready; in a cycle (closed modules can make one) the earliest
+  // waiting item goes next.
+  function topologicalRanks(items) {
+    var waiting = items.length, ready = [], next = 0;
+    items.forEach(function (u) { u.missing = u.ipreds.length; u.rank = -1; });
+    function push(u) {  // ready stays sorted by forward order, earliest last
+      var lo = 0, hi = ready.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (ready[mid].first > u.first) { lo = mid + 1; } else { hi = mid; } }
+      ready.splice(lo, 0, u);
+    }
+    items.forEach(function (u) { if (!u.missing) { push(u); } });
+    var byFirst = items.slice().sort(function (a, b) { return a.first - b.first; }), scan = 0;
+    while (waiting) {
+      var u = ready.pop();
+      if (!u) {  // a cycle: the earliest item not ranked yet
+        while (byFirst[scan].rank >= 0) { scan++; }
+        u = byFirst[scan];
+      }
+      if (u.rank >= 0) { continue; }
+      u.rank = next++;
+      waiting--;
+      u.isuccs.forEach(function (s) { if (--s.missing === 0 && s.rank < 0) { push(s); } });
+    }
+  }
+
+  // A layered layout of items ({w, h, first, ipreds, isuccs}) in forward order (by first):
+  // sets each item's x, y (from 0, 0); returns the size.
+  function layered(items) {
+    topologicalRanks(items);
+    items = items.slice().sort(function (a, b) { return a.rank - b.rank; });
+    // Layers: the longest path from the inputs, in forward order (an item feeding an
+    // earlier one, possible once modules are closed, is not followed).
+    items.forEach(function (u) {
+      u.layer = 0;
+      u.ipreds.forEach(function (p) { if (p.rank < u.rank) { u.layer = Math.max(u.layer, p.layer + 1); } });
+    });
+    // Then each item as late as its users allow: an input beside its first user, an RNN's
+    // input projection beside the step that needs it (not all stacked at the start).
+    for (var r = items.length - 1; r >= 0; r--) {
+      var v = items[r], near = Infinity;
+      v.isuccs.forEach(function (s) { if (s.rank > v.rank) { near = Math.min(near, s.layer); } });
+      if (near !== Infinity) { v.layer = Math.max(v.layer, near - 1); }
+    }
+    var layers = [], l;
+    items.forEach(function (u) { (layers[u.layer] = layers[u.layer] || []).push(u); });
+    for (l = 0; l < layers.length; l++) { layers[l] = layers[l] || []; }
     function fractions(layer) {
       layer.forEach(function (u, k) { u.frac = (k + 0.5) / layer.length; });
     }
@@ -174,32 +292,14 @@ function graphExplorer(root, DATA) {
         ns.forEach(function (n) { s += n.frac; });
         u.bary = ns.length ? s / ns.length : u.frac;
       });
-      var mean = {}, count = {};
-      layer.forEach(function (u) {
-        u.keys.forEach(function (k) {
-          mean[k] = (mean[k] || 0) + u.bary; count[k] = (count[k] || 0) + 1;
-        });
-      });
-      layer.forEach(function (u) {
-        u.sortKey = u.keys.map(function (k) { return mean[k] / count[k]; });
-        u.sortKey.push(u.bary);
-      });
-      layer.sort(function (a, b) {
-        var n = Math.min(a.sortKey.length, b.sortKey.length);
-        for (var k = 0; k < n; k++) {
-          // (a shared module: the same mean, so the members stay together)
-          if (a.keys[k] !== undefined && a.keys[k] === b.keys[k]) { continue; }
-          var d = a.sortKey[k] - b.sortKey[k];
-          if (d) { return d; }
-          break;
-        }
-        return a.bary - b.bary || a.order - b.order;
-      });
+      layer.sort(function (a, b) { return a.bary - b.bary || a.rank - b.rank; });
       fractions(layer);
     }
+    var before = function (u) { return u.ipreds.filter(function (p) { return p.layer < u.layer; }); };
+    var after = function (u) { return u.isuccs.filter(function (s) { return s.layer > u.layer; }); };
     for (var sweep = 0; sweep < 4; sweep++) {
-      for (l = 1; l < layers.length; l++) { sortLayer(layers[l], function (u) { return u.preds; }); }
-      for (l = layers.length - 2; l >= 0; l--) { sortLayer(layers[l], function (u) { return u.succs; }); }
+      for (l = 1; l < layers.length; l++) { sortLayer(layers[l], before); }
+      for (l = layers.length - 2; l >= 0; l--) { sortLayer(layers[l], after); }
     }
     // x: layers side by side; y: stacked, then each layer moved towards its neighbours.
     var x = 0;
@@ -209,77 +309,37 @@ function graphExplorer(root, DATA) {
       layer.forEach(function (u) { u.x = x + (w - u.w) / 2; });
       x += w + LAYER_GAP;
     });
-    function gap(a, b) {
-      var c = 0;
-      while (c < a.keys.length && c < b.keys.length && a.keys[c] === b.keys[c]) { c++; }
-      return NODE_GAP + (a.keys.length - c + b.keys.length - c) * PAD +
-        (b.keys.length > c ? TITLE_H : 0);
-    }
     function place(layer, neighbours) {
-      var top = -Infinity, prev = null, shift = 0;
+      var top = -Infinity, shift = 0;
       layer.forEach(function (u) {
-        var ns = neighbours(u), want = u.y === undefined ? 0 : u.y + u.h / 2;
+        var ns = neighbours(u), want = u.y + u.h / 2;
         if (ns.length) {
           want = 0;
           ns.forEach(function (n) { want += n.y + n.h / 2; });
           want /= ns.length;
         }
-        var y = want - u.h / 2;
-        if (prev) { y = Math.max(y, top + gap(prev, u)); }
+        var y = Math.max(want - u.h / 2, top + NODE_GAP);
         shift += y - (want - u.h / 2);
         u.y = y;
         top = y + u.h;
-        prev = u;
       });
       // The whole layer moves back by the mean push, so it centres on its neighbours.
       shift /= Math.max(1, layer.length);
       layer.forEach(function (u) { u.y -= shift; });
     }
     layers.forEach(function (layer) {
-      var y = 0, prev = null;
-      layer.forEach(function (u) { if (prev) { y += gap(prev, u); } u.y = y; y += u.h; prev = u; });
+      var y = 0;
+      layer.forEach(function (u, k) { if (k) { y += NODE_GAP; } u.y = y; y += u.h; });
       layer.forEach(function (u) { u.y -= y / 2; });
     });
     for (var pass = 0; pass < 2; pass++) {
-      for (l = 1; l < layers.length; l++) {
-        place(layers[l], function (u) { return u.preds.filter(function (p) { return p.layer < u.layer; }); });
-      }
-      for (l = layers.length - 2; l >= 0; l--) {
-        place(layers[l], function (u) { return u.succs.filter(function (s) { return s.layer > u.layer; }); });
-      }
+      for (l = 1; l < layers.length; l++) { place(layers[l], before); }
+      for (l = layers.length - 2; l >= 0; l--) { place(layers[l], after); }
     }
-    // Boxes of the open modules that show something, innermost first.
-    var boxes = {};
-    list.forEach(function (u) {
-      u.keys.forEach(function (k) {
-        var b = boxes[k] || (boxes[k] = { key: k, module: modules[k], x0: Infinity, y0: Infinity,
-                                          x1: -Infinity, y1: -Infinity });
-        b.x0 = Math.min(b.x0, u.x); b.y0 = Math.min(b.y0, u.y);
-        b.x1 = Math.max(b.x1, u.x + u.w); b.y1 = Math.max(b.y1, u.y + u.h);
-      });
-    });
-    var boxList = Object.keys(boxes).map(function (k) { return boxes[k]; });
-    boxList.sort(function (a, b) { return b.module.depth - a.module.depth; });
-    boxList.forEach(function (b) {
-      boxList.forEach(function (c) {  // (children were padded already: deeper first)
-        if (c.module.parent === b.key) {
-          b.x0 = Math.min(b.x0, c.x0); b.y0 = Math.min(b.y0, c.y0);
-          b.x1 = Math.max(b.x1, c.x1); b.y1 = Math.max(b.y1, c.y1);
-        }
-      });
-      b.x0 -= PAD; b.x1 += PAD; b.y0 -= PAD + TITLE_H; b.y1 += PAD;
-    });
-    boxList.reverse();  // outermost drawn first
-    var ext = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-    list.forEach(function (u) {
-      ext.x0 = Math.min(ext.x0, u.x); ext.y0 = Math.min(ext.y0, u.y);
-      ext.x1 = Math.max(ext.x1, u.x + u.w); ext.y1 = Math.max(ext.y1, u.y + u.h);
-    });
-    boxList.forEach(function (b) {
-      ext.x0 = Math.min(ext.x0, b.x0); ext.y0 = Math.min(ext.y0, b.y0);
-      ext.x1 = Math.max(ext.x1, b.x1); ext.y1 = Math.max(ext.y1, b.y1);
-    });
-    return { units: list, unitOf: unitOf, wires: wires, boxes: boxList, ext: ext };
+    var y0 = Infinity, y1 = -Infinity;
+    items.forEach(function (u) { y0 = Math.min(y0, u.y); y1 = Math.max(y1, u.y + u.h); });
+    items.forEach(function (u) { u.y -= y0; });
+    return { w: Math.max(0, x - LAYER_GAP), h: items.length ? y1 - y0 : 0 };
   }
 
   // ---- Drawing
