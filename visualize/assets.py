@@ -10,9 +10,13 @@ and styles are inserted as they are.
 from __future__ import annotations
 
 import html
+import os
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from string import Template
+
+from visualize.render import write_atomic
 
 
 @cache
@@ -30,3 +34,12 @@ def page(title: str, body: str) -> str:
     """A whole self-contained HTML page (no network: a Content-Security-Policy allows only
     inline scripts and styles) titled ``title`` (plain text) around ``body`` (HTML)."""
     return fill("page.html", title=html.escape(title), body=body)
+
+
+def save_page(path: str | os.PathLike, text: str, what: str) -> Path:
+    """Write the page ``text`` to ``path`` (must end in .html or .htm), atomically;
+    ``what`` names the page in the error ("BackwardSteps.save: the step-through")."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{what} is an HTML page; name the file *.html, got {path.name!r}")
+    return write_atomic(path, text)

@@ -39,12 +39,11 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
-from visualize.assets import asset, fill
+from visualize.assets import asset, fill, save_page
 from visualize.assets import page as html_page
 from visualize.dot import common_scope, parameter_title, tensor_title
 from visualize.labels import as_array, clean_text, format_array, format_number
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
-from visualize.render import write_atomic
 from visualize.steps import _op_title, _seed_caption, backward_schedule, step_caption
 
 # Arrays with at most this many elements are written in full in the details panel.
@@ -74,13 +73,7 @@ class Explorer:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (must end in .html or .htm), atomically."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(
-                f"Explorer.save: the explorer is an HTML page; name the file *.html, "
-                f"got {path.name!r}"
-            )
-        return write_atomic(path, self.to_html())
+        return save_page(path, self.to_html(), "Explorer.save: the explorer")
 
     def _repr_html_(self) -> str:
         return self._widget(page=False)

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.engine import topological_order
-from visualize.assets import asset, fill
+from visualize.assets import asset, fill, save_page
 from visualize.assets import page as html_page
 from visualize.graph import (
     DrawOptions,
@@ -57,7 +57,6 @@ from visualize.graph import (
     to_dot,
 )
 from visualize.layout import WRAP_ASPECT, check_max_aspect
-from visualize.render import write_atomic
 
 # The play button shows one step per this many milliseconds.
 PLAY_INTERVAL_MS = 1500
@@ -105,13 +104,7 @@ class BackwardSteps:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (must end in .html or .htm), atomically."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(
-                f"BackwardSteps.save: the step-through is an HTML page; name the file "
-                f"*.html, got {path.name!r}"
-            )
-        return write_atomic(path, self.to_html())
+        return save_page(path, self.to_html(), "BackwardSteps.save: the step-through")
 
     def _repr_html_(self) -> str:
         # The player itself, not a whole page: notebooks insert it into the output cell.

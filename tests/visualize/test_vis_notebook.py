@@ -149,7 +149,8 @@ def test_plots_display_as_png(outputs, name):
 
 
 # JupyterLab puts an HTML output into the page with innerHTML and then re-creates its
-# <script> elements so they run; this page does the same with both step-through outputs.
+# <script> elements so they run; this page does the same with two outputs, then runs the
+# test's actions.
 _JUPYTER_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 <div class="output" id="out0"></div><div class="output" id="out1"></div>
 <script>
@@ -163,20 +164,31 @@ outputs.forEach(function (html, i) {{
     old.replaceWith(s);
   }});
 }});
-// What the test does: next twice in the first player, play in the second.
-var first = document.querySelector("#out0 .autograd-steps");
-var second = document.querySelector("#out1 .autograd-steps");
-first.querySelector(".next").click();
-first.querySelector(".next").click();
-second.querySelector(".play").click();
+{actions}
 </script></body></html>"""
+
+
+def jupyter_like(path, outputs, actions):
+    """Write a page showing ``outputs`` (two HTML strings) as JupyterLab would, then
+    running ``actions`` (JavaScript)."""
+    shown = json.dumps(outputs).replace("</", "<\\/")
+    path.write_text(_JUPYTER_LIKE.format(outputs=shown, actions=actions))
+    return path
 
 
 @needs_chromium
 def test_step_controls_work_in_the_output(outputs, tmp_path):
     pages = [_result(outputs, name)["data"]["text/html"] for name in ("steps", "steps2")]
-    page = tmp_path / "notebook.html"
-    page.write_text(_JUPYTER_LIKE.format(outputs=json.dumps(pages).replace("</", "<\\/")))
+    # Next twice in the first player, play in the second.
+    page = jupyter_like(
+        tmp_path / "notebook.html",
+        pages,
+        """var first = document.querySelector("#out0 .autograd-steps");
+var second = document.querySelector("#out1 .autograd-steps");
+first.querySelector(".next").click();
+first.querySelector(".next").click();
+second.querySelector(".play").click();""",
+    )
     # Timers run in virtual time: 4 s is two and a half play intervals.
     dom = dump_dom(page.as_uri(), tmp_path / "profile", "--virtual-time-budget=4000")
     counters = re.findall(r'<span class="counter">(.*?)</span>', dom)
@@ -191,30 +203,16 @@ def test_step_controls_work_in_the_output(outputs, tmp_path):
         assert shown == ["2"]
 
 
-# The explorer's output shown twice, as JupyterLab may (its scripts re-run each time).
-_JUPYTER_EXPLORER = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<div class="output" id="out0"></div><div class="output" id="out1"></div>
-<script>
-var html = {html};
-[0, 1].forEach(function (i) {{
-  var cell = document.getElementById("out" + i);
-  cell.innerHTML = html;
-  cell.querySelectorAll("script").forEach(function (old) {{
-    var s = document.createElement("script");
-    s.textContent = old.textContent;
-    old.replaceWith(s);
-  }});
-}});
-// Step back once in the first explorer only.
-document.querySelector("#out0 .ax-prev").click();
-</script></body></html>"""
-
-
 @needs_chromium
 def test_explorer_works_in_the_output(outputs, tmp_path):
+    # The same output shown twice, as JupyterLab may (its scripts run each time); a step
+    # back in the first only.
     html = _result(outputs, "explore")["data"]["text/html"]
-    page = tmp_path / "explorer.html"
-    page.write_text(_JUPYTER_EXPLORER.format(html=json.dumps(html).replace("</", "<\\/")))
+    page = jupyter_like(
+        tmp_path / "explorer.html",
+        [html, html],
+        'document.querySelector("#out0 .ax-prev").click();',
+    )
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
     assert len(tags) == 2
