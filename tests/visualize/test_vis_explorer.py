@@ -196,7 +196,9 @@ def test_static_files_are_package_data():
 @needs_chromium
 def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
     loss, _ = mlp()
-    path = explore(loss).save(tmp_path / "mlp.html")
+    ex = explore(loss)
+    path = ex.save(tmp_path / "mlp.html")
+    last = len(ex.data["steps"]) - 1
     actions = [
         "closeall",  # 1
         "open:Sequential",  # 2: a click on the closed model opens it
@@ -209,13 +211,14 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
         "step:0",  # 9: back to the start of the backward pass
         "next",  # 10: the first op has run
         "wire:0",  # 11: a wire's details
+        "search:Sequential.4",  # 12: a closed module: its parameters' gradients
+        f"step:{last}",  # 13: ... once complete
     ]
     dom = dump_dom(f"{path.as_uri()}#do={','.join(actions)}", tmp_path / "profile")
     log = explorer_log(dom)
     assert [s["action"] for s in log] == ["", *actions]
-    start, closed, opened, inner, again, zin, zout, zout2, found, step0, step1, wire = log
-    n_steps = len(page_data(path.read_text())["steps"])
-    assert start["step"] == str(n_steps - 1)  # the finished backward pass
+    start, closed, opened, inner, again, zin, zout, zout2, found, step0, step1, wire, *more = log
+    assert start["step"] == str(last)  # the finished backward pass
     # x, the model (its parameters folded in), the loss module, the output
     assert closed["open"] == "0" and closed["units"] == "4"
     assert opened["open"] == "1" and int(opened["units"]) > int(closed["units"])
@@ -229,9 +232,13 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
     # At step 0 only the seed is known: 2.weight's gradient is not complete yet.
     assert step0["step"] == "0" and "not complete at this step" in step0["panel"]
     assert step1["step"] == "1"
-    assert "Step 1 of" in re.search(r'<span class="ax-caption"[^>]*>(.*?)</span>', dom)[1]
+    assert step1["caption"].startswith("Step 1 of")
     assert len(re.findall(r'class="ax-unit kind-\w+ active', dom)) == 1
     assert wire["selected"] == "wire" and "gradient sent back along it" in wire["panel"]
+    module, finished = more
+    assert module["selected"] == "4" and "module Sequential.4" in module["panel"]
+    assert "4.weight (3, 16): gradient not complete yet" in module["panel"]
+    assert "4.weight (3, 16): grad mean" in finished["panel"] and "norm" in finished["panel"]
 
 
 @needs_chromium

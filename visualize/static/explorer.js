@@ -500,6 +500,14 @@ function graphExplorer(root, DATA) {
       var m = s.unit.module;
       add(panel, "h3", "module " + m.path.join("."));
       add(panel, "div", m.ops + " ops, " + m.members.length + " nodes inside; click it to open it.", "ax-row");
+      // What a closed module hides that a learner asks for first: its parameters' gradients.
+      nodes.forEach(function (node, i) {
+        if (node.kind === "param" && L.unitOf[i] === s.unit) {
+          var g = node.grad, done = !stepping || (node.done !== null && node.done !== undefined && node.done <= step);
+          add(panel, "div", node.label + " " + (node.value ? node.value.shape : "") + ": " +
+              (!g ? "no gradient" : done ? "grad " + (g.stats || g.text) : "gradient not complete yet"), "ax-row");
+        }
+      });
       return;
     }
     if (s.unit) {
@@ -674,7 +682,16 @@ function graphExplorer(root, DATA) {
   });
 
   // ---- The backward pass, step by step
-  function showStep(k) { step = Math.max(0, Math.min(lastStep, k)); paint(); }
+  function showStep(k) {
+    step = Math.max(0, Math.min(lastStep, k));
+    paint();
+    // Follow the op that ran: bring it into view when it is off the screen.
+    var active = step > 0 ? L.unitOf[DATA.active[step]] : null;
+    if (active) {
+      var sz = size(), cx = (active.x + active.w / 2) * scale + tx, cy = (active.y + active.h / 2) * scale + ty;
+      if (cx < 0 || cy < 0 || cx > sz.w || cy > sz.h) { centreOn(active.x + active.w / 2, active.y + active.h / 2, 0); }
+    }
+  }
   if (!steps.length) { find(".ax-steps").hidden = true; }
   find(".ax-prev").addEventListener("click", function () { showStep(step - 1); });
   find(".ax-next").addEventListener("click", function () { showStep(step + 1); });
@@ -705,7 +722,7 @@ function graphExplorer(root, DATA) {
   // ---- Actions from the address (the saved page only)
   var m = /(?:^#|&)do=([^&]*)/.exec(location.hash), log = [];
   function snapshot(action) {
-    var state = { action: action, panel: panel.textContent };
+    var state = { action: action, panel: panel.textContent, caption: caption.textContent };
     ["scale", "open", "units", "step", "selected", "matches", "ms"].forEach(function (k) {
       state[k] = root.getAttribute("data-" + k);
     });
