@@ -115,7 +115,7 @@ function graphExplorer(root, DATA) {
           var m = modules[key.slice(1)];
           u.module = m;
           u.kind = "module";
-          u.lines = [short(m.path[m.path.length - 1]), m.ops + " ops \u25B8 open"];
+          u.lines = [short(m.path[m.path.length - 1]), m.ops + (m.ops === 1 ? " op" : " ops") + " \u25B8 open"];
           u.keys = m.path.slice(0, m.depth - 1).map(function (p, d) { return keyOf(m.path, d + 1); });
         } else {
           var node = nodes[i];
@@ -689,7 +689,8 @@ function graphExplorer(root, DATA) {
     var active = step > 0 ? L.unitOf[DATA.active[step]] : null;
     if (active) {
       var sz = size(), cx = (active.x + active.w / 2) * scale + tx, cy = (active.y + active.h / 2) * scale + ty;
-      if (cx < 0 || cy < 0 || cx > sz.w || cy > sz.h) { centreOn(active.x + active.w / 2, active.y + active.h / 2, 0); }
+      var mx = (active.w / 2) * scale + 30, my = (active.h / 2) * scale + 30;
+      if (cx < mx || cy < my || cx > sz.w - mx || cy > sz.h - my) { centreOn(active.x + active.w / 2, active.y + active.h / 2, 0); }
     }
   }
   if (!steps.length) { find(".ax-steps").hidden = true; }
