@@ -108,6 +108,15 @@ def test_before_backward_values_only_and_no_steps():
     assert data["steps"] == [] and all(n["grad"] is None for n in data["nodes"])
 
 
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(TypeError, match="explore: expected a Tensor, got float"):
+        explore(3.0)
+    with pytest.raises(ValueError, match="explore: max_nodes must be an int >= 2"):
+        explore(al.tensor(1.0), max_nodes=1)
+    lone = explore(al.tensor([1.0, 2.0], name="w")).data  # a leaf: one node, no steps
+    assert [n["kind"] for n in lone["nodes"]] == ["output"] and lone["steps"] == []
+
+
 def test_max_nodes_says_what_was_left_out():
     x = al.tensor(1.0, requires_grad=True, name="x")
     f = x
