@@ -160,6 +160,7 @@ def test_the_stub_has_every_member_tensor_gets():
         for n in public
         if n
         not in ("__dict__", "__weakref__", "__module__", "__doc__", "__slots__", "__annotations__")
+        and n != "__slotnames__"  # (copyreg caches it on the class once a tensor is copied)
         and f"def {n}(" not in stub
         and f" {n}: " not in stub
     ]
