@@ -41,9 +41,18 @@ import numpy as np
 from autograd_lite.errors import fmt_shape
 from visualize.assets import asset, fill, save_page
 from visualize.assets import page as html_page
-from visualize.dot import common_scope, parameter_title, tensor_title
+from visualize.dot import tensor_title
 from visualize.labels import as_array, clean_text, format_array, format_number
-from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
+from visualize.model import (
+    GraphModel,
+    LeafItem,
+    NumberItem,
+    OpItem,
+    build_model,
+    common_scope,
+    lost_to_backward,
+    parameter_path,
+)
 from visualize.steps import _op_title, _seed_caption, backward_schedule, step_caption
 
 # Arrays with at most this many elements are written in full in the details panel.
@@ -206,7 +215,7 @@ def read_model(model: GraphModel) -> dict[str, Any]:
     def leaf(item: LeafItem) -> dict[str, Any]:
         path = common_scope([c.cluster for c in item.consumers]) if item.kind == "param" else ()
         label = (
-            parameter_title(item)
+            parameter_path(item)
             if item.kind == "param"
             else tensor_title(item.tensor, "input" if item.kind == "input" else "data")
         )
@@ -279,17 +288,24 @@ def read_model(model: GraphModel) -> dict[str, Any]:
         step_caption(k, n, item, complete_at, inputs_of) for k, item in enumerate(order, 1)
     ]
     omitted = sum(model.omitted_ops.values()) + model.omitted_leaves
+    notes = []
+    if omitted:
+        notes.append(
+            f"{omitted} more nodes nearer the inputs are not shown (max_nodes={model.max_nodes})"
+        )
+    lost = lost_to_backward(model)
+    if lost:
+        notes.append(
+            f"backward() freed the gradients of {', '.join(dict.fromkeys(lost))} (too big to "
+            "keep): call backward(retain_graph=True) to see them"
+        )
     return {
         "nodes": nodes,
         "edges": edges,
         "steps": captions,
         "active": [None] + [index[id(item)] for item in order] if order else [],
         "omitted": omitted,
-        "note": (
-            f"{omitted} more nodes nearer the inputs are not shown (max_nodes={model.max_nodes})"
-            if omitted
-            else ""
-        ),
+        "note": clean_text("; ".join(notes), 1000),
     }
 
 
