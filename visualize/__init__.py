@@ -11,6 +11,7 @@ backward step-through, the survey's trace tables, training plots, and the
 visualize imports autograd_lite (and nn when drawing modules); nothing imports visualize.
 """
 
+from visualize.explore import Explorer, explore
 from visualize.graph import GraphView, draw_graph
 from visualize.plots import (
     plot_activation_stats,
@@ -25,10 +26,12 @@ from visualize.trace import trace_steps, trace_table
 
 __all__ = [
     "BackwardSteps",
+    "Explorer",
     "GraphView",
     "RenderError",
     "backward_steps",
     "draw_graph",
+    "explore",
     "plot_activation_stats",
     "plot_decision_boundary",
     "plot_function",

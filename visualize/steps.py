@@ -20,6 +20,9 @@ buttons (``prev``, ``next``, ``play``, ``pause``) or keys (``ArrowRight``, ``Spa
 after loading,
 for demos and for the browser test.
 
+The page's HTML, style and script are package data files (``visualize/static/steps_*``,
+read by :mod:`visualize.assets`).
+
 In Jupyter the returned object displays as the same interactive player, inline in the
 output cell (``_repr_html_``): self-contained, its elements found by a unique id, so
 several step-throughs in one notebook do not interfere.
@@ -40,6 +43,8 @@ import numpy as np
 
 from autograd_lite.engine import topological_order
 from autograd_lite.function import KEEP_AFTER_BACKWARD
+from visualize.assets import asset, fill, save_page
+from visualize.assets import page as html_page
 from visualize.graph import (
     DrawOptions,
     Frame,
@@ -54,7 +59,6 @@ from visualize.graph import (
 )
 from visualize.layout import WRAP_ASPECT, check_max_aspect
 from visualize.model import lost_to_backward
-from visualize.render import write_atomic
 
 # The play button shows one step per this many milliseconds.
 PLAY_INTERVAL_MS = 1500
@@ -98,17 +102,11 @@ class BackwardSteps:
 
     def to_html(self) -> str:
         """The whole step-through as one HTML page (see the module docstring)."""
-        return _PAGE.format(title=html.escape(self.title), player=self._player(page=True))
+        return html_page(self.title, self._player(page=True))
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (must end in .html or .htm), atomically."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(
-                f"BackwardSteps.save: the step-through is an HTML page; name the file "
-                f"*.html, got {path.name!r}"
-            )
-        return write_atomic(path, self.to_html())
+        return save_page(path, self.to_html(), "BackwardSteps.save: the step-through")
 
     def _repr_html_(self) -> str:
         # The player itself, not a whole page: notebooks insert it into the output cell.
@@ -130,19 +128,26 @@ class BackwardSteps:
             hidden = "" if i == 0 else " hidden"
             frames.append(f'<div class="frame" data-caption="{caption}"{hidden}>\n{svg}\n</div>')
         last = len(self.steps) - 1
-        return _PLAYER.format(
+        style = fill(
+            "steps.css",
             uid=uid,
-            title=html.escape(self.title),
-            last=last,
-            first_caption=html.escape(self.steps[0].caption) if self.steps else "",
-            frames="\n".join(frames),
             stage_height="100%" if page else f"{_cell_stage_height(width, height)}px",
             max_w=f"{MAX_ZOOM * width:.0f}pt",
             max_h=f"{MAX_ZOOM * height:.0f}pt",
             min_w=f"{0.5 * width:.0f}pt",
             min_h=f"{0.5 * height:.0f}pt",
+        )
+        return fill(
+            "steps_player.html",
+            uid=uid,
+            style=style,
+            script=asset("steps.js"),
+            title=html.escape(self.title),
+            last=str(last),
+            first_caption=html.escape(self.steps[0].caption) if self.steps else "",
+            frames="\n".join(frames),
             body_class="page" if page else "cell",
-            interval=PLAY_INTERVAL_MS,
+            interval=str(PLAY_INTERVAL_MS),
             page="true" if page else "false",
         )
 
@@ -266,6 +271,46 @@ def _op_caption(
     )
 
 
+def backward_schedule(
+    model: GraphModel,
+) -> tuple[list[OpItem], dict[int, int], dict[int, list[Any]]]:
+    """When each gradient of ``model`` (after its backward pass) becomes known.
+
+    Returns ``order``, the ops in the order backward() runs them (the engine's own order,
+    newest first; ops that received no gradient are skipped, as backward skips them);
+    ``complete_at``, id(tensor) -> the step (1-based position in ``order``; 0 for the
+    output's seed) after which its gradient is complete: when the last of its users has
+    run; and ``inputs_of``, id(op item) -> the items it sends gradient to.
+    """
+    item_of = {id(op.node): op for op in model.ops}
+    order = [
+        item_of[id(node)]
+        for node in topological_order([model.root_op.node], "backward_steps", freed=True)
+        if id(node) in item_of and item_of[id(node)].grad is not None
+    ]
+    position = {id(op): k for k, op in enumerate(order, start=1)}
+    complete_at: dict[int, int] = {id(model.root): 0}
+    inputs_of: dict[int, list[Any]] = {}
+    for source, consumer in model.edges:
+        # Numbers and data (no requires_grad) receive no gradient.
+        tensor = getattr(source, "tensor", None)
+        if getattr(tensor, "requires_grad", False) and id(consumer) in position:
+            key = id(tensor)
+            complete_at[key] = max(complete_at.get(key, 0), position[id(consumer)])
+            inputs_of.setdefault(id(consumer), []).append(source)
+    return order, complete_at, inputs_of
+
+
+def step_caption(
+    k: int, n: int, op: OpItem, complete_at: dict[int, int], inputs_of: dict[int, list[Any]]
+) -> str:
+    """The caption of step ``k`` of ``n``, when ``op`` ran (see :func:`backward_schedule`)."""
+    receivers = list({id(r.tensor): r for r in inputs_of.get(id(op), [])}.values())
+    done = [r for r in receivers if complete_at[id(r.tensor)] == k]
+    partial = [r for r in receivers if complete_at[id(r.tensor)] > k]
+    return _op_caption(k, n, op, receivers, done, partial)
+
+
 def backward_steps(
     root: Any,
     show_shapes: bool = True,
@@ -318,26 +363,7 @@ def backward_steps(
     if model.root_op.grad is None:
         root.backward(retain_graph=True)
 
-    # The engine's own order, newest op first; an op that received no gradient (its users
-    # all returned None for it) is skipped by backward, and so it is here.
-    item_of = {id(op.node): op for op in model.ops}
-    order = [
-        item_of[id(node)]
-        for node in topological_order([model.root_op.node], "backward_steps", freed=True)
-        if item_of[id(node)].grad is not None
-    ]
-    position = {id(op): k for k, op in enumerate(order, start=1)}
-    # A tensor's gradient is complete once the last of its users has run backward; the
-    # output's (the seed) at step 0.
-    complete_at: dict[int, int] = {id(root): 0}
-    inputs_of: dict[int, list[Any]] = {}  # id(op) -> the tensors it sends gradient to
-    for source, consumer in model.edges:
-        # Numbers and data (no requires_grad) receive no gradient.
-        tensor = getattr(source, "tensor", None)
-        if getattr(tensor, "requires_grad", False) and id(consumer) in position:
-            key = id(tensor)
-            complete_at[key] = max(complete_at.get(key, 0), position[id(consumer)])
-            inputs_of.setdefault(id(consumer), []).append(source)
+    order, complete_at, inputs_of = backward_schedule(model)
 
     opts = DrawOptions(
         show_values=True,
@@ -360,162 +386,6 @@ def backward_steps(
     n = len(order)
     steps = [step(0, _seed_caption(model, n), None)]
     for k, op in enumerate(order, start=1):
-        receivers = list({id(r.tensor): r for r in inputs_of.get(id(op), [])}.values())
-        done = [r for r in receivers if complete_at[id(r.tensor)] == k]
-        partial = [r for r in receivers if complete_at[id(r.tensor)] > k]
-        steps.append(step(k, _op_caption(k, n, op, receivers, done, partial), op))
+        steps.append(step(k, step_caption(k, n, op, complete_at, inputs_of), op))
     title = f"Backward pass of {getattr(root, 'name', None) or 'the output'}, step by step"
     return BackwardSteps(steps, title)
-
-
-# ---------------------------------------------------------------------------------------
-# The page and the player
-# ---------------------------------------------------------------------------------------
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none';
-      style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-  html, body {{ height: 100%; margin: 0; }}
-  body {{ box-sizing: border-box; padding: 1em 1.5em; }}
-</style>
-</head>
-<body>
-{player}
-</body>
-</html>
-"""
-
-# One player: everything is found through the root element's unique id ({uid}), so two
-# players on one page (two notebook outputs) never touch each other's elements.
-_PLAYER = """<div class="autograd-steps {body_class}" id="{uid}" tabindex="-1">
-<style>
-  #{uid} {{ font-family: Helvetica, Arial, sans-serif; color: #111827; outline: none; }}
-  #{uid}.page {{ display: flex; flex-direction: column; height: 100%; }}
-  #{uid} h1 {{ font-size: 1.35em; margin: 0.2em 0 0.3em; }}
-  #{uid} .legend {{ margin: 0.2em 0; }}
-  #{uid} .legend .value {{ color: darkgreen; }} #{uid} .legend .grad {{ color: red; }}
-  #{uid} .legend .new {{ color: darkorange; }} #{uid} .legend .pending {{ color: #9ca3af; }}
-  #{uid} .controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0;
-    flex-wrap: wrap; }}
-  #{uid} .controls input[type=range] {{ width: 18em; }}
-  #{uid} button {{ font-size: 1em; padding: 0.3em 0.9em; min-width: 6.5em; cursor: pointer; }}
-  #{uid} .caption {{ min-height: 2.6em; margin: 0.3em 0; font-size: 1.05em; }}
-  #{uid} .stage {{ flex: 1 1 auto; min-height: 240px; height: {stage_height};
-    overflow: auto; border: 1px solid #e5e7eb; border-radius: 6px; }}
-  #{uid} .frame {{ width: 100%; height: 100%; }}
-  #{uid} .frame[hidden] {{ display: none; }}
-  /* Graphviz sizes the SVG in points; the viewBox lets it scale to fill the stage,
-     up to {max_w} x {max_h} and down to half its size (then the stage scrolls). */
-  #{uid} .frame svg {{ display: block; margin: auto; width: 100%; height: 100%;
-    max-width: {max_w}; max-height: {max_h}; min-width: {min_w}; min-height: {min_h}; }}
-</style>
-<h1>{title}</h1>
-<p class="legend">Values in <span class="value">green</span>, gradients in
-<span class="grad">red</span>, <span class="pending">___</span> not computed yet; the op that
-just ran and the gradients it sent in <span class="new">orange</span>. Steps follow the
-order backward() runs the ops: newest first, each after all ops that used its output.
-Keys: &larr; &rarr;, Home, End, space to play.</p>
-<div class="controls">
-  <button class="prev" type="button" data-action="prev">&#9664; Previous</button>
-  <button class="play" type="button" data-action="play">&#9654; Play</button>
-  <button class="next" type="button" data-action="next">Next &#9654;</button>
-  <input class="slider" type="range" min="0" max="{last}" value="0" aria-label="step">
-  <span class="counter">Step 0 / {last}</span>
-</div>
-<p class="caption" aria-live="polite">{first_caption}</p>
-<div class="stage">
-{frames}
-</div>
-<script>
-(function () {{
-  "use strict";
-  // This script's own player (even if a notebook shows the same output twice), else by id.
-  var here = document.currentScript;
-  var root = (here && here.closest(".autograd-steps")) || document.getElementById("{uid}");
-  if (!root || root.getAttribute("data-ready")) {{ return; }}
-  root.setAttribute("data-ready", "1");
-  function find(selector) {{ return root.querySelector(selector); }}
-  var frames = root.querySelectorAll(".frame");
-  var slider = find(".slider"), counter = find(".counter"), caption = find(".caption");
-  var prev = find(".prev"), next = find(".next"), play = find(".play");
-  var last = frames.length - 1, current = 0, timer = null;
-
-  function show(step) {{
-    current = Math.max(0, Math.min(last, step));
-    for (var i = 0; i < frames.length; i++) {{ frames[i].hidden = (i !== current); }}
-    slider.value = String(current);
-    counter.textContent = "Step " + current + " / " + last;
-    caption.textContent = frames[current].getAttribute("data-caption");
-    prev.disabled = current === 0;
-    next.disabled = current === last;
-  }}
-  function pause() {{
-    if (timer !== null) {{ clearInterval(timer); timer = null; }}
-    play.innerHTML = "&#9654; Play";
-    play.setAttribute("aria-pressed", "false");
-  }}
-  function start() {{
-    if (current === last) {{ show(0); }}  // at the end, play starts over
-    play.innerHTML = "&#10073;&#10073; Pause";
-    play.setAttribute("aria-pressed", "true");
-    timer = setInterval(function () {{
-      show(current + 1);
-      if (current === last) {{ pause(); }}
-    }}, {interval});
-  }}
-  function toggle() {{ if (timer === null) {{ start(); }} else {{ pause(); }} }}
-  // Moving by hand stops the playback.
-  function go(step) {{ pause(); show(step); }}
-
-  prev.addEventListener("click", function () {{ go(current - 1); }});
-  next.addEventListener("click", function () {{ go(current + 1); }});
-  play.addEventListener("click", toggle);
-  slider.addEventListener("input", function () {{ go(parseInt(slider.value, 10)); }});
-  function onKey(event) {{
-    var t = event.target;
-    if (t === slider) {{ return; }}  // the slider moves itself with the arrows
-    if (t && t.tagName === "BUTTON" && (event.key === " " || event.key === "Enter")) {{
-      return;  // the button clicks itself
-    }}
-    var keys = {{ ArrowRight: function () {{ go(current + 1); }},
-                 ArrowLeft: function () {{ go(current - 1); }},
-                 Home: function () {{ go(0); }}, End: function () {{ go(last); }},
-                 " ": toggle }};
-    if (keys[event.key]) {{ keys[event.key](); event.preventDefault(); }}
-  }}
-  var page = {page};
-  // On its own page the keys work anywhere; in a notebook only while the player has the
-  // focus (a click on it gives it), so the notebook's own keys keep working.
-  (page ? document : root).addEventListener("keydown", onKey);
-  root.addEventListener("click", function (event) {{
-    if (event.target === root || event.target.closest(".stage")) {{ root.focus(); }}
-  }});
-  show(0);
-  if (!page) {{ return; }}
-
-  // The hash: #step=3 opens step 3; #press=next,play,ArrowRight presses buttons or keys.
-  var params = {{}};
-  location.hash.replace(/^#/, "").split("&").forEach(function (part) {{
-    var kv = part.split("=");
-    if (kv[0]) {{ params[decodeURIComponent(kv[0])] = decodeURIComponent(kv[1] || ""); }}
-  }});
-  show(parseInt(params.step, 10) || 0);
-  var buttons = {{ next: next, prev: prev }};
-  (params.press ? params.press.split(",") : []).forEach(function (action) {{
-    if (buttons[action]) {{ buttons[action].click(); }}
-    else if (action === "play") {{ if (timer === null) {{ play.click(); }} }}
-    else if (action === "pause") {{ if (timer !== null) {{ play.click(); }} }}
-    else if (/^[A-Za-z]+$/.test(action)) {{
-      var key = action === "Space" ? " " : action;
-      document.dispatchEvent(new KeyboardEvent("keydown", {{ key: key }}));
-    }}
-  }});
-}})();
-</script>
-</div>"""

@@ -3,11 +3,27 @@ structure or put markup into the SVG, on either render path."""
 
 from __future__ import annotations
 
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import quote
+
 import pytest
-from vis_helpers import SVG_NS, dot_edges, dot_nodes, needs_dot, parse_svg, svg_count, svg_texts
+from vis_helpers import (
+    SVG_NS,
+    dot_edges,
+    dot_nodes,
+    dump_dom,
+    explorer_log,
+    needs_chromium,
+    needs_dot,
+    parse_svg,
+    svg_count,
+    svg_texts,
+)
 
 import autograd_lite as al
-from visualize import draw_graph
+from visualize import draw_graph, explore
 from visualize.graph import dot_label
 
 EVIL = [
@@ -75,3 +91,91 @@ def test_dot_label_is_never_html():
     assert 'label="<b>bold</b>' in source  # quoted, so Graphviz reads text, not HTML
     assert "label=<" not in source
     assert label == "<b>bold</b>"
+
+
+# ---------------------------------------------------------------------------------------
+# The explorer (visualize.explore): names reach the page as data inside its one script and
+# are put on the page as text, never markup; in Chromium no payload runs.
+
+EVIL_PAGE = [
+    "</script><script>document.title='PWNED';alert(1)</script>",
+    '"><img src=x onerror="document.title=\'PWNED\';alert(1)">',
+    "<svg onload=\"document.title='PWNED'\">",
+    "<!-- x --> & &amp; \u2028 '\\",
+]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def hostile_graph():
+    x = al.tensor([1.0, -2.0], requires_grad=True, name=EVIL_PAGE[0])
+    y = al.tensor(3.0, requires_grad=True, name=EVIL_PAGE[1])
+    with al.name_scope(EVIL_PAGE[2]):
+        h = al.tanh(x * y)
+        h.name = EVIL_PAGE[3]
+    f = h.sum()
+    f.name = EVIL_PAGE[1]
+    f.backward(retain_graph=True)
+    return f
+
+
+def page_data(page: str) -> dict:
+    """The graph the explorer page embeds (``var DATA = {...};``), parsed back."""
+    return json.loads(re.search(r"var DATA = (\{.*?\});\n", page, flags=re.S)[1])
+
+
+def test_explorer_names_stay_data_in_the_page():
+    ex = explore(hostile_graph(), title=EVIL_PAGE[0])
+    page = ex.to_html()
+    parser = _Tags()
+    parser.feed(page)
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags
+    assert tags.count("svg") == 1  # the explorer's own drawing surface
+    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
+    assert "</script><script>" not in page and "<img" not in page
+    # The names arrive intact, as data.
+    names = [n["name"] for n in page_data(page)["nodes"]]
+    data = page_data(page)
+    assert EVIL_PAGE[0] in names and EVIL_PAGE[1] in names
+    assert EVIL_PAGE[3].replace("\u2028", " ") in names  # (control characters: spaces)
+    assert [EVIL_PAGE[2]] in [n["path"] for n in data["nodes"]]
+
+
+@needs_chromium
+def test_explorer_names_run_no_script_in_chromium(tmp_path):
+    path = explore(hostile_graph(), title=EVIL_PAGE[1]).save(tmp_path / "evil.html")
+    # Open everything, search for the first name, hover the second, click the third.
+    actions = [
+        "openall",
+        "search:" + quote("</script", safe=""),
+        "hover:" + quote(EVIL_PAGE[1], safe=""),
+        "select:" + quote(EVIL_PAGE[3], safe=""),
+        "wire:0",
+    ]
+    url = path.as_uri() + "#do=" + ",".join(actions)
+    dom = dump_dom(url, tmp_path / "profile", "--virtual-time-budget=2000")
+    # (The page is titled with a hostile name: as text. A payload that ran would make the
+    # title exactly PWNED.)
+    assert re.search(r"<title>(.*?)</title>", dom, re.S)[1].strip() != "PWNED"
+    assert "&lt;img src=x onerror" in re.search(r"<title>(.*?)</title>", dom, re.S)[1]
+    parser = _Tags()
+    parser.feed(dom)  # the page as Chromium holds it after the actions
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags and tags.count("svg") == 1
+    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
+    log = explorer_log(dom)
+    verbs = [s["action"].split(":")[0] for s in log]
+    assert verbs == ["", "openall", "search", "hover", "select", "wire"]
+    assert log[2]["matches"] != "0" and log[2]["selected"].startswith("</script><script>")
+    assert EVIL_PAGE[1] in log[3]["panel"]  # shown as text in the details
+    assert log[4]["selected"] != ""
+    # Drawn as text on its node.
+    assert "&lt;/script&gt;&lt;script&gt;document.title" in dom

@@ -48,6 +48,7 @@ a = w * 2; a.name = "a"
 c = b + a; c.name = "c"
 backward_steps(c)
 """,
+    "explore": "from visualize import explore\nexplore(f)",
     "history": 'plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.5]})',
     "function": "plot_function(al.tanh, (-3, 3), num=50)",
     "boundary": """
@@ -128,6 +129,15 @@ def test_steps_display_as_an_interactive_player(outputs, name, frames):
     assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
+def test_explore_displays_as_a_self_contained_explorer(outputs):
+    data = _result(outputs, "explore")["data"]
+    assert data["text/plain"] == "Explorer(6 nodes, 5 wires)"
+    page = data["text/html"]
+    assert page.startswith('<div class="autograd-explorer cell"') and "<html" not in page
+    assert page.count("<script>") == 1 and "src=" not in page  # self-contained: no network
+    assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
 @pytest.mark.parametrize("name", ["history", "function", "boundary", "activations"])
 def test_plots_display_as_png(outputs, name):
     result = _result(outputs, name)
@@ -139,7 +149,8 @@ def test_plots_display_as_png(outputs, name):
 
 
 # JupyterLab puts an HTML output into the page with innerHTML and then re-creates its
-# <script> elements so they run; this page does the same with both step-through outputs.
+# <script> elements so they run; this page does the same with two outputs, then runs the
+# test's actions.
 _JUPYTER_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 <div class="output" id="out0"></div><div class="output" id="out1"></div>
 <script>
@@ -153,20 +164,31 @@ outputs.forEach(function (html, i) {{
     old.replaceWith(s);
   }});
 }});
-// What the test does: next twice in the first player, play in the second.
-var first = document.querySelector("#out0 .autograd-steps");
-var second = document.querySelector("#out1 .autograd-steps");
-first.querySelector(".next").click();
-first.querySelector(".next").click();
-second.querySelector(".play").click();
+{actions}
 </script></body></html>"""
+
+
+def jupyter_like(path, outputs, actions):
+    """Write a page showing ``outputs`` (two HTML strings) as JupyterLab would, then
+    running ``actions`` (JavaScript)."""
+    shown = json.dumps(outputs).replace("</", "<\\/")
+    path.write_text(_JUPYTER_LIKE.format(outputs=shown, actions=actions))
+    return path
 
 
 @needs_chromium
 def test_step_controls_work_in_the_output(outputs, tmp_path):
     pages = [_result(outputs, name)["data"]["text/html"] for name in ("steps", "steps2")]
-    page = tmp_path / "notebook.html"
-    page.write_text(_JUPYTER_LIKE.format(outputs=json.dumps(pages).replace("</", "<\\/")))
+    # Next twice in the first player, play in the second.
+    page = jupyter_like(
+        tmp_path / "notebook.html",
+        pages,
+        """var first = document.querySelector("#out0 .autograd-steps");
+var second = document.querySelector("#out1 .autograd-steps");
+first.querySelector(".next").click();
+first.querySelector(".next").click();
+second.querySelector(".play").click();""",
+    )
     # Timers run in virtual time: 4 s is two and a half play intervals.
     dom = dump_dom(page.as_uri(), tmp_path / "profile", "--virtual-time-budget=4000")
     counters = re.findall(r'<span class="counter">(.*?)</span>', dom)
@@ -179,3 +201,22 @@ def test_step_controls_work_in_the_output(outputs, tmp_path):
     for player in players:
         shown = re.findall(r'<div class="frame" data-caption="Step (\d+) of \d+[^"]*">', player)
         assert shown == ["2"]
+
+
+@needs_chromium
+def test_explorer_works_in_the_output(outputs, tmp_path):
+    # The same output shown twice, as JupyterLab may (its scripts run each time); a step
+    # back in the first only.
+    html = _result(outputs, "explore")["data"]["text/html"]
+    page = jupyter_like(
+        tmp_path / "explorer.html",
+        [html, html],
+        'document.querySelector("#out0 .ax-prev").click();',
+    )
+    dom = dump_dom(page.as_uri(), tmp_path / "profile")
+    tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
+    assert len(tags) == 2
+    states = [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags]
+    assert [s["ready"] for s in states] == ["1", "1"]
+    assert [s["units"] for s in states] == ["6", "6"]  # x, y, +, z, * and f
+    assert [s["step"] for s in states] == ["1", "2"]  # each explorer has its own state

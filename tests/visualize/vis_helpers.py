@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -165,3 +167,14 @@ def dump_dom(url: str, profile: Path, *flags: str) -> str:
     done = run_chromium(f"--user-data-dir={profile}", *flags, "--dump-dom", url)
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     return done.stdout.decode()
+
+
+def explorer_state(dom: str) -> dict[str, str]:
+    """The state an explorer page reports on its root element (data-scale, data-open, ...)."""
+    tag = re.search(r'<div class="autograd-explorer[^>]*>', dom)[0]
+    return dict(re.findall(r'data-(\w+)="([^"]*)"', tag))
+
+
+def explorer_log(dom: str) -> list[dict]:
+    """An explorer page's state after loading and after each action of its #do= list."""
+    return json.loads(html.unescape(explorer_state(dom)["log"]))
