@@ -241,7 +241,6 @@ class TensorMethods:
             return _make(self.data.astype(dtype))  # an integer copy has no gradient
         return Cast.apply(self, dtype=dtype)
 
-    to = astype
 
     def float(self: Tensor) -> Tensor:
         """Converted to float32."""

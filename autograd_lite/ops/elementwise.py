@@ -226,6 +226,9 @@ class Exp(Function):
     def forward(self, a):
         return np.exp(a, out=...)
 
+    def forward_(self, a):  # x.exp_()
+        return np.exp(a, out=a)
+
     def backward(self, g):
         return g * self.output
 
@@ -546,6 +549,7 @@ class Cast(Function):
     """a converted to another dtype.  The gradient is converted back."""
 
     label = "astype"
+    makes_dtype = True  # its output dtype is the one asked for (see function.torch_float)
 
     def forward(self, a, *, dtype):
         self.in_dtype, self.out_dtype = a.dtype, dtype
