@@ -34,6 +34,7 @@ from autograd_lite.gradcheck import gradcheck, gradgradcheck, numerical_grad
 from autograd_lite.inplace import increment_version
 from autograd_lite.ops import *  # noqa: F403 - the op functions: ops.__all__
 from autograd_lite.tensor import (
+    Generator,
     Tensor,
     allclose,
     arange,
@@ -67,6 +68,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AutogradError",
+    "Generator",
     "Function",
     "GradcheckError",
     "ShapeError",

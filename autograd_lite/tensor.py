@@ -668,6 +668,25 @@ def manual_seed(seed: int) -> None:
     _rng = np.random.default_rng(seed)
 
 
+class Generator:
+    """PyTorch's ``Generator``, for ``generator=`` arguments (``random_split``, ``DataLoader``,
+    samplers): ``al.Generator().manual_seed(42)``. Wraps a NumPy generator, ``.rng``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.rng = np.random.default_rng()
+        self._seed: int | None = None
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed, and return self (so ``Generator().manual_seed(0)`` is one expression)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got {seed!r}")
+        self.rng, self._seed = np.random.default_rng(seed), int(seed)
+        return self
+
+    def initial_seed(self) -> int | None:
+        return self._seed
+
+
 def default_generator() -> np.random.Generator:
     """The generator seeded by ``manual_seed`` (for nn.init, dropout, data shuffling)."""
     return _rng
