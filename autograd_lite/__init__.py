@@ -15,10 +15,10 @@ ARCHITECTURE.md at the root of the repository.
 
 from autograd_lite import allocator as _allocator
 from autograd_lite import dtypes, forward_ad, func, ops, return_types, tensor_methods, tensor_torch
-from autograd_lite.device import device
-from autograd_lite.dtypes import *  # noqa: F403 - PyTorch's dtype names
-from autograd_lite.dtypes import bool, float, int  # noqa: A004 - PyTorch's names
 from autograd_lite.anomaly import detect_anomaly
+from autograd_lite.device import accelerator, cuda, device
+from autograd_lite.dtypes import *  # noqa: F403 - PyTorch's dtype names
+from autograd_lite.dtypes import bool, float, int
 from autograd_lite.engine import grad
 from autograd_lite.errors import AutogradError, GradcheckError, ShapeError
 from autograd_lite.function import Function
@@ -68,13 +68,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AutogradError",
-    "Generator",
     "Function",
+    "Generator",
     "GradcheckError",
     "ShapeError",
     "Tensor",
+    "accelerator",
     "allclose",
     "arange",
+    "cuda",
     "default_generator",
     "detect_anomaly",
     "device",

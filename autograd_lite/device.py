@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["device"]
+__all__ = ["accelerator", "cuda", "device"]
 
 
 class device:
@@ -18,7 +18,7 @@ class device:
 
     __slots__ = ("index", "type")
 
-    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         if not isinstance(type, str):
@@ -59,10 +59,44 @@ class device:
 CPU = device("cpu")
 
 
+class _NoAccelerator:
+    """``al.cuda`` and ``al.accelerator``: PyTorch's checks for a GPU, answering no, so
+    ``device = "cuda" if torch.cuda.is_available() else "cpu"`` picks the CPU."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def is_available(self) -> bool:
+        return False
+
+    def device_count(self) -> int:
+        return 0
+
+    def current_accelerator(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<autograd_lite.{self.name}: not available (CPU only)>"
+
+
+cuda = _NoAccelerator("cuda")
+accelerator = _NoAccelerator("accelerator")
+
+
 def is_device(x: Any) -> bool:
     """True for a device or a string naming one (even an unavailable one: ``"cuda"``)."""
     if isinstance(x, device):
         return True
     return isinstance(x, str) and x.partition(":")[0] in {
-        "cpu", "cuda", "mps", "xpu", "meta", "xla", "hip", "vulkan", "ipu", "hpu", "mtia",
+        "cpu",
+        "cuda",
+        "mps",
+        "xpu",
+        "meta",
+        "xla",
+        "hip",
+        "vulkan",
+        "ipu",
+        "hpu",
+        "mtia",
     }

@@ -736,14 +736,25 @@ def randint(*args: Any, size: Any = None, dtype: Any = None) -> Tensor:
             raise TypeError(f"randint: {name} must be an int, got {v!r}")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be above low ({low})")
-    shape = _shape_arg((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "randint")
+    shape = _shape_arg(
+        (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "randint"
+    )
     return Tensor(_rng.integers(low, high, size=shape).astype(np.dtype(dtype or np.int64)))
 
 
-def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
     """Whether ``|a - b| <= atol + rtol·|b|`` everywhere (``torch.allclose``): a Python bool."""
-    return bool(np.allclose(as_array(a, where="allclose"), as_array(b, where="allclose"),
-                            rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(
+        np.allclose(
+            as_array(a, where="allclose"),
+            as_array(b, where="allclose"),
+            rtol=rtol,
+            atol=atol,
+            equal_nan=equal_nan,
+        )
+    )
 
 
 def equal(a: Any, b: Any) -> bool:

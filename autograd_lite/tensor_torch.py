@@ -20,7 +20,8 @@ from autograd_lite.ops import composites, elementwise, reduce, shape, sorting
 from autograd_lite.ops.composites import Clone
 from autograd_lite.ops.elementwise import Exp
 from autograd_lite.ops.shape import SetItem
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, full, ones, zeros
+from autograd_lite.tensor import tensor as copy_of
 
 # x.type() names, as PyTorch's legacy tensor types (code compares against these strings).
 _TYPE_NAMES = {
@@ -86,8 +87,7 @@ class TorchMethods:
             dtype = np.dtype(dtype)
         except TypeError:
             raise TypeError(
-                f"to: {dtype!r} is neither a dtype (al.float32, al.long, ...) nor a device "
-                "('cpu')"
+                f"to: {dtype!r} is neither a dtype (al.float32, al.long, ...) nor a device ('cpu')"
             ) from None
         out = self.astype(dtype)
         return Clone.apply(out) if copy and out is self else out
@@ -148,11 +148,37 @@ class TorchMethods:
         return self if self.ndim < 2 else shape.transpose(self, 0, 1)
 
     @property
-    def mT(self: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name
+    def mT(self: Tensor) -> Tensor:
         """The last two axes swapped (a batch of matrices transposed)."""
         if self.ndim < 2:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {tuple(self.shape)}")
         return shape.transpose(self, -2, -1)
+
+    # -- new tensors like this one (its dtype unless given) ---------------------------------
+
+    def new_ones(
+        self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size``, in this tensor's dtype unless given."""
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(
+        self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, in this tensor's dtype unless given."""
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(
+        self: Tensor, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """``fill_value`` everywhere, in this tensor's dtype unless given."""
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(
+        self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """A copy of ``data``, in this tensor's dtype unless given."""
+        return copy_of(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # -- masked ops ---------------------------------------------------------------------
 

@@ -167,8 +167,10 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
     round-robin to the first subsets, as in PyTorch)."""
     n = len(dataset)
     lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and not all(
-        isinstance(x, int) for x in lengths
+    if (
+        math.isclose(sum(lengths), 1)
+        and sum(lengths) <= 1
+        and not all(isinstance(x, int) for x in lengths)
     ):
         counts = [math.floor(n * f) for f in lengths]
         for i in range(n - sum(counts)):
@@ -257,7 +259,9 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        return iter(np.asarray(self.indices)[_rng(self.generator).permutation(len(self.indices))].tolist())
+        return iter(
+            np.asarray(self.indices)[_rng(self.generator).permutation(len(self.indices))].tolist()
+        )
 
     def __len__(self) -> int:
         return len(self.indices)

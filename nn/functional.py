@@ -36,7 +36,6 @@ from autograd_lite import (
 )
 
 __all__ = [
-    "one_hot",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
@@ -57,6 +56,7 @@ __all__ = [
     "multi_margin_loss",
     "multiclass_svm_loss",
     "nll_loss",
+    "one_hot",
     "pad",
     "relu",
     "sigmoid",

@@ -159,7 +159,13 @@ def test_one_list_of_op_names():
     per_module = [
         n
         for m in (
-            ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv, ops.loss, ops.sorting,
+            ops.elementwise,
+            ops.reduce,
+            ops.shape,
+            ops.linalg,
+            ops.conv,
+            ops.loss,
+            ops.sorting,
             ops.composites,
         )
         for n in m.__all__

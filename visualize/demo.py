@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from visualize.graph import draw_graph
-from visualize.render import RenderError, system_dot
 from visualize.plots import plot_decision_boundary, plot_history, predict_classes
+from visualize.render import RenderError, system_dot
 
 DATASETS = ("spiral", "moons", "circles", "xor", "digits")
 

@@ -62,7 +62,9 @@ def bmm(a: Any, b: Any) -> Tensor:
 
 
 def _check_ndim(where: str, operands: tuple, ndim: int, what: str) -> None:
-    shapes = [np.shape(x.data if isinstance(x, Tensor) else as_array(x, where=where)) for x in operands]
+    shapes = [
+        np.shape(x.data if isinstance(x, Tensor) else as_array(x, where=where)) for x in operands
+    ]
     if any(len(s) != ndim for s in shapes):
         raise ShapeError(
             f"{where}: expects {what}, got shapes {' and '.join(fmt_shape(s) for s in shapes)}"
@@ -113,7 +115,7 @@ def norm(
         a = (a if isinstance(a, Tensor) else Tensor(as_array(a, where="norm"))).astype(dtype)
     if p in ("fro", 2, 2.0):
         return Norm.apply(a, axis=dim, keepdims=keepdim)
-    if isinstance(p, str) or isinstance(p, bool) or not isinstance(p, (int, float)):
+    if isinstance(p, (str, bool)) or not isinstance(p, (int, float)):
         raise ValueError(f"norm: p must be a number, inf or 'fro', got {p!r}")
     if p == 1:
         return sum(abs(a), dim, keepdim)

@@ -10,9 +10,9 @@ keepdims shape and broadcast back over the reduced axes (``_spread``).
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
+
+import numpy as np
 
 from autograd_lite import return_types
 from autograd_lite.errors import ShapeError, fmt_shape
@@ -470,5 +470,7 @@ def _arg(a: Any, axis: int | None, keepdims: bool, pick: Any, where: str) -> Ten
     if axis is not None:
         (axis,) = normalize_axes(axis, arr.ndim, where, arr.shape)
     if arr.size == 0:
-        raise ShapeError(f"{where}: cannot take the {where} of an empty tensor of shape {arr.shape}")
+        raise ShapeError(
+            f"{where}: cannot take the {where} of an empty tensor of shape {arr.shape}"
+        )
     return _make(np.asarray(pick(arr, axis=axis, keepdims=keepdims), dtype=np.int64))

@@ -103,7 +103,7 @@ def gather(a: Tensor, dim: int, index: Any) -> Tensor:
                 f"gather: index {fmt_shape(idx.shape)} is larger than the input "
                 f"{fmt_shape(a.shape)} in dimension {d}"
             )
-    if idx.size and not (0 <= idx.min() and idx.max() < a.shape[axis]):
+    if idx.size and not (idx.min() >= 0 and idx.max() < a.shape[axis]):
         raise IndexError(
             f"gather: index values must be in [0, {a.shape[axis]}) along dim {dim}, got "
             f"{idx.min()}..{idx.max()}"
