@@ -506,6 +506,14 @@ def tensor(
     return t
 
 
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """A tensor sharing ``data``'s memory when it is an ndarray (or Tensor) of the right dtype,
+    else a new one (PyTorch's ``as_tensor``)."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
 def _shape_arg(shape: Sequence[Any], where: str) -> tuple[int, ...]:
     # Accept zeros(2, 3) and zeros((2, 3)) as PyTorch does.
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):

@@ -180,6 +180,79 @@ class TorchMethods:
         """A copy of ``data``, in this tensor's dtype unless given."""
         return copy_of(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
+    # -- comparisons by name (x.eq(y) is x == y: bool tensors, no gradient) ----------------
+
+    def eq(self: Tensor, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self: Tensor, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self: Tensor, other: Any) -> Tensor:
+        return self < other
+
+    def le(self: Tensor, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self: Tensor, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self: Tensor, other: Any) -> Tensor:
+        return self >= other
+
+    # -- selections made by indexing (so the gradient goes back to what was selected) ---------
+
+    def masked_select(self: Tensor, mask: Any) -> Tensor:
+        """The elements where ``mask`` (broadcast to this shape) is True, as a 1-D tensor."""
+        m = np.broadcast_to(_bool_mask(mask, "masked_select"), self.shape)
+        return self[m]
+
+    def index_select(self: Tensor, dim: int, index: Any) -> Tensor:
+        """The slices at ``index`` (a 1-D int tensor) along ``dim``."""
+        idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise TypeError("index_select: index must be a 1-D integer tensor")
+        (axis,) = reduce.normalize_axes(dim, self.ndim, "index_select", self.shape)
+        return self[(slice(None),) * axis + (idx,)]
+
+    def repeat(self: Tensor, *sizes: Any) -> Tensor:
+        """This tensor tiled ``sizes`` times along each dimension (PyTorch's ``repeat``, NumPy's
+        ``tile``); leading extra sizes add dimensions."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.ndim:
+            raise ValueError(
+                f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} dimensions (need at "
+                "least one per dimension)"
+            )
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        grids = np.ix_(*[np.tile(np.arange(n), r) for n, r in zip(x.shape, sizes)])
+        return x[grids]
+
+    def chunk(self: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` pieces along ``dim`` (the last may be smaller), as PyTorch's ``chunk``."""
+        n = self.shape[dim]
+        size = -(-n // chunks)
+        return self.split(size, dim)
+
+    def split(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along ``dim`` (or of the sizes in a list)."""
+        (axis,) = reduce.normalize_axes(dim, self.ndim, "split", self.shape)
+        n = self.shape[axis]
+        sizes = [split_size] * (-(-n // split_size)) if isinstance(split_size, int) else split_size
+        if sum(sizes) < n or (not isinstance(split_size, int) and sum(sizes) != n):
+            raise ValueError(f"split: sizes {list(sizes)} do not add up to {n} along dim {dim}")
+        pieces, start = [], 0
+        for size in sizes:
+            stop = min(start + size, n)
+            pieces.append(self[(slice(None),) * axis + (slice(start, stop),)])
+            start = stop
+        return tuple(pieces)
+
+    def nonzero(self: Tensor) -> Tensor:
+        """The indices of the nonzero elements, one row each: (count, ndim), int64."""
+        return Tensor(np.argwhere(self.data).astype(np.int64))
+
     # -- masked ops ---------------------------------------------------------------------
 
     def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:

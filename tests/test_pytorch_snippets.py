@@ -822,8 +822,8 @@ def classifier_training_loop(torch, nn, optim, data, F):
     inputs, labels = _outputs_and_labels(torch)
     loader = data.DataLoader(data.TensorDataset(inputs, labels), batch_size=4)
     running_loss = 0.0
-    for epoch in range(2):
-        for i, (inputs_b, labels_b) in enumerate(loader, 0):
+    for epoch in range(2):  # noqa: B007 - the tutorial's loop, as written
+        for i, (inputs_b, labels_b) in enumerate(loader, 0):  # noqa: B007
             optimizer.zero_grad()
             outputs = net(inputs_b)
             loss = criterion(outputs, labels_b)
