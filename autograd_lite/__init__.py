@@ -32,6 +32,7 @@ from autograd_lite.grad_mode import (
 )
 from autograd_lite.gradcheck import gradcheck, gradgradcheck, numerical_grad
 from autograd_lite.inplace import increment_version
+from autograd_lite.serialization import load, save
 from autograd_lite.ops import *  # noqa: F403 - the op functions: ops.__all__
 from autograd_lite.tensor import (
     Generator,
@@ -99,6 +100,7 @@ __all__ = [
     "is_grad_enabled",
     "is_tensor",
     "linspace",
+    "load",
     "manual_seed",
     "name_scope",
     "no_grad",
@@ -111,6 +113,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",

@@ -56,6 +56,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 import autograd_lite
+from autograd_lite.serialization import check_suffix
 from nn._optional import import_extra
 from nn.module import Module
 
@@ -178,6 +179,7 @@ def save(obj: Mapping[str, Any] | Module, path: PathLike) -> None:
             f"{type(obj).__name__}"
         )
     path = Path(path)
+    check_suffix(path, "save")  # .npz or .safetensors; .pt/.pth refused with the formats named
     # Validate and convert everything before touching the disk.
     if _is_safetensors(path):
         data = _safetensors_bytes(obj)
@@ -249,6 +251,7 @@ def load(path: PathLike) -> dict[Any, Any]:
     corrupted file) and for archives holding pickled objects, which are never unpickled.
     """
     path = Path(path)
+    check_suffix(path, "load")
     name = repr(str(path))
     if _is_safetensors(path):
         return _load_safetensors(path, name)
