@@ -32,8 +32,8 @@ from autograd_lite.grad_mode import (
 )
 from autograd_lite.gradcheck import gradcheck, gradgradcheck, numerical_grad
 from autograd_lite.inplace import increment_version
-from autograd_lite.serialization import load, save
 from autograd_lite.ops import *  # noqa: F403 - the op functions: ops.__all__
+from autograd_lite.serialization import load, save
 from autograd_lite.tensor import (
     Generator,
     Tensor,

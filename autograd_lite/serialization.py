@@ -3,9 +3,10 @@ as ``torch.save`` / ``torch.load`` are used in the tutorials -- but never with p
 
 The format follows the file's extension:
 
-- ``.npz`` (and any other name but the ones below): a zip archive of ``.npy`` arrays (NumPy's own format: a small header, then the
-  raw numbers), plus a ``__structure__`` member saying what was saved. ``nn.load`` reads
-  these files too, and ``al.load`` reads the flat ones ``nn.save`` writes.
+- ``.npz`` (and any other name but the ones below): a zip archive of ``.npy`` arrays
+  (NumPy's own format: a small header, then the raw numbers), plus a ``__structure__``
+  member saying what was saved. ``nn.load`` reads these files too, and ``al.load`` reads
+  the flat ones ``nn.save`` writes.
 - ``.safetensors``: the format Hugging Face and ``safetensors.torch.load_file`` read
   (the ``safetensors`` package, the ``export`` extra).
 
@@ -88,8 +89,7 @@ def save(obj: Tensor | Mapping[str, Any], f: PathLike) -> None:
         root = {"odict" if isinstance(obj, OrderedDict) else "dict": entries}
     else:
         raise TypeError(
-            f"save: expected a Tensor or a dict of tensors (a state_dict), got "
-            f"{type(obj).__name__}"
+            f"save: expected a Tensor or a dict of tensors (a state_dict), got {type(obj).__name__}"
         )
     for key, arr in arrays.items():
         if arr.dtype.kind not in "biuf":

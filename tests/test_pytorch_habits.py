@@ -58,10 +58,10 @@ def test_pickle_names_refused_naming_the_formats(tmp_path, name):
 
 
 def test_al_save_refuses_nested_and_al_load_names_nn_load(tmp_path):
-    with pytest.raises(TypeError, match="nn.save"):
+    with pytest.raises(TypeError, match=r"nn\.save"):
         al.save({"model": {"w": al.ones(2)}}, tmp_path / "x.npz")
     nn.save({"epoch": 3, "state": {"w": al.ones(2)}}, tmp_path / "ckpt.npz")
-    with pytest.raises(ValueError, match="nn.load"):
+    with pytest.raises(ValueError, match=r"nn\.load"):
         al.load(tmp_path / "ckpt.npz")
 
 

@@ -110,7 +110,7 @@ def test_samplers_and_seeded_generator():
     )
     assert [b[1].tolist() for b in loader] == [b[1].tolist() for b in loader2]
     sampled = data.DataLoader(Pairs(), batch_size=2, sampler=data.SubsetRandomSampler([1, 3]))
-    assert sorted(sum((b[1].tolist() for b in sampled), [])) == [1, 3]
+    assert sorted(i for b in sampled for i in b[1].tolist()) == [1, 3]
     with pytest.raises(ValueError, match="sampler"):
         data.DataLoader(Pairs(), sampler=data.SequentialSampler(Pairs()), shuffle=True)
 
@@ -130,7 +130,7 @@ def test_subset_and_random_split():
 def test_tensor_dataset_of_tensors_gives_tensors_and_keeps_dtype():
     ds = data.TensorDataset(al.tensor(np.ones((4, 2))), al.arange(4))
     x, y = ds[1]
-    assert isinstance(x, al.Tensor) and x.dtype == np.float64
+    assert isinstance(x, al.Tensor) and x.dtype == np.float64 and int(y) == 1
     xb, yb = next(iter(data.DataLoader(ds, batch_size=4)))
     assert xb.dtype == np.float64 and yb.tolist() == [0, 1, 2, 3]
 
