@@ -65,7 +65,7 @@ def numeric_array(a: Any, where: str, i: int) -> np.ndarray:
         )
     if not isinstance(a, (np.ndarray, list, tuple, int, float, bool, np.generic)):
         raise TypeError(
-            f"{where}: argument {i} is a {type(a).__name__}, not an array of examples or a "
+            f"{where}: argument {i} is not a numeric array (got {type(a).__name__}) nor a "
             "dataset (an object with __len__ and __getitem__)"
         )
     arr = np.asarray(a) if not isinstance(a, np.ndarray) else a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import autograd_lite as al
@@ -299,6 +300,9 @@ def test_other_hints(text, message):
     assert message in str(refused(text))
 
 
-def test_e_is_not_built_in():
-    with pytest.raises(ExpressionError, match=r"for e to the power x, write exp\(x\)"):
-        evaluate(parse_expression("e ** x"), {"x": 1.0})
+def test_pi_and_e_are_built_in_unless_given():
+    assert float(evaluate(parse_expression("e ** x"), {"x": 1.0}).data) == pytest.approx(math.e)
+    assert float(evaluate(parse_expression("pi * x"), {"x": 2.0}).data) == pytest.approx(
+        2 * math.pi
+    )
+    assert float(evaluate(parse_expression("pi * x"), {"x": 2.0, "pi": 3.0}).data) == 6.0
