@@ -242,7 +242,10 @@ def torch_float(out: np.ndarray, arrays: Any) -> np.ndarray:
     default dtype (float32) when no input is a float tensor. Python numbers never upcast.
     Called only when ``out`` is float64 (one comparison on every other op).
     """
-    floats = [a for a in arrays if type(a) is np.ndarray and a.dtype.kind == "f"]
+    for a in arrays:  # the usual float64 case first: a float64 input with dimensions
+        if type(a) is np.ndarray and a.dtype is _F64 and a.ndim:
+            return out
+    floats = [a for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     if floats:
         ranked = [a for a in floats if a.ndim] or floats
         if any(a.dtype is _F64 for a in ranked):
