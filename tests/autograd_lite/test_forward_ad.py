@@ -19,10 +19,10 @@ from jvp_cases import CASES
 import autograd_lite as al
 from autograd_lite import Function, forward_ad
 from autograd_lite.forward_ad import ZeroTangent, dual_level, make_dual, unpack_dual
-from autograd_lite.ops import conv, elementwise, linalg, loss, reduce, shape
+from autograd_lite.ops import composites, conv, elementwise, linalg, loss, reduce, shape, sorting
 from autograd_lite.testing import arrays_for_grad
 
-OP_MODULES = (elementwise, reduce, shape, linalg, conv, loss)
+OP_MODULES = (elementwise, reduce, shape, linalg, conv, loss, composites, sorting)
 IDS = [c[0] for c in CASES]
 
 
