@@ -16,9 +16,9 @@ import numpy as np
 
 from autograd_lite import inplace
 from autograd_lite.device import CPU, device, is_device
-from autograd_lite.ops import composites, elementwise, reduce, shape, sorting
+from autograd_lite.ops import reduce, selection, shape
 from autograd_lite.ops.composites import Clone
-from autograd_lite.ops.elementwise import Exp
+from autograd_lite.ops.elementary import Exp
 from autograd_lite.ops.shape import SetItem
 from autograd_lite.tensor import Tensor, full, ones, zeros
 from autograd_lite.tensor import tensor as copy_of
@@ -129,10 +129,6 @@ class TorchMethods:
         return int(self.data.item())
 
     # -- copies and views -------------------------------------------------------------------
-
-    def clone(self: Tensor) -> Tensor:
-        """A copy with its own memory, in the graph (the gradient passes back to ``self``)."""
-        return Clone.apply(self)
 
     def contiguous(self: Tensor) -> Tensor:
         """This tensor (arrays are laid out by NumPy; ops accept any layout)."""
@@ -258,7 +254,7 @@ class TorchMethods:
     def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
         """``value`` where ``mask`` is True, ``self`` elsewhere (``mask`` broadcasts)."""
         m = _bool_mask(mask, "masked_fill")
-        out = elementwise.where(m, _as_value(value, self), self)
+        out = selection.where(m, _as_value(value, self), self)
         return out if out.dtype == self.dtype else out.astype(self.dtype)  # self's dtype kept
 
     def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
@@ -269,21 +265,6 @@ class TorchMethods:
     def exp_(self: Tensor) -> Tensor:
         """``self = exp(self)``, in place."""
         return inplace.update(self, "exp_", Exp)
-
-    # -- products, norms, ordering: the functions, with self first -------------------------
-
-    dot = composites.dot
-    mm = composites.mm
-    bmm = composites.bmm
-    norm = composites.norm
-    amax = reduce.amax
-    amin = reduce.amin
-    argmin = reduce.argmin
-    sort = sorting.sort
-    argsort = sorting.argsort
-    topk = sorting.topk
-    unique = sorting.unique
-    gather = sorting.gather
 
 
 def _bool_mask(mask: Any, where: str) -> np.ndarray:

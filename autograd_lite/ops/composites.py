@@ -1,4 +1,5 @@
-"""PyTorch's names for products and norms, built from the primitives: dot, mm, bmm, norm.
+"""PyTorch's names for products, norms and copies, built from the primitives: dot, mm, bmm,
+norm, clone.
 
 Each is a few lines over ``matmul``, ``sum``, ``abs`` ...: the gradient comes from the ops it
 is made of, except the 2-norm, a Function of its own (``Norm``) so that its gradient at the
@@ -14,12 +15,13 @@ import numpy as np
 
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.ops.elementwise import abs, where
+from autograd_lite.ops.elementary import abs
 from autograd_lite.ops.linalg import matmul
 from autograd_lite.ops.reduce import Axis, _kept_shape, _spread, amax, amin, normalize_axes, sum
+from autograd_lite.ops.selection import where
 from autograd_lite.tensor import Tensor, as_array
 
-__all__ = ["bmm", "dot", "mm", "norm"]
+__all__ = ["bmm", "clone", "dot", "mm", "norm"]
 
 
 def _ndim(x: Any, where: str) -> int:
@@ -82,6 +84,11 @@ class Clone(Function):
 
     def jvp(self, ta):
         return ta
+
+
+def clone(a: Tensor) -> Tensor:
+    """A copy of ``a`` with its own memory, in the graph (the gradient passes back)."""
+    return Clone.apply(a)
 
 
 class Norm(Function):

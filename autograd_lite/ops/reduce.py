@@ -17,7 +17,8 @@ import numpy as np
 from autograd_lite import return_types
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.ops.elementwise import exp, maximum, minimum, sqrt, where
+from autograd_lite.ops.elementary import exp, sqrt
+from autograd_lite.ops.selection import maximum, minimum, where
 from autograd_lite.tensor import Tensor, _make, as_array
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "sum",
     "var",
 ]
+
 
 Axis = int | tuple[int, ...] | None
 
@@ -100,6 +102,19 @@ class Sum(Function):
         return sum(ta, self.axes, self.keepdims)
 
 
+def sum(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Sum over ``axis`` (all axes by default)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
 class Prod(Function):
     """Π a over axes.  d/da_i = Π_{j≠i} a_j, the product of the others: out / a_i where
     a_i ≠ 0; where a slice holds zeros, only its zeros can have a nonzero gradient, and the
@@ -122,6 +137,19 @@ class Prod(Function):
         if not (a.data == 0).any():
             return self.output.reshape(_kept_shape(self.in_shape, self.axes)) / a
         return _product_of_others(a, self.axes)
+
+
+def prod(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Prod.apply(a, axis=axis, keepdims=keepdims)
 
 
 def _product_of_others(a: Tensor, axes: tuple) -> Tensor:
@@ -168,125 +196,6 @@ class Max(Function):
         return (is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)).astype(a.dtype)
 
 
-class Min(Max):
-    """min of a over axes (ties share the gradient equally, like ``Max``)."""
-
-    reduce = staticmethod(np.min)
-
-
-class LogSumExp(Function):
-    """log Σ exp(a) over axes, computed as m + log Σ exp(a - m) with m = max a, so
-    nothing overflows.  d/da = exp(a - logsumexp(a)) = softmax(a)."""
-
-    label = "logsumexp"
-
-    def forward(self, a, *, axis, keepdims):
-        self.axes = normalize_axes(axis, a.ndim, "logsumexp", a.shape)
-        self.keepdims = keepdims
-        m = np.max(a, axis=self.axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # a row of all -inf gives -inf, not NaN
-        out = np.log(np.sum(np.exp(a - m), axis=self.axes, keepdims=True)) + m
-        return out if keepdims else out.reshape(_reduced_shape(a.shape, self.axes))
-
-    def backward(self, g):
-        (a,) = self.inputs
-        return _spread(g, a.shape, self.axes, self.keepdims) * self._softmax()
-
-    def jvp(self, ta):
-        return sum(ta * self._softmax(), self.axes, self.keepdims)
-
-    def _softmax(self) -> Tensor:
-        """d logsumexp(a)/da = exp(a - logsumexp(a)) = softmax(a) over the axes."""
-        (a,) = self.inputs
-        return exp(a - self.output.reshape(_kept_shape(a.shape, self.axes)))
-
-
-class SoftmaxFunction(Function):
-    """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
-
-    d/da: y ⊙ (g - Σ g⊙y), with y the output.
-    """
-
-    label = "softmax"
-
-    def forward(self, a, *, axis):
-        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
-        (self.axis,) = normalize_axes(axis, a.ndim, "softmax", a.shape) if a.ndim else (None,)
-        e = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
-        return e / np.sum(e, axis=self.axis, keepdims=True)
-
-    def backward(self, g):
-        y = self.output
-        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
-
-    def jvp(self, ta):
-        return self.backward(ta)  # the Jacobian diag(y) - y yᵀ is symmetric: J v = Jᵀ v
-
-
-class LogSoftmaxFunction(Function):
-    """log softmax(a) = a - logsumexp(a) along one axis (stable).
-
-    d/da: g - softmax(a) · Σ g.
-    """
-
-    label = "log_softmax"
-
-    def forward(self, a, *, axis):
-        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
-        (self.axis,) = normalize_axes(axis, a.ndim, "log_softmax", a.shape) if a.ndim else (None,)
-        shifted = a - np.max(a, axis=self.axis, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
-
-    def backward(self, g):
-        return g - exp(self.output) * g.sum(axis=self.axis, keepdims=True)
-
-    def jvp(self, ta):
-        return ta - (exp(self.output) * ta).sum(axis=self.axis, keepdims=True)
-
-
-# -- the functional API -----------------------------------------------------------
-
-
-def sum(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Sum over ``axis`` (all axes by default)."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Sum.apply(a, axis=axis, keepdims=keepdims)
-
-
-def mean(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Mean over ``axis``: the sum divided by the number of elements reduced."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    total = sum(a, axis, keepdims)
-    return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
-
-
-def prod(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Prod.apply(a, axis=axis, keepdims=keepdims)
-
-
 def amax(
     a: Tensor,
     axis: Axis = None,
@@ -299,20 +208,6 @@ def amax(
     share the gradient equally (PyTorch's ``amax``, NumPy's ``np.max``)."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Max.apply(a, axis=axis, keepdims=keepdims)
-
-
-def amin(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Smallest value over ``axis`` (one, several or all axes), as a tensor; ties share the
-    gradient equally (PyTorch's ``amin``, NumPy's ``np.min``)."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
 def max(
@@ -328,6 +223,26 @@ def max(
     gradient goes to the element at ``indices``, as in PyTorch); ``max(x, other)`` with a
     tensor ``other`` is ``maximum(x, other)``. For several axes at once use ``amax``."""
     return _extreme(a, dim if axis is None else axis, keepdims or keepdim, "max")
+
+
+class Min(Max):
+    """min of a over axes (ties share the gradient equally, like ``Max``)."""
+
+    reduce = staticmethod(np.min)
+
+
+def amin(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Smallest value over ``axis`` (one, several or all axes), as a tensor; ties share the
+    gradient equally (PyTorch's ``amin``, NumPy's ``np.min``)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
 def min(
@@ -387,6 +302,113 @@ def take_along(a: Tensor, idx: np.ndarray, axis: int) -> Tensor:
     return a[tuple(index)]
 
 
+class LogSumExp(Function):
+    """log Σ exp(a) over axes, computed as m + log Σ exp(a - m) with m = max a, so
+    nothing overflows.  d/da = exp(a - logsumexp(a)) = softmax(a)."""
+
+    label = "logsumexp"
+
+    def forward(self, a, *, axis, keepdims):
+        self.axes = normalize_axes(axis, a.ndim, "logsumexp", a.shape)
+        self.keepdims = keepdims
+        m = np.max(a, axis=self.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # a row of all -inf gives -inf, not NaN
+        out = np.log(np.sum(np.exp(a - m), axis=self.axes, keepdims=True)) + m
+        return out if keepdims else out.reshape(_reduced_shape(a.shape, self.axes))
+
+    def backward(self, g):
+        (a,) = self.inputs
+        return _spread(g, a.shape, self.axes, self.keepdims) * self._softmax()
+
+    def jvp(self, ta):
+        return sum(ta * self._softmax(), self.axes, self.keepdims)
+
+    def _softmax(self) -> Tensor:
+        """d logsumexp(a)/da = exp(a - logsumexp(a)) = softmax(a) over the axes."""
+        (a,) = self.inputs
+        return exp(a - self.output.reshape(_kept_shape(a.shape, self.axes)))
+
+
+def logsumexp(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """log(Σ exp(a)) over ``axis``, without overflow."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+
+
+class SoftmaxFunction(Function):
+    """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
+
+    d/da: y ⊙ (g - Σ g⊙y), with y the output.
+    """
+
+    label = "softmax"
+
+    def forward(self, a, *, axis):
+        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
+        (self.axis,) = normalize_axes(axis, a.ndim, "softmax", a.shape) if a.ndim else (None,)
+        e = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
+        return e / np.sum(e, axis=self.axis, keepdims=True)
+
+    def backward(self, g):
+        y = self.output
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+
+    def jvp(self, ta):
+        return self.backward(ta)  # the Jacobian diag(y) - y yᵀ is symmetric: J v = Jᵀ v
+
+
+def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
+    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
+
+
+class LogSoftmaxFunction(Function):
+    """log softmax(a) = a - logsumexp(a) along one axis (stable).
+
+    d/da: g - softmax(a) · Σ g.
+    """
+
+    label = "log_softmax"
+
+    def forward(self, a, *, axis):
+        # A 0-d tensor is its own (one-element) axis: reduce over "all" of it.
+        (self.axis,) = normalize_axes(axis, a.ndim, "log_softmax", a.shape) if a.ndim else (None,)
+        shifted = a - np.max(a, axis=self.axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+
+    def backward(self, g):
+        return g - exp(self.output) * g.sum(axis=self.axis, keepdims=True)
+
+    def jvp(self, ta):
+        return ta - (exp(self.output) * ta).sum(axis=self.axis, keepdims=True)
+
+
+def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
+    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
+
+
+def mean(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Mean over ``axis``: the sum divided by the number of elements reduced."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    total = sum(a, axis, keepdims)
+    return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
+
+
 def var(
     a: Tensor,
     axis: Axis = None,
@@ -415,29 +437,6 @@ def std(
 ) -> Tensor:
     """Standard deviation: the square root of ``var``."""
     return sqrt(var(a, axis, correction, keepdims, dim=dim, keepdim=keepdim))
-
-
-def logsumexp(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """log(Σ exp(a)) over ``axis``, without overflow."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
-
-
-def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
-    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
-
-
-def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
-    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def argmax(
