@@ -331,7 +331,8 @@ OPS: tuple[OpInfo, ...] = (
                          smooth=False)),
          unsupported={"onnx": "ReduceL2 is not written in nn/export yet"}),
     _row(composites, "clone", "Clone", methods=("clone",), torch="torch.clone",
-         samples=_unary(), unsupported={"onnx": "Identity is not written in nn/export yet"}),
+         samples=_unary(shapes=_M),  # (shapes given: not a calculator function)
+         unsupported={"onnx": "Identity is not written in nn/export yet"}),
     # shape.py
     _row(shape, "reshape", "Reshape", methods=("reshape", "view"), numpy=("reshape",),
          torch="torch.reshape", onnx="Reshape", samples=_unary(args=(X, (2, 6)), shapes=_M)),
