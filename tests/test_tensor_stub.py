@@ -174,7 +174,7 @@ def test_the_stub_has_every_member_tensor_gets():
             "__doc__",
             "__slots__",
             "__annotations__",
-            "__slotnames__",  # set by copyreg once a test has copied or pickled a tensor
+            "__slotnames__",  # (set by copyreg once a tensor has been copied)
         )
         and f"def {n}(" not in stub
         and f" {n}: " not in stub
