@@ -14,13 +14,17 @@ ARCHITECTURE.md at the root of the repository.
 """
 
 from autograd_lite import allocator as _allocator
-from autograd_lite import forward_ad, func, ops, tensor_methods
+from autograd_lite import dtypes, forward_ad, func, ops, return_types, tensor_methods, tensor_torch
 from autograd_lite.anomaly import detect_anomaly
+from autograd_lite.device import accelerator, cuda, device
+from autograd_lite.dtypes import *  # noqa: F403 - PyTorch's dtype names
+from autograd_lite.dtypes import bool, float, int
 from autograd_lite.engine import grad
 from autograd_lite.errors import AutogradError, GradcheckError, ShapeError
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import (
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     name_scope,
     no_grad,
@@ -29,18 +33,33 @@ from autograd_lite.grad_mode import (
 from autograd_lite.gradcheck import gradcheck, gradgradcheck, numerical_grad
 from autograd_lite.inplace import increment_version
 from autograd_lite.ops import *  # noqa: F403 - the op functions: ops.__all__
+from autograd_lite.serialization import load, save
 from autograd_lite.tensor import (
+    Generator,
     Tensor,
+    allclose,
     arange,
+    as_tensor,
     default_generator,
+    empty,
+    empty_like,
+    equal,
     eye,
+    from_numpy,
     full,
+    full_like,
     get_default_dtype,
+    is_tensor,
+    linspace,
     manual_seed,
+    numel,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
     set_default_dtype,
     tensor,
     zeros,
@@ -52,29 +71,49 @@ __version__ = "0.1.0"
 __all__ = [
     "AutogradError",
     "Function",
+    "Generator",
     "GradcheckError",
     "ShapeError",
     "Tensor",
+    "accelerator",
+    "allclose",
     "arange",
+    "as_tensor",
+    "cuda",
     "default_generator",
     "detect_anomaly",
+    "device",
+    "empty",
+    "empty_like",
     "enable_grad",
+    "equal",
     "eye",
+    "from_numpy",
     "full",
+    "full_like",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "increment_version",
+    "inference_mode",
     "is_grad_enabled",
+    "is_tensor",
+    "linspace",
+    "load",
     "manual_seed",
     "name_scope",
     "no_grad",
+    "numel",
     "numerical_grad",
     "ones",
     "ones_like",
     "rand",
+    "rand_like",
+    "randint",
     "randn",
+    "randn_like",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
@@ -82,8 +121,10 @@ __all__ = [
     "zeros_like",
 ]
 __all__ += ops.__all__
+__all__ += dtypes.__all__
 
 # Tensor gets its operators, op methods and backward() (see tensor_methods.py).
 tensor_methods.attach()
+tensor_torch.attach()  # and the PyTorch-named members: .device, .to("cpu"), .clone(), ...
 # Training steps reuse freed memory instead of page-faulting it back in (see allocator.py).
 _allocator.keep_freed_memory()

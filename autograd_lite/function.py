@@ -41,6 +41,7 @@ from autograd_lite.anomaly import LIBRARY_DIRS, user_frame  # noqa: F401 - LIBRA
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
 from autograd_lite.grad_mode import GradState, per_thread
 from autograd_lite.tensor import Tensor, _make, as_array
+from autograd_lite.tensor import get_default_dtype as default_dtype
 
 # Inputs that forward receives as they are (exact types: an IntEnum, or np.float64 --
 # a float subclass that would upcast float32 -- goes through _constant), and ndarrays of
@@ -52,6 +53,7 @@ _NUMERIC_KINDS = "biuf"
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
 _new = object.__new__  # a node without running __init__ (Function has none; twice as fast)
+_F64 = np.dtype(np.float64)  # (NumPy's built-in dtypes are singletons: compared with `is`)
 # After a plain backward(), a node keeps for drawings the input tensors and gradients of at
 # most this many elements (a teaching graph keeps them all); bigger ones are freed.
 KEEP_AFTER_BACKWARD = 256
@@ -81,6 +83,8 @@ class Function:
     _retained: Any = None
     _created_at: str | None = None
     options: Mapping[str, Any] = MappingProxyType({})
+    # True for an op whose output dtype is its option (Cast): exempt from torch_float.
+    makes_dtype: bool = False
     # Forward mode (forward_ad.py): the output while a jvp rule runs, and the output's
     # tangents, (level, tangent) pairs, kept by a recorded node for its backward.
     _result: Tensor | None = None
@@ -135,6 +139,8 @@ class Function:
             out = fn.forward(*arrays, **params)
         except (ValueError, TypeError) as exc:
             raise fn._explain(exc, arrays) from None
+        if out.dtype is _F64 and not cls.makes_dtype:
+            out = torch_float(out, arrays)
         if forward_ad.open_levels:  # forward mode is on somewhere: tangents may come along
             if params:
                 fn.options = params
@@ -356,6 +362,29 @@ def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:
     return arr
 
 
+def torch_float(out: np.ndarray, arrays: Any) -> np.ndarray:
+    """``out`` (float64, as NumPy computed it) in the dtype PyTorch gives the op.
+
+    NumPy makes float64 from integers: ``arange(10) / 10``, ``tensor([1, 2]) * 2.5``,
+    ``exp(int tensor)``, ``float32 ** int64``. PyTorch's rule (ARCHITECTURE.md, "Dtypes"): the
+    result is the widest float dtype among the float tensor inputs -- those with dimensions
+    first, a 0-d tensor decides only when no tensor with dimensions is a float -- and the
+    default dtype (float32) when no input is a float tensor. Python numbers never upcast.
+    Called only when ``out`` is float64 (one comparison on every other op).
+    """
+    for a in arrays:  # the usual float64 case first: a float64 input with dimensions
+        if type(a) is np.ndarray and a.dtype is _F64 and a.ndim:
+            return out
+    floats = [a for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    if floats:
+        ranked = [a for a in floats if a.ndim] or floats
+        if any(a.dtype is _F64 for a in ranked):
+            return out
+        return out.astype(np.result_type(*ranked))
+    target = default_dtype()
+    return out if target == out.dtype else out.astype(target)
+
+
 def apply_unary(cls: type[Function], a: Any) -> Tensor:
     """``cls.apply(a)`` for one tensor input and no options: ``x.relu()``, ``x.exp()``, ``-g``.
 
@@ -368,6 +397,8 @@ def apply_unary(cls: type[Function], a: Any) -> Tensor:
         out = fn.forward(a.data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a.data]) from None
+    if out.dtype is _F64 and a.data.dtype is not _F64:
+        out = torch_float(out, (a.data,))
     if forward_ad.open_levels:
         return _with_tangents(fn, out, (a,), a._requires_grad)
     if a._requires_grad and (state := per_thread.state).grad_enabled:
@@ -402,6 +433,8 @@ def apply_binary(cls: type[Function], a: Any, b: Any) -> Tensor:
         out = fn.forward(a_data, b_data)
     except (ValueError, TypeError) as exc:
         raise fn._explain(exc, [a_data, b_data]) from None
+    if out.dtype is _F64:  # NumPy made float64: right only if a float64 tensor came in
+        out = torch_float(out, (a_data, b_data))
     if forward_ad.open_levels:
         return _with_tangents(fn, out, (a, b), record)
     if record and (state := per_thread.state).grad_enabled:

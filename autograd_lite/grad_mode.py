@@ -160,3 +160,24 @@ class name_scope:
 
     def __exit__(self, *exc: object) -> None:
         per_thread.state.scope = self._prev
+
+
+class inference_mode(_GradModeContext):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad``, and ``inference_mode(False)``
+    changes nothing. The same three forms: ``with``, ``@inference_mode()``, ``@inference_mode``.
+    (PyTorch also marks the tensors made inside as never usable by autograd later; here they
+    are plain tensors that do not require grad, as under ``no_grad``.)"""
+
+    mode = False
+
+    def __init__(self, mode: bool = True) -> None:
+        self.active = bool(mode)
+
+    def __enter__(self) -> None:
+        state = per_thread.state
+        state.saved_modes.append(state.grad_enabled)
+        if self.active:
+            state.grad_enabled = False
+
+    def __call__(self, func: F) -> F:
+        return super().__call__(func) if self.active else func

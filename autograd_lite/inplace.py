@@ -44,7 +44,7 @@ from autograd_lite import forward_ad, function
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
 from autograd_lite.function import FreedTensor, Function, _constant, _new, _record, stand_in
 from autograd_lite.grad_mode import per_thread
-from autograd_lite.tensor import Tensor, TensorMap, _make
+from autograd_lite.tensor import Tensor, TensorMap, _make, shared_with_numpy
 
 __all__ = ["increment_version"]
 
@@ -112,7 +112,9 @@ def update(
     # Written in place when nothing else needs the old array; under forward mode always out
     # of place, so the op's jvp rule gives the new value its tangent (see _copy_on_write).
     in_place = hasattr(op, "forward_") and not (record and needs_old)
-    if in_place and not forward_ad.open_levels and _alone(t):
+    # An array shared with NumPy code (x.numpy(), from_numpy) is written into, as PyTorch
+    # does: the NumPy side sees the change instead of keeping a copy-on-write original.
+    if in_place and not forward_ad.open_levels and (_alone(t) or _shared(t.data)):
         _change_array(t, what, op, operands, params, record, state)
     else:
         _copy_on_write(t, what, op, operands, params, record, needs_old)
@@ -278,6 +280,10 @@ def _extra_references(t: Tensor) -> int:
 # function's own names, which differ between Python versions).
 _BASELINE = 0
 _BASELINE = _extra_references(_make(np.empty(1)))
+
+
+def _shared(arr: np.ndarray) -> bool:
+    return arr.flags.writeable and shared_with_numpy(arr)
 
 
 def _alone(t: Tensor) -> bool:

@@ -54,8 +54,8 @@ UFUNCS.update(
 REDUCTIONS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.add: reduce.sum,
     np.multiply: reduce.prod,
-    np.maximum: reduce.max,
-    np.minimum: reduce.min,
+    np.maximum: reduce.amax,
+    np.minimum: reduce.amin,
 }
 
 # ufuncs whose results have no gradient (comparisons, tests): bool tensors, like x > 0.
@@ -211,13 +211,13 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, **rest):
 @_implements(np.max, np.amax)
 def _max(a, axis=None, out=None, keepdims=False, **rest):
     _refuse_options("np.max", rest, out=out)
-    return reduce.max(a, axis=axis, keepdims=keepdims)
+    return reduce.amax(a, axis=axis, keepdims=keepdims)  # NumPy's max: a tensor
 
 
 @_implements(np.min, np.amin)
 def _min(a, axis=None, out=None, keepdims=False, **rest):
     _refuse_options("np.min", rest, out=out)
-    return reduce.min(a, axis=axis, keepdims=keepdims)
+    return reduce.amin(a, axis=axis, keepdims=keepdims)
 
 
 @_implements(np.var)

@@ -68,6 +68,12 @@ def as_array(data: Any, dtype: Any = None, where: str = "tensor") -> np.ndarray:
         arr = data.data
     elif isinstance(data, np.ndarray):
         arr = data
+    elif isinstance(data, tuple) and getattr(data, "_fields", None) == ("values", "indices"):
+        name = type(data).__name__
+        raise TypeError(
+            f"{where}: got the ({name}) values and indices that {name}(dim) returns, not a "
+            f"tensor; use its .values (or .indices), e.g. `x.{name}(1).values`"
+        )
     elif isinstance(data, (bool, int, float, np.generic, list, tuple)):
         from_python = not isinstance(data, np.generic)
         try:
@@ -300,9 +306,13 @@ class Tensor:
             )
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied: writing into it changes the tensor
-        behind the version counter's back)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray, shared as in PyTorch: writing into it changes the tensor
+        (behind the version counter's back), and in-place ops on the tensor (``add_``,
+        ``+=``, an optimizer's step) change it. ``force=True`` gives a copy."""
+        if force:
+            return self.data.copy()
+        share_with_numpy(self.data)
         return self.data
 
     def tolist(self) -> Any:
@@ -504,6 +514,14 @@ def tensor(
     return t
 
 
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """A tensor sharing ``data``'s memory when it is an ndarray (or Tensor) of the right dtype,
+    else a new one (PyTorch's ``as_tensor``)."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return Tensor(data, dtype=dtype)
+
+
 def _shape_arg(shape: Sequence[Any], where: str) -> tuple[int, ...]:
     # Accept zeros(2, 3) and zeros((2, 3)) as PyTorch does.
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -535,9 +553,80 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def full(
     shape: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value``."""
+    """A tensor of ``shape`` filled with ``fill_value``. Without ``dtype``, the dtype follows
+    the value, as in PyTorch: a bool gives bool, an int int64, a float the default dtype."""
     shape = _shape_arg((shape,) if isinstance(shape, int) else (tuple(shape),), "full")
+    if dtype is None:
+        dtype = _scalar_dtype(fill_value)
     return _filled(fill_value, shape, dtype, requires_grad, "full")
+
+
+def full_like(t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and, unless given, the dtype) of ``t``."""
+    arr = as_array(t, where="full_like")
+    return _filled(fill_value, arr.shape, dtype or arr.dtype, requires_grad, "full_like")
+
+
+def _scalar_dtype(value: Any) -> np.dtype | None:
+    """PyTorch's dtype for a Python number: bool, int64, or the default float dtype."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, (int, np.integer)):
+        return np.dtype(np.int64)
+    return None  # floats (and bad values, refused by _filled): the default dtype
+
+
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``empty``: here a tensor of zeros (NumPy's uninitialised memory would make
+    results depend on what was there before)."""
+    return _filled(0, _shape_arg(shape, "empty"), dtype, requires_grad, "empty")
+
+
+def empty_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and dtype) of ``t`` (see ``empty``)."""
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (default
+    dtype unless ``dtype``)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    dtype = np.dtype(dtype or _default_dtype)
+    t = Tensor(np.linspace(float(start), float(end), int(steps)).astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory, as PyTorch's ``from_numpy``: writes into either
+    one show in the other, in-place ops on the tensor included (see ``share_with_numpy``)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    t = Tensor(as_array(array, where="from_numpy"))
+    share_with_numpy(t.data)
+    return t
+
+
+# Arrays handed to NumPy code by ``numpy()`` or taken by ``from_numpy`` (id -> weak reference):
+# an in-place op on a tensor holding one writes into it, so the NumPy side sees the change,
+# as in PyTorch (copy-on-write, autograd_lite/inplace.py, would keep it unchanged).
+_SHARED: dict[int, weakref.ref] = {}
+
+
+def share_with_numpy(arr: np.ndarray) -> None:
+    """Mark ``arr`` as shared with NumPy code: in-place ops write into it."""
+    key = id(arr)
+    _SHARED[key] = weakref.ref(arr, lambda _: _SHARED.pop(key, None))
+
+
+def shared_with_numpy(arr: np.ndarray) -> bool:
+    """Whether ``arr`` (or the array it is a view of) was shared by ``numpy()``/``from_numpy``."""
+    for a in (arr, arr.base):
+        if a is not None and (ref := _SHARED.get(id(a))) is not None and ref() is a:
+            return True
+    return False
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -595,6 +684,25 @@ def manual_seed(seed: int) -> None:
     _rng = np.random.default_rng(seed)
 
 
+class Generator:
+    """PyTorch's ``Generator``, for ``generator=`` arguments (``random_split``, ``DataLoader``,
+    samplers): ``al.Generator().manual_seed(42)``. Wraps a NumPy generator, ``.rng``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self.rng = np.random.default_rng()
+        self._seed: int | None = None
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed, and return self (so ``Generator().manual_seed(0)`` is one expression)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: seed must be an int, got {seed!r}")
+        self.rng, self._seed = np.random.default_rng(seed), int(seed)
+        return self
+
+    def initial_seed(self) -> int | None:
+        return self._seed
+
+
 def default_generator() -> np.random.Generator:
     """The generator seeded by ``manual_seed`` (for nn.init, dropout, data shuffling)."""
     return _rng
@@ -614,3 +722,68 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
         raise TypeError(f"randn: dtype must be floating, got {dtype}")
     t = Tensor(_rng.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
+
+
+def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1) with the shape (and, unless given, the dtype) of ``t``."""
+    arr = as_array(t, where="rand_like")
+    return rand(*arr.shape, dtype=dtype or arr.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with the shape (and, unless given, the dtype) of ``t``."""
+    arr = as_array(t, where="randn_like")
+    return randn(*arr.shape, dtype=dtype or arr.dtype, requires_grad=requires_grad)
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None) -> Tensor:
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (PyTorch's signature; ``size`` a tuple). int64 unless ``dtype``."""
+    if size is not None:
+        args = (*args, size)
+    if len(args) == 2:
+        low, (high, shape) = 0, args
+    elif len(args) == 3:
+        low, high, shape = args
+    else:
+        raise TypeError("randint: call randint(high, size) or randint(low, high, size)")
+    for name, v in (("low", low), ("high", high)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an int, got {v!r}")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be above low ({low})")
+    shape = _shape_arg(
+        (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "randint"
+    )
+    return Tensor(_rng.integers(low, high, size=shape).astype(np.dtype(dtype or np.int64)))
+
+
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether ``|a - b| <= atol + rtol·|b|`` everywhere (``torch.allclose``): a Python bool."""
+    return bool(
+        np.allclose(
+            as_array(a, where="allclose"),
+            as_array(b, where="allclose"),
+            rtol=rtol,
+            atol=atol,
+            equal_nan=equal_nan,
+        )
+    )
+
+
+def equal(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` have the same shape and elements (``torch.equal``)."""
+    x, y = as_array(a, where="equal"), as_array(b, where="equal")
+    return x.shape == y.shape and bool((x == y).all())
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a Tensor."""
+    return isinstance(x, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements of ``x``."""
+    return as_array(x, where="numel").size

@@ -37,7 +37,12 @@ class TensorMethods:
     __slots__ = ()
 
     def backward(
-        self: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self: Tensor,
+        grad: Any = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+        *,
+        gradient: Any = None,
     ) -> None:
         """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
@@ -48,7 +53,10 @@ class TensorMethods:
                 ``node.grad``) so backward can run through it again or it can be drawn.
             create_graph: record the backward pass itself, so the gradients can be
                 differentiated again (higher-order derivatives). Implies retain_graph.
+            gradient: PyTorch's name for ``grad`` (``Q.backward(gradient=external_grad)``).
         """
+        if gradient is not None:
+            grad = gradient
         engine.run_backward(
             (self,), (grad,), retain_graph=retain_graph or create_graph, create_graph=create_graph
         )
@@ -196,8 +204,6 @@ class TensorMethods:
         if self._requires_grad and dtype.kind != "f":
             return _make(self.data.astype(dtype))  # an integer copy has no gradient
         return Cast.apply(self, dtype=dtype)
-
-    to = astype
 
     def float(self: Tensor) -> Tensor:
         """Converted to float32."""

@@ -130,7 +130,7 @@ class Maxout(Module):
                 f"{x.shape[-1] if x.shape else 0} features, expected {self.linear.in_features}"
             )
         z = self.linear(x)  # (..., out · k)
-        return z.reshape(*x.shape[:-1], self.out_features, self.num_pieces).max(axis=-1)
+        return z.reshape(*x.shape[:-1], self.out_features, self.num_pieces).amax(axis=-1)
 
     def extra_repr(self) -> str:
         return (

@@ -24,74 +24,45 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd_lite
+from nn.dataset import (
+    BatchSampler,
+    CollateError,
+    Dataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    check_same_length,
+    default_collate,
+    is_dataset,
+    numeric_array,
+    random_split,
+)
 
 __all__ = [
+    "BatchSampler",
     "DataLoader",
+    "Dataset",
     "MinMaxScaler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Split",
     "StandardScaler",
+    "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "default_collate",
+    "random_split",
     "standardize",
     "train_val_test_split",
 ]
 
 
-def _numeric_array(a: Any, where: str, i: int) -> np.ndarray:
-    """Return the ndarray behind ``a`` (a Tensor's ``.data`` is used as is, not copied)."""
-    if isinstance(a, autograd_lite.Tensor):
-        return a.data
-    if isinstance(a, TensorDataset):
-        raise TypeError(f"{where}: argument {i} is a TensorDataset; pass it alone, not with arrays")
-    arr = np.asarray(a)
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: argument {i} is not a numeric array (got dtype={arr.dtype}, "
-            f"from {type(a).__name__}); batches hold numbers (ragged lists cannot be batched)"
-        )
-    return arr
-
-
-def _check_same_length(arrays: tuple[np.ndarray, ...], where: str) -> int:
-    """All arrays must have the same number of examples (axis 0); return it."""
-    for i, a in enumerate(arrays):
-        if a.ndim == 0:
-            raise ValueError(
-                f"{where}: argument {i} is a scalar (shape ()); need examples on axis 0"
-            )
-    lengths = {a.shape[0] for a in arrays}
-    if len(lengths) > 1:
-        shapes = ", ".join(str(a.shape) for a in arrays)
-        raise ValueError(
-            f"{where}: arrays have different numbers of examples (axis 0): shapes {shapes}"
-        )
-    return arrays[0].shape[0]
-
-
-class TensorDataset:
-    """Arrays that share their first axis, indexed together (PyTorch's ``TensorDataset``).
-
-    ``ds = TensorDataset(X, y)`` with ``X: (N, D)``, ``y: (N,)``; ``len(ds) == N``;
-    ``ds[i]`` is ``(X[i], y[i])`` and ``ds[idx]`` with an index array is a batch.
-    Items are NumPy arrays; :class:`DataLoader` turns batches into Tensors.
-    """
-
-    def __init__(self, *arrays: Any) -> None:
-        if not arrays:
-            raise ValueError("TensorDataset: need at least one array")
-        self.arrays: tuple[np.ndarray, ...] = tuple(
-            _numeric_array(a, "TensorDataset", i) for i, a in enumerate(arrays)
-        )
-        self._n = _check_same_length(self.arrays, "TensorDataset")
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{a.shape} {a.dtype}" for a in self.arrays)
-        return f"TensorDataset({shapes})"
+_numeric_array = numeric_array
+_check_same_length = check_same_length
 
 
 def _batch_dtype(dtype: np.dtype) -> np.dtype:
@@ -109,98 +80,193 @@ def _batch_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
+_UNSET: Any = object()
+# PyTorch's options about worker processes and memory pinning: accepted, nothing to do here.
+_ACCEPTED_TORCH_OPTIONS = {
+    "prefetch_factor",
+    "persistent_workers",
+    "multiprocessing_context",
+    "pin_memory_device",
+    "in_order",
+}
+
+
 class DataLoader:
-    """Iterate over arrays in mini-batches of Tensors.
+    """Iterate over a dataset, or over arrays, in mini-batches of Tensors.
 
-    ``DataLoader(X, y, batch_size=32, shuffle=True, seed=0)``, or ``DataLoader(dataset)`` with
-    a :class:`TensorDataset`.
+    Two forms:
 
-    Each step yields a tuple with one Tensor per array: for ``X: (N, D)``, ``y: (N,)`` a full
-    batch is ``(xb: (B, D), yb: (B,))`` with ``B = batch_size``; the last batch holds the
-    remaining ``N % B`` examples unless ``drop_last=True``. A single array still yields a
-    1-tuple: ``for (xb,) in DataLoader(X)``.
+    - **PyTorch's**: ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None,
+      batch_sampler=None, num_workers=0, collate_fn=None, drop_last=False, generator=None)``
+      with ``dataset`` anything with ``__len__`` and ``__getitem__`` (a :class:`Dataset`, a
+      :class:`TensorDataset`, a tensor). Each batch is ``collate_fn([dataset[i] for i in
+      indices])``, by default :func:`default_collate`, so a dataset of ``(x, y)`` pairs gives
+      ``[xb, yb]`` and a dataset of tensors gives one tensor per batch, as in PyTorch. The
+      indices come from ``range(len(dataset))`` (sampler, batch sampler): the dataset is never
+      iterated. ``batch_size=None`` yields the samples one by one, not batched.
+    - **arrays** (ours): ``DataLoader(X, y, batch_size=32, shuffle=True, seed=0)`` with
+      arrays or Tensors sharing their first axis yields ``(xb, yb)`` tuples, one Tensor per
+      array; a single array yields a tensor per batch (``for xb in DataLoader(X)``). float64
+      arrays become the default dtype (float32) and integers int64 (see ``_batch_dtype``);
+      batches are gathered with one fancy index per array. A TensorDataset is batched the
+      same fast way (tensors given as Tensors keep their dtype).
 
     ``len(loader)`` is the number of batches per epoch: ``ceil(N / B)``, or ``N // B`` with
-    ``drop_last``.
-
-    Shuffling draws a new permutation every epoch (every ``iter(loader)``) from a generator
-    seeded once with ``seed``: two loaders made with the same seed give the same sequence
-    of epochs. With ``seed=None`` the permutations come from ``autograd_lite``'s global
-    generator, so ``autograd_lite.manual_seed(s)`` makes them reproducible (as
-    ``torch.manual_seed`` does for PyTorch's DataLoader).
-
-    dtypes: float64 arrays become the default dtype (float32), integers become int64,
-    other dtypes are kept (see ``_batch_dtype``). Batches are gathered with one fancy-index
-    per array, never a Python loop over examples.
+    ``drop_last``. Shuffling draws a new order every epoch from ``generator``
+    (``al.Generator().manual_seed(0)``), or from a generator seeded once with ``seed``, or
+    else from ``autograd_lite``'s global one (``al.manual_seed`` makes it reproducible, as
+    ``torch.manual_seed`` does). ``num_workers`` is accepted and the loading happens in this
+    process.
     """
 
     def __init__(
         self,
         *arrays: Any,
-        batch_size: int = 32,
-        shuffle: bool = False,
+        batch_size: Any = _UNSET,
+        shuffle: bool | None = None,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        num_workers: int = 0,
+        collate_fn: Any = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Any = None,
+        generator: Any = None,
         seed: int | None = None,
+        **_torch_options: Any,
     ) -> None:
         if not arrays:
-            raise ValueError("DataLoader: need at least one array or a TensorDataset")
-        if len(arrays) == 1 and isinstance(arrays[0], TensorDataset):
+            raise ValueError("DataLoader: need at least one array, or a dataset")
+        unknown = set(_torch_options) - _ACCEPTED_TORCH_OPTIONS
+        if unknown:
+            raise TypeError(f"DataLoader: unexpected keyword arguments {sorted(unknown)}")
+        if is_dataset(arrays[0]):
+            # PyTorch's positional order: DataLoader(dataset, batch_size, shuffle, ...)
+            if len(arrays) > 3:
+                raise TypeError(
+                    "DataLoader(dataset, ...): too many positional arguments; pass "
+                    "batch_size=, shuffle= by keyword"
+                )
             self.dataset = arrays[0]
+            if len(arrays) > 1:
+                if not isinstance(arrays[1], (int, np.integer, type(None))):
+                    raise TypeError(
+                        f"DataLoader: after a dataset ({type(arrays[0]).__name__}) the second "
+                        f"argument is batch_size, got {type(arrays[1]).__name__}; to batch "
+                        "arrays together pass them alone, DataLoader(X, y), or as one "
+                        "TensorDataset(X, y)"
+                    )
+                batch_size = arrays[1]
+            if len(arrays) > 2:
+                shuffle = arrays[2]
+            self._arrays_form = isinstance(self.dataset, TensorDataset) and collate_fn is None
+            default_batch = 1
         else:
+            second = arrays[1] if len(arrays) == 2 else None
+            if isinstance(second, (int, np.integer)) and not isinstance(second, bool):
+                arrays, batch_size = arrays[:1], second  # DataLoader(X, 16): PyTorch's order
             # checked here too so that errors name DataLoader, the function the user called
-            checked = tuple(_numeric_array(a, "DataLoader", i) for i, a in enumerate(arrays))
-            _check_same_length(checked, "DataLoader")
+            checked = tuple(numeric_array(a, "DataLoader", i) for i, a in enumerate(arrays))
+            check_same_length(checked, "DataLoader")
             self.dataset = TensorDataset(*checked)
-        # bool is an int subclass; DataLoader(X, y, True) would otherwise mean batch_size=1
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            self.dataset.from_tensors = (False,) * len(checked)  # every array: _batch_dtype
+            self._arrays_form = True
+            default_batch = 32
+        self._single = len(arrays) == 1 and not is_dataset(arrays[0])
+        if batch_size is _UNSET:
+            batch_size = default_batch
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+        ):
             raise TypeError(
                 f"DataLoader: batch_size must be an int, got {type(batch_size).__name__} "
                 f"{batch_size!r}"
             )
-        if batch_size <= 0:
+        if batch_size is not None and batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         n = len(self.dataset)
-        if n == 0:
+        if n == 0 and self._arrays_form:
             raise ValueError("DataLoader: the arrays hold no examples (length 0 on axis 0)")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
             raise TypeError(f"DataLoader: seed must be an int or None, got {seed!r}")
-        self.batch_size = int(batch_size)
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: pass seed= or generator=, not both")
+        if batch_sampler is not None and (
+            batch_size not in (_UNSET, None, 1, default_batch) or shuffle or sampler or drop_last
+        ):
+            raise ValueError(
+                "DataLoader: batch_sampler= excludes batch_size, shuffle, sampler and drop_last"
+            )
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler= excludes shuffle=True (the sampler orders)")
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
-        # Own generator when seeded; otherwise the engine's global one, looked up per epoch
-        # because manual_seed replaces it.
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.num_workers = num_workers
+        self.collate_fn = collate_fn if collate_fn is not None else default_collate
+        self._custom_collate = collate_fn is not None
+        # Own generator when seeded; otherwise the given one, or the engine's global one,
+        # looked up per epoch because manual_seed replaces it.
+        self.generator = np.random.default_rng(seed) if seed is not None else generator
+        if sampler is None:
+            sampler = (
+                RandomSampler(self.dataset, generator=self.generator)
+                if self.shuffle
+                else SequentialSampler(self.dataset)
+            )
+        self.sampler = sampler
+        if batch_sampler is None and self.batch_size is not None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
+        self.batch_sampler = batch_sampler
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.drop_last:
-            return n // self.batch_size
-        return math.ceil(n / self.batch_size)
+        if self.batch_sampler is None:
+            return len(self.sampler)
+        return len(self.batch_sampler)
 
-    def __iter__(self) -> Iterator[tuple[autograd_lite.Tensor, ...]]:
-        n = len(self.dataset)
-        # A new permutation for every pass (drawn when its first batch is requested).
-        if self.shuffle:
-            rng = self._rng if self._rng is not None else autograd_lite.default_generator()
-            order = rng.permutation(n)
-        else:
-            order = np.arange(n)
-        dtypes = [_batch_dtype(a.dtype) for a in self.dataset.arrays]
-        for b in range(len(self)):
-            idx = order[b * self.batch_size : (b + 1) * self.batch_size]
-            yield tuple(
+    def __iter__(self) -> Iterator[Any]:
+        if self.batch_sampler is None:  # batch_size=None: samples one by one
+            for i in self.sampler:
+                yield self.dataset[i]
+            return
+        fast = self._arrays_form and not self._custom_collate
+        if fast:
+            data = self.dataset
+            dtypes = [
+                a.dtype if from_tensor else _batch_dtype(a.dtype)
+                for a, from_tensor in zip(data.arrays, data.from_tensors)
+            ]
+        for indices in self.batch_sampler:
+            if fast:
+                idx = np.asarray(indices, dtype=np.int64)
                 # Fancy indexing already copies, so neither astype(copy=False) nor Tensor()
                 # (which shares an ndarray of the right dtype) copies again.
-                autograd_lite.Tensor(a[idx].astype(dt, copy=False))
-                for a, dt in zip(self.dataset.arrays, dtypes)
-            )
+                batch = tuple(
+                    autograd_lite.Tensor(a[idx].astype(dt, copy=False))
+                    for a, dt in zip(data.arrays, dtypes)
+                )
+                yield batch[0] if self._single else batch
+                continue
+            samples = [self.dataset[i] for i in indices]
+            try:
+                yield self.collate_fn(samples)
+            except CollateError as e:
+                raise CollateError(
+                    f"DataLoader: batch of dataset indices {_short(indices)}: {e} (sample k of "
+                    "the batch is dataset index indices[k])"
+                ) from None
 
     def __repr__(self) -> str:
         return (
             f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})"
         )
+
+
+def _short(indices: list[int]) -> str:
+    return str(indices) if len(indices) <= 8 else f"[{', '.join(map(str, indices[:8]))}, ...]"
 
 
 class Split(NamedTuple):

@@ -56,6 +56,7 @@ __all__ = [
     "multi_margin_loss",
     "multiclass_svm_loss",
     "nll_loss",
+    "one_hot",
     "pad",
     "relu",
     "sigmoid",
@@ -65,6 +66,26 @@ __all__ = [
 
 
 # -- activations ---------------------------------------------------------------------------
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices ``(...)`` -> one-hot rows ``(..., num_classes)``, int64, as PyTorch's
+    ``one_hot`` (``num_classes=-1``: one more than the largest index). No gradient; use
+    ``.float()`` to mix it with float tensors."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(
+            f"one_hot: expects integer class indices (an int64 tensor), got dtype {idx.dtype}"
+        )
+    if idx.size and idx.min() < 0:
+        raise ValueError(f"one_hot: class indices must be non-negative, got {idx.min()}")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and idx.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class index {idx.max()} is out of range for num_classes={num_classes}"
+        )
+    return Tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def relu(x: Tensor) -> Tensor:

@@ -321,9 +321,20 @@ class Module:
 
     # -- dtype ---------------------------------------------------------------------------------
 
-    def to(self, dtype: Any) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Convert floating-point parameters, their gradients and buffers to ``dtype``, in
-        place (the Parameter objects stay the same, so an optimizer keeps working)."""
+        place (the Parameter objects stay the same, so an optimizer keeps working).
+        PyTorch's forms: ``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``; the CPU is the
+        only device (others are refused by ``autograd_lite.device``)."""
+        for arg in args:
+            if isinstance(arg, (str, autograd_lite.device)):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None:
+            autograd_lite.device(device)
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {dtype}")
@@ -480,6 +491,12 @@ class Sequential(_ModuleSequence):
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))  # same names, so same scopes
         return items[_index(index, len(items), "Sequential")][1]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at ``index`` (``model[2] = Linear(8, 2)``), keeping its name."""
+        names = list(self._modules)
+        name = names[_index(index, len(names), "Sequential")]
+        setattr(self, name, _check_module(module, "Sequential"))
 
 
 class ModuleList(_ModuleSequence):

@@ -64,6 +64,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 import autograd_lite
+from autograd_lite.serialization import check_suffix
 from nn._optional import import_extra
 from nn.files import open_regular, write_atomically
 from nn.module import Module
@@ -295,6 +296,7 @@ def save(obj: Mapping[str, Any] | Module, path: PathLike) -> None:
             f"{type(obj).__name__}"
         )
     path = Path(path)
+    check_suffix(path, "save")  # .npz or .safetensors; .pt/.pth refused with the formats named
     # Validate and convert everything before touching the disk.
     if _is_safetensors(path):
         data = _safetensors_bytes(obj)
@@ -390,6 +392,7 @@ def load(path: PathLike) -> dict[Any, Any]:
     the file's size before anything is allocated (SECURITY.md).
     """
     path = Path(path)
+    check_suffix(path, "load")
     name = repr(str(path))
     f, size = open_regular(path, "load")  # FileNotFoundError passes through
     with f:

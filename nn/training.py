@@ -106,6 +106,24 @@ class History:
         """The number of epochs recorded."""
         return len(self.train_loss)
 
+    def __getitem__(self, name: str) -> list[float]:
+        """One series by its name in ``as_dict()``: ``history["train_loss"]``,
+        ``history["val_accuracy"]``, ... (a KeyError lists the names there are)."""
+        series = self.as_dict()
+        if name not in series:
+            raise KeyError(
+                f"History has no {name!r}; its series are {sorted(series)} (train_loss, "
+                "val_loss, train_<metric>, val_<metric>; validation only with val_loader)"
+            )
+        return series[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.as_dict()
+
+    def keys(self) -> list[str]:
+        """The names ``history[...]`` accepts."""
+        return list(self.as_dict())
+
     def as_dict(self) -> dict[str, list[float]]:
         """Flat lists by name: ``{"train_loss": [...], "val_loss": [...],
         "train_accuracy": [...], "val_accuracy": [...]}`` (validation entries only when a
@@ -129,6 +147,26 @@ class History:
 
 # ----------------------------------------------------------------------------------------
 # The loop
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where stderr is no terminal but bars show)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_bar(**options: Any) -> Any:
+    """A tqdm bar from ``tqdm.auto``: the notebook widget in Jupyter, the text bar elsewhere.
+    (tqdm is imported on first use: ``import nn`` need not load it.) A notebook without
+    ipywidgets, where the widget cannot be made, gets the text bar."""
+    from tqdm.auto import tqdm
+
+    try:
+        return tqdm(**options)
+    except ImportError:  # tqdm.notebook without ipywidgets: "IProgress not found"
+        from tqdm import tqdm as text_tqdm
+
+        return text_tqdm(**options)
 
 
 def _set_training(model: Any, training: bool) -> None:
@@ -177,8 +215,9 @@ def fit(
         metrics: names (``"accuracy"``) or functions ``f(output, target) -> float`` of
             NumPy arrays; training metrics are measured on each batch's output before its
             update (so they lag the model slightly, as the loss does).
-        progress: show a progress bar (tqdm, on stderr); it is never shown when stderr is not
-            a terminal (logs, CI, tests).
+        progress: show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr
+            in a terminal); never shown when stderr is not a terminal outside Jupyter (logs,
+            CI, tests).
         scheduler: an ``nn.optim.lr_scheduler`` schedule, stepped once per epoch.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -191,10 +230,8 @@ def fit(
         batches_per_epoch = len(train_loader)  # type: ignore[arg-type]
     except TypeError:
         batches_per_epoch = None
-    show = progress and sys.stderr.isatty()
-    from tqdm import tqdm  # imported on first use: `import nn` need not load it
-
-    bar = tqdm(
+    show = progress and (sys.stderr.isatty() or _in_notebook())
+    bar = _progress_bar(
         total=epochs * batches_per_epoch if batches_per_epoch is not None else None,
         desc="fit",
         unit="batch",

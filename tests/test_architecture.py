@@ -247,6 +247,7 @@ def nn_may_import(module: str) -> bool:
         "autograd_lite",
         "autograd_lite.anomaly",
         "autograd_lite.engine",
+        "autograd_lite.serialization",  # check_suffix: the file names al.save and nn.save share
     ) or module.startswith("autograd_lite.ops.")
 
 

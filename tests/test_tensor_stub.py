@@ -99,6 +99,12 @@ def generate() -> str:
         for n in ast.parse(methods_src).body
         if isinstance(n, ast.ClassDef) and n.name == "TensorMethods"
     )
+    torch_src = (ROOT / "autograd_lite" / "tensor_torch.py").read_text(encoding="utf-8")
+    torch_cls = next(
+        n
+        for n in ast.parse(torch_src).body
+        if isinstance(n, ast.ClassDef) and n.name == "TorchMethods"
+    )
     out = [HEADER]
     for node in tensor.body:
         if isinstance(node, ast.FunctionDef):
@@ -109,6 +115,8 @@ def generate() -> str:
             if node.name == "Tensor":
                 body.append("    # -- tensor_methods.TensorMethods (attached at import)")
                 body += [line for line in _class_body(methods_cls) if "__slots__" not in line]
+                body.append("    # -- tensor_torch.TorchMethods (attached at import)")
+                body += [line for line in _class_body(torch_cls) if "__slots__" not in line]
                 body.append("    # -- the op table's methods: the op functions themselves")
                 for row in OPS:
                     fn_src = inspect.getsource(row.function)

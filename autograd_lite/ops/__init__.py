@@ -9,6 +9,7 @@ the two agree).
 from autograd_lite.ops import table
 from autograd_lite.ops.activations import *  # noqa: F403
 from autograd_lite.ops.arithmetic import *  # noqa: F403
+from autograd_lite.ops.composites import *  # noqa: F403
 from autograd_lite.ops.conv import *  # noqa: F403
 from autograd_lite.ops.elementary import *  # noqa: F403
 from autograd_lite.ops.linalg import *  # noqa: F403
@@ -16,5 +17,6 @@ from autograd_lite.ops.loss import *  # noqa: F403
 from autograd_lite.ops.reduce import *  # noqa: F403
 from autograd_lite.ops.selection import *  # noqa: F403
 from autograd_lite.ops.shape import *  # noqa: F403
+from autograd_lite.ops.sorting import *  # noqa: F403
 
 __all__ = table.public_names()

@@ -24,6 +24,9 @@ class Exp(Function):
     def forward(self, a):
         return np.exp(a, out=...)
 
+    def forward_(self, a):  # x.exp_()
+        return np.exp(a, out=a)
+
     def backward(self, g):
         return g * self.output
 

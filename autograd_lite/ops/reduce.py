@@ -10,16 +10,22 @@ keepdims shape and broadcast back over the reduced axes (``_spread``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from autograd_lite import return_types
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.ops.elementary import exp, sqrt
-from autograd_lite.ops.selection import where
-from autograd_lite.tensor import Tensor, _make
+from autograd_lite.ops.selection import maximum, minimum, where
+from autograd_lite.tensor import Tensor, _make, as_array
 
 __all__ = [
+    "amax",
+    "amin",
     "argmax",
+    "argmin",
     "log_softmax",
     "logsumexp",
     "max",
@@ -190,7 +196,7 @@ class Max(Function):
         return (is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)).astype(a.dtype)
 
 
-def max(
+def amax(
     a: Tensor,
     axis: Axis = None,
     keepdims: bool = False,
@@ -198,9 +204,25 @@ def max(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Largest value over ``axis`` (ties share the gradient equally)."""
+    """Largest value over ``axis`` (one axis, several, or all by default), as a tensor; ties
+    share the gradient equally (PyTorch's ``amax``, NumPy's ``np.max``)."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+def max(
+    a: Tensor,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+) -> Any:
+    """PyTorch's three ``max``: ``max(x)`` the largest value (a 0-d tensor; ties share the
+    gradient); ``max(x, dim)`` a named tuple ``(values, indices)`` along ``dim`` (the
+    gradient goes to the element at ``indices``, as in PyTorch); ``max(x, other)`` with a
+    tensor ``other`` is ``maximum(x, other)``. For several axes at once use ``amax``."""
+    return _extreme(a, dim if axis is None else axis, keepdims or keepdim, "max")
 
 
 class Min(Max):
@@ -209,7 +231,7 @@ class Min(Max):
     reduce = staticmethod(np.min)
 
 
-def min(
+def amin(
     a: Tensor,
     axis: Axis = None,
     keepdims: bool = False,
@@ -217,9 +239,67 @@ def min(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Smallest value over ``axis`` (ties share the gradient equally)."""
+    """Smallest value over ``axis`` (one, several or all axes), as a tensor; ties share the
+    gradient equally (PyTorch's ``amin``, NumPy's ``np.min``)."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Min.apply(a, axis=axis, keepdims=keepdims)
+
+
+def min(
+    a: Tensor,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+) -> Any:
+    """PyTorch's three ``min``: ``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, and
+    ``min(x, other)``, which is ``minimum(x, other)`` (see ``max``)."""
+    return _extreme(a, dim if axis is None else axis, keepdims or keepdim, "min")
+
+
+def _extreme(a: Any, dim: Any, keepdim: bool, name: str) -> Any:
+    if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
+        if keepdim:
+            raise TypeError(f"{name}: keepdim is for max(x, dim), not max(x, other)")
+        return (maximum if name == "max" else minimum)(a, dim)
+    if dim is None:
+        return (Max if name == "max" else Min).apply(a, axis=None, keepdims=keepdim)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{name}: dim must be one int ({name}(x, dim) returns (values, indices) as in "
+            f"PyTorch); for the {name}imum over several axes use a{name}(x, dim={tuple(dim)!r})"
+        )
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(
+            f"{name}: the second argument must be an int dim or a tensor, got "
+            f"{type(dim).__name__}; for the elementwise {name}imum with an array use "
+            f"al.{name}imum(x, other)"
+        )
+    a = a if isinstance(a, Tensor) else Tensor(as_array(a, where=name))
+    arr = a.data
+    if arr.size == 0:
+        raise ShapeError(f"{name}: cannot reduce an empty tensor of shape {fmt_shape(arr.shape)}")
+    result = getattr(return_types, name)
+    if arr.ndim == 0:
+        normalize_axes(dim, 0, name, arr.shape)  # dim 0 or -1 only
+        return result(a.reshape(()), _make(np.zeros((), np.int64)))
+    (axis,) = normalize_axes(dim, arr.ndim, name, arr.shape)
+    pick = np.argmax if name == "max" else np.argmin
+    idx = pick(arr, axis=axis, keepdims=True)  # the first extreme, as PyTorch (NaN wins)
+    values = take_along(a, idx, axis)
+    if not keepdim:
+        values, idx = values.squeeze(axis), idx.squeeze(axis)
+    return result(values, _make(idx.astype(np.int64, copy=False)))
+
+
+def take_along(a: Tensor, idx: np.ndarray, axis: int) -> Tensor:
+    """``a``'s elements at ``idx`` along ``axis`` (``np.take_along_axis``, ``torch.gather``):
+    ``out[i, j] = a[idx[i, j], j]`` for axis 0. Differentiable: an indexing (GetItem), so the
+    gradient goes back to exactly the elements taken."""
+    index = list(np.ix_(*[np.arange(n) for n in idx.shape]))  # open grids, one per axis
+    index[axis] = idx
+    return a[tuple(index)]
 
 
 class LogSumExp(Function):
@@ -369,10 +449,27 @@ def argmax(
 ) -> Tensor:
     """Index of the largest value (over the flattened tensor when axis is None); int64,
     not differentiable."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return _arg(a, *_resolve(axis, dim, keepdims, keepdim), np.argmax, "argmax")
+
+
+def argmin(
+    a: Tensor,
+    axis: int | None = None,
+    keepdims: bool = False,
+    *,
+    dim: int | None = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Index of the smallest value (over the flattened tensor when axis is None); int64."""
+    return _arg(a, *_resolve(axis, dim, keepdims, keepdim), np.argmin, "argmin")
+
+
+def _arg(a: Any, axis: int | None, keepdims: bool, pick: Any, where: str) -> Tensor:
     arr = a.data if isinstance(a, Tensor) else np.asarray(a)
     if axis is not None:
-        (axis,) = normalize_axes(axis, arr.ndim, "argmax", arr.shape)
+        (axis,) = normalize_axes(axis, arr.ndim, where, arr.shape)
     if arr.size == 0:
-        raise ShapeError(f"argmax: cannot take the argmax of an empty tensor of shape {arr.shape}")
-    return _make(np.asarray(np.argmax(arr, axis=axis, keepdims=keepdims)))
+        raise ShapeError(
+            f"{where}: cannot take the {where} of an empty tensor of shape {arr.shape}"
+        )
+    return _make(np.asarray(pick(arr, axis=axis, keepdims=keepdims), dtype=np.int64))

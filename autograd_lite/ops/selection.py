@@ -121,6 +121,7 @@ class Cast(Function):
     """a converted to another dtype.  The gradient is converted back."""
 
     label = "astype"
+    makes_dtype = True  # its output dtype is the one asked for (see function.torch_float)
 
     def forward(self, a, *, dtype):
         self.in_dtype, self.out_dtype = a.dtype, dtype

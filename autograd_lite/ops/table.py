@@ -34,6 +34,7 @@ import numpy as np
 from autograd_lite.ops import (
     activations,
     arithmetic,
+    composites,
     conv,
     elementary,
     linalg,
@@ -41,6 +42,7 @@ from autograd_lite.ops import (
     reduce,
     selection,
     shape,
+    sorting,
 )
 
 # -- how a row describes its samples ----------------------------------------------------------
@@ -190,6 +192,10 @@ GRID, GRID_SHIFTED = Domain(step=0.1, offset=0.0), Domain(step=0.1, offset=0.05)
 # across the seam sees the jump (gelu calls erf(x/√2)).
 ERF_SEAM = Domain(kinks=(-2.0, 2.0), gap=1e-3)
 GELU_SEAM = Domain(kinks=(-2 * 2**0.5, 2 * 2**0.5), gap=1e-3)
+# sort and topk return (values, indices): gradchecked and compared with torch on .values in
+# tests/autograd_lite/test_torch_api.py
+_PAIR = {"samples": "returns (values, indices): see test_torch_api.py",
+         "torch": "see test_torch_api.py"}  # fmt: skip
 NO_ONNX_LOSS = {"onnx": "a loss: export the model, compute the loss outside"}
 
 # -- the table ---------------------------------------------------------------------------------
@@ -273,12 +279,20 @@ OPS: tuple[OpInfo, ...] = (
     _row(reduce, "prod", "Prod", methods=("prod",), numpy=("prod",), torch="torch.prod",
          samples=_unary(kwargs={"dim": 1}, shapes=_M, domains=(AWAY_FROM_ZERO,)),
          unsupported={"onnx": "ReduceProd is not written in nn/export yet"}),
-    _row(reduce, "max", "Max", methods=("max",), numpy=("max", "amax"), torch="torch.amax",
+    _row(reduce, "amax", "Max", methods=("amax",), numpy=("max", "amax"), torch="torch.amax",
          onnx="ReduceMax",
-         samples=_unary(kwargs={"dim": 1}, shapes=_M, domains=(DISTINCT,), smooth=False)),
-    _row(reduce, "min", "Min", methods=("min",), numpy=("min", "amin"), torch="torch.amin",
+         samples=(Sample(kwargs={"dim": 1}, shapes=_M, domains=(DISTINCT,), smooth=False),
+                  Sample(kwargs={"dim": (0, 1)}, shapes=_M, domains=(DISTINCT,), smooth=False,
+                         label="dims"))),
+    _row(reduce, "amin", "Min", methods=("amin",), numpy=("min", "amin"), torch="torch.amin",
          onnx="ReduceMin",
          samples=_unary(kwargs={"dim": 0}, shapes=_M, domains=(DISTINCT,), smooth=False)),
+    # max(x) / max(x, dim) -> (values, indices) / max(x, other): PyTorch's three (Max, GetItem
+    # or Maximum); the samples take the whole tensor, the named pair is tested on its own
+    _row(reduce, "max", methods=("max",), torch="torch.max",
+         samples=_unary(shapes=_M, domains=(DISTINCT,), smooth=False)),
+    _row(reduce, "min", methods=("min",), torch="torch.min",
+         samples=_unary(shapes=_M, domains=(DISTINCT,), smooth=False)),
     _row(reduce, "var", methods=("var",), numpy=("var",), torch="torch.var",
          samples=_unary(kwargs={"dim": 1}, shapes=_M)),
     _row(reduce, "std", methods=("std",), numpy=("std",), torch="torch.std",
@@ -292,6 +306,33 @@ OPS: tuple[OpInfo, ...] = (
          samples=_unary(kwargs={"dim": 1}, shapes=_M)),
     _row(reduce, "argmax", methods=("argmax",), numpy=("argmax",),
          unsupported={"samples": "indices have no gradient", "torch": "indices only: no check"}),
+    _row(reduce, "argmin", methods=("argmin",),
+         unsupported={"samples": "indices have no gradient", "torch": "indices only: no check"}),
+    # sorting.py: values taken by indexing (GetItem), indices without gradient
+    _row(sorting, "sort", methods=("sort",), unsupported=_PAIR),
+    _row(sorting, "argsort", methods=("argsort",),
+         unsupported={"samples": "indices have no gradient", "torch": "indices only: no check"}),
+    _row(sorting, "topk", methods=("topk",), unsupported=_PAIR),
+    _row(sorting, "unique", methods=("unique",),
+         unsupported={"samples": "values without gradient", "torch": "values only: no check"}),
+    _row(sorting, "gather", methods=("gather",), torch="torch.gather",
+         samples=_unary(args=(X, 1, np.array([[0, 3], [2, 2], [1, 0]])), shapes=_M)),
+    # composites.py
+    _row(composites, "dot", methods=("dot",), torch="torch.dot",
+         samples=_unary(args=(X, X), shapes=((4,), (4,)))),
+    _row(composites, "mm", methods=("mm",), torch="torch.mm",
+         samples=_unary(args=(X, X), shapes=((3, 4), (4, 2)))),
+    _row(composites, "bmm", methods=("bmm",), torch="torch.bmm",
+         samples=_unary(args=(X, X), shapes=((2, 3, 4), (2, 4, 2)))),
+    _row(composites, "norm", "Norm", methods=("norm",), torch="torch.norm",
+         samples=(Sample(shapes=_M, domains=(AWAY_FROM_ZERO,)),
+                  Sample(kwargs={"dim": 1}, shapes=_M, label="dim"),
+                  Sample(args=(X, 1), shapes=_M, domains=(AWAY_FROM_ZERO,), label="p=1",
+                         smooth=False)),
+         unsupported={"onnx": "ReduceL2 is not written in nn/export yet"}),
+    _row(composites, "clone", "Clone", methods=("clone",), torch="torch.clone",
+         samples=_unary(shapes=_M),  # (shapes given: not a calculator function)
+         unsupported={"onnx": "Identity is not written in nn/export yet"}),
     # shape.py
     _row(shape, "reshape", "Reshape", methods=("reshape", "view"), numpy=("reshape",),
          torch="torch.reshape", onnx="Reshape", samples=_unary(args=(X, (2, 6)), shapes=_M)),

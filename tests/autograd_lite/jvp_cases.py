@@ -187,6 +187,12 @@ CASES = [
         _torch(lambda x: (x * torch.tensor(ZEROS)).prod(0, keepdim=True)),
         fixed((3, 2)),
     ),
+    (
+        "max_dim",  # (values, indices): the tangent of the value at the index
+        lambda x: x.max(1).values,
+        _torch(lambda x: x.max(1).values),
+        distinct(st.just((2, 3))),
+    ),
     # -- shape ops
     (
         "squeeze_unsqueeze_flatten",

@@ -354,7 +354,7 @@ def test_views_are_copied_on_write_in_both_directions():
     assert x.tolist() == [[2.0, 0.0], [3.0, 4.0]]
 
 
-def test_detach_numpy_and_tensor_of_an_array_are_copied_on_write():
+def test_detach_and_tensor_of_an_array_are_copied_on_write_numpy_is_shared():
     x = al.tensor([1.0, 2.0])
     d = x.detach()
     d += 1.0
@@ -363,9 +363,9 @@ def test_detach_numpy_and_tensor_of_an_array_are_copied_on_write():
     t = al.Tensor(arr)  # shares arr
     t += 1.0
     assert arr.tolist() == [1.0, 2.0] and t.tolist() == [2.0, 3.0]
-    values = t.numpy()
+    values = t.numpy()  # shared as in PyTorch: in-place ops write into it
     t.zero_()
-    assert values.tolist() == [2.0, 3.0] and t.tolist() == [0.0, 0.0]
+    assert values.tolist() == [0.0, 0.0] and t.tolist() == [0.0, 0.0]
 
 
 def test_copy_on_write_keeps_gradients_right():

@@ -235,10 +235,10 @@ REDUCTIONS = [
     ("sum", al.sum),
     ("mean", al.mean),
     ("logsumexp", al.logsumexp),
-    ("max", al.max),
-    ("min", al.min),
+    ("max", al.amax),
+    ("min", al.amin),
     ("method_sum", al.Tensor.sum),
-    ("method_max", al.Tensor.max),
+    ("method_max", al.Tensor.amax),
 ]
 
 
@@ -522,7 +522,7 @@ GRADGRAD_UNARY = [
     ("where", lambda x: al.where(x.data > 0, x * x, x.exp()), {}),
     ("relu_times_x", lambda x: al.relu(x) * x, {}),
     ("abs_times_x", lambda x: al.abs(x) * x, {}),
-    ("max_times", lambda x: al.max(x * x, axis=0), dict(kinks=(0.0,), gap=0.05)),
+    ("max_times", lambda x: al.amax(x * x, axis=0), dict(kinks=(0.0,), gap=0.05)),
 ]
 
 

@@ -247,7 +247,7 @@ def test_min_tie_shares_gradient():
 
 def test_max_along_axis_ties_per_row():
     x = leaf([[1.0, 4.0, 4.0], [7.0, 2.0, 3.0]])
-    y = x.max(axis=1)
+    y = x.amax(axis=1)
     np.testing.assert_array_equal(y.data, [4.0, 7.0])
     (y * al.tensor([1.0, 10.0], dtype=np.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad, [[0.0, 0.5, 0.5], [10.0, 0.0, 0.0]])
@@ -255,7 +255,7 @@ def test_max_along_axis_ties_per_row():
 
 def test_max_gradient_sums_to_upstream():
     x = leaf(np.ones((2, 3)))
-    al.max(x, axis=(0, 1), keepdims=True).sum().backward()
+    al.amax(x, axis=(0, 1), keepdims=True).sum().backward()
     np.testing.assert_allclose(x.grad, np.full((2, 3), 1 / 6))
 
 
@@ -475,7 +475,7 @@ DTYPE_OPS = [
     ("where_scalar_first", lambda x: al.where(x.data > 0, 1.0, x)),
     ("sum", lambda x: x.sum(axis=0)),
     ("mean", lambda x: x.mean()),
-    ("max", lambda x: x.max(axis=1)),
+    ("max", lambda x: x.amax(axis=1)),
     ("min", lambda x: x.min()),
     ("var", lambda x: x.var(axis=1)),
     ("std", lambda x: x.std()),
@@ -573,8 +573,10 @@ SHAPES = [
     ("sum_tuple_neg_keep", lambda x: x.sum(axis=(-1, 0), keepdims=True), (1, 3, 1)),
     ("sum_dim_keepdim", lambda x: x.sum(dim=1, keepdim=True), (2, 1, 4)),
     ("mean_keep", lambda x: x.mean(axis=(1,), keepdims=True), (2, 1, 4)),
-    ("max_axis", lambda x: x.max(axis=0), (3, 4)),
-    ("min_keep", lambda x: x.min(axis=2, keepdims=True), (2, 3, 1)),
+    ("max_axis", lambda x: x.amax(axis=0), (3, 4)),
+    ("min_keep", lambda x: x.amin(axis=2, keepdims=True), (2, 3, 1)),
+    ("max_dim_values", lambda x: x.max(dim=0).values, (3, 4)),
+    ("min_dim_indices", lambda x: x.min(2, keepdim=True).indices, (2, 3, 1)),
     ("var_axis", lambda x: x.var(axis=-1), (2, 3)),
     ("std_keep", lambda x: x.std(axis=(0, 1), keepdims=True), (1, 1, 4)),
     ("logsumexp", lambda x: al.logsumexp(x, axis=1), (2, 4)),

@@ -184,8 +184,8 @@ def _dim(axis, nd):
 REDUCTIONS = [
     ("sum", al.sum, lambda x, d, k: torch.sum(x, dim=d, keepdim=k)),
     ("mean", al.mean, lambda x, d, k: torch.mean(x, dim=d, keepdim=k)),
-    ("max", al.max, lambda x, d, k: torch.amax(x, dim=d, keepdim=k)),
-    ("min", al.min, lambda x, d, k: torch.amin(x, dim=d, keepdim=k)),
+    ("max", al.amax, lambda x, d, k: torch.amax(x, dim=d, keepdim=k)),
+    ("min", al.amin, lambda x, d, k: torch.amin(x, dim=d, keepdim=k)),
     ("logsumexp", al.logsumexp, lambda x, d, k: torch.logsumexp(x, dim=d, keepdim=k)),
 ]
 
@@ -445,7 +445,7 @@ def _unary_steps():
         "sum0_keep": (lambda h: h.sum(axis=0, keepdims=True), lambda h: h.sum(0, keepdim=True)),
         "mean_keep": (lambda h: h.mean(axis=-1, keepdims=True), lambda h: h.mean(-1, True)),
         "max_keep": (
-            lambda h: h.max(axis=-1, keepdims=True),
+            lambda h: h.amax(axis=-1, keepdims=True),
             lambda h: h.amax(-1, keepdim=True),
         ),
         "lse_keep": (

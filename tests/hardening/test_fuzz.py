@@ -389,8 +389,8 @@ OPS: list[tuple[str, Callable, Callable]] = [
     ("where", lambda x: True, lambda data, prog, x: _draw_where(prog, x)),
     _reduction("sum", al.sum),
     _reduction("mean", al.mean),
-    _reduction("max", al.max, ok=lambda x, axis: _distinct_extreme(x, axis, True)),
-    _reduction("min", al.min, ok=lambda x, axis: _distinct_extreme(x, axis, False)),
+    _reduction("max", al.amax, ok=lambda x, axis: _distinct_extreme(x, axis, True)),
+    _reduction("min", al.amin, ok=lambda x, axis: _distinct_extreme(x, axis, False)),
     _reduction("logsumexp", al.logsumexp),
     _reduction("var", al.var, ok=lambda x, axis: (x.size if axis is None else x.shape[axis]) >= 2),
     _reduction(

@@ -71,10 +71,11 @@ def test_float64_kept_when_default_dtype_is_float64(monkeypatch):
     assert xb.dtype == np.float64 and yb.dtype == np.int64
 
 
-def test_single_array_yields_one_tuples():
+def test_single_array_yields_tensors_as_pytorch():
+    # PyTorch's DataLoader over one tensor yields batches of it, not 1-tuples
     batches = list(DataLoader(np.arange(5.0).reshape(5, 1), batch_size=2))
-    assert all(isinstance(b, tuple) and len(b) == 1 for b in batches)
-    assert len(batches) == 3
+    assert all(isinstance(b, autograd_lite.Tensor) for b in batches)
+    assert [b.shape for b in batches] == [(2, 1), (2, 1), (1, 1)]
 
 
 def test_shuffle_covers_every_example_once_per_epoch_and_keeps_pairs_aligned():

@@ -280,8 +280,8 @@ class _EveryOp(nn.Module):
         d = h.double().tanh().float() + h.sigmoid() + h.relu() + h.leaky_relu(0.3) + h.elu(2.0)
         e = (
             h.sum(axis=1, keepdims=True)
-            + h.max(axis=1, keepdims=True)
-            + h.min(axis=-1, keepdims=True)
+            + h.amax(axis=1, keepdims=True)
+            + h.amin(axis=-1, keepdims=True)
         )
         e = (
             e

@@ -125,10 +125,14 @@ def test_npz_with_object_array_is_refused_and_never_unpickled(tmp_path):
 
 
 def test_pickle_file_is_refused(tmp_path):
-    path = tmp_path / "model.pt"
+    path = tmp_path / "model.npz"  # a pickle under any name is not read as one
     path.write_bytes(pickle.dumps({"w": _Boom()}))
-    with pytest.raises(ValueError, match=r"model\.pt' is not a valid \.npz file"):
+    with pytest.raises(ValueError, match=r"model\.npz' is not a valid \.npz file"):
         load(path)
+    pt = tmp_path / "model.pt"  # a pickle's own name is refused before reading
+    pt.write_bytes(pickle.dumps({"w": _Boom()}))
+    with pytest.raises(ValueError, match=r"\.pt is the name of a pickle.*\*\.npz"):
+        load(pt)
     assert _MARKED == []
 
 

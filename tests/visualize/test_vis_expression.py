@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import autograd_lite as al
@@ -296,6 +297,10 @@ def test_other_hints(text, message):
     assert message in str(refused(text))
 
 
-def test_e_is_not_built_in():
-    with pytest.raises(ExpressionError, match=r"for e to the power x, write exp\(x\)"):
-        evaluate(parse_expression("e ** x"), {"x": 1.0})
+def test_pi_and_e_are_built_in_unless_given():
+    def value(text, env):
+        return float(np.asarray(evaluate(parse_expression(text), env)))
+
+    assert value("e ** x", {"x": al.tensor(1.0)}) == pytest.approx(math.e)
+    assert value("pi * x", {"x": 2.0}) == pytest.approx(2 * math.pi)
+    assert value("pi * x", {"x": 2.0, "pi": 3.0}) == 6.0

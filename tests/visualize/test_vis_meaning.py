@@ -24,7 +24,7 @@ def texts(view, renderer="wasm"):
 def softmax_shift():
     scores = al.tensor(np.array([[1.0, 2.0, 3.0], [0.0, 5.0, 1.0]]), requires_grad=True)
     scores.name = "scores"
-    top = scores.max(axis=1, keepdims=True)
+    top = scores.amax(axis=1, keepdims=True)  # (max(dim) is PyTorch's (values, indices))
     top.name = "max"
     loss = (scores - top).exp().sum()
     loss.backward()

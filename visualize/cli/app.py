@@ -430,6 +430,11 @@ def _run_demo(args: argparse.Namespace) -> int:
         result = run_demo(args.dataset, args.epochs, args.out, args.seed)
     except ImportError as exc:  # digits needs scikit-learn, the 'digits' extra
         return _fail("demo", str(exc), status=1)
+    except OSError as exc:  # --out not writable (or not a directory): one clear line
+        reason = exc.strerror or str(exc)
+        return _fail("demo", f"cannot write to --out {args.out!r}: {reason}", status=1)
+    for note in result.notes:
+        print(f"note: {note}")
     print(f"trained on {args.dataset} in {result.seconds:.1f} s")
     print(f"train accuracy {result.train_accuracy:.3f}")
     print(f"validation accuracy {result.val_accuracy:.3f}")
@@ -493,9 +498,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        hint = _leading_minus_hint(parser, argv)
+        if hint:
+            print(hint, file=sys.stderr)
+        raise
     return args.run(args)
+
+
+def _leading_minus_hint(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """A hint when `graph "-x*y"` failed because argparse took the expression for an option."""
+    if not argv or argv[0] != "graph" or "--" in argv:
+        return None
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = sub.choices["graph"]._option_string_actions
+    for i, token in enumerate(argv[1:], start=1):
+        if token.startswith("-") and token.split("=")[0] not in known:
+            rest = " ".join(repr(t) if " " in t else t for t in argv[i + 1 :])
+            return (
+                f"hint: {token!r} starts with a minus, so it was read as an option; put -- "
+                f"before the expression: {PROG} graph -- {token!r} {rest}".rstrip()
+            )
+    return None
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ gradients), the loss curves and, for 2-D data, the decision boundary.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from visualize.graph import draw_graph
 from visualize.plots import plot_decision_boundary, plot_history, predict_classes
+from visualize.render import RenderError, system_dot
 
 DATASETS = ("spiral", "moons", "circles", "xor", "digits")
 
@@ -48,6 +49,7 @@ class DemoResult:
     files: list[Path]
     seconds: float
     history: Any
+    notes: list[str] = field(default_factory=list)  # e.g. the renderer fallback
 
 
 def load_data(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +129,16 @@ def run_demo(
     loss.name = "loss"
     loss.backward(retain_graph=True)
     title = f"one training step on {dataset} (batch of 16), collapsed by module"
-    files = [draw_graph(loss, collapse_modules=True, title=title).save(out / "graph.svg")]
+    view = draw_graph(loss, collapse_modules=True, title=title)
+    notes: list[str] = []
+    try:
+        files = [view.save(out / "graph.svg")]
+    except (RenderError, OSError) as exc:
+        if view.renderer == "wasm" or system_dot() is None or isinstance(exc, PermissionError):
+            raise
+        # The system `dot` is there but broken: the built-in renderer draws SVG as well.
+        files = [view.save(out / "graph.svg", renderer="wasm")]
+        notes.append(f"the system Graphviz `dot` failed ({exc}); drew with the built-in renderer")
     optimizer.zero_grad()
 
     model.eval()
@@ -142,4 +153,5 @@ def run_demo(
         files=files,
         seconds=seconds,
         history=history,
+        notes=notes,
     )

@@ -3,7 +3,8 @@
 The text is parsed with Python's own parser (``ast``) and then checked against a
 whitelist *before anything is evaluated*. Allowed:
 
-* numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``),
+* numbers (``2``, ``0.5``, ``1e-3``), the constants ``pi`` and ``e`` (unless given a value)
+  and variable names (``x``, ``w1``),
 * ``+ - * / **`` and unary minus, parentheses,
 * calls of the library's scalar functions (the table ``FUNCTIONS``, read from the op
   table's ``calc`` entries): ``exp log sqrt abs sin cos tanh sigmoid relu gelu erf
@@ -522,16 +523,12 @@ def evaluate(tree: ast.Expression, env: Mapping[str, Any]) -> Any:
     """
     import autograd_lite as al
 
+    # pi and e are constants unless the command gives them a value (then they are variables)
+    env = {**{k: v for k, v in CONSTANTS.items() if k in variables(tree)}, **env}
     missing = [name for name in variables(tree) if name not in env]
     if missing:
-        hint = ""
-        if "e" in missing:
-            hint = " (e is not built in: for e to the power x, write exp(x))"
-        elif "pi" in missing:
-            hint = " (pi is not built in: give it as pi=3.141592653589793)"
         raise ExpressionError(
-            f"no value given for {', '.join(missing)}; add e.g. {missing[0]}=1.5 to the "
-            f"command{hint}"
+            f"no value given for {', '.join(missing)}; add e.g. {missing[0]}=1.5 to the command"
         )
 
     def number_op(fn: Callable[..., Any], *args: Any) -> Any:
@@ -583,6 +580,9 @@ def evaluate(tree: ast.Expression, env: Mapping[str, Any]) -> Any:
 
     return ev(tree)
 
+
+# Names that are numbers when the command does not give them a value: graph "sin(pi * x)" x=0.25
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 _PY_OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,

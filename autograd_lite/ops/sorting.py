@@ -1,0 +1,135 @@
+"""Ordering ops, PyTorch's: sort, argsort, topk, unique, gather.
+
+``sort`` and ``topk`` return ``(values, indices)`` named tuples (``autograd_lite.return_types``),
+as ``max(dim)`` does. Their values are taken from the input by indexing (``take_along``), so
+the gradient goes back to exactly the elements chosen: no Function of their own, the indexing
+op (GetItem) records them. The indices are int64 tensors with no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import return_types
+from autograd_lite.errors import ShapeError, fmt_shape
+from autograd_lite.ops.reduce import normalize_axes, take_along
+from autograd_lite.tensor import Tensor, _make, as_array
+
+__all__ = ["argsort", "gather", "sort", "topk", "unique"]
+
+
+def _as_tensor(a: Any, where: str) -> Tensor:
+    return a if isinstance(a, Tensor) else Tensor(as_array(a, where=where))
+
+
+def _order(arr: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Indices sorting ``arr`` along ``axis``; ties keep their order (stable) both ways."""
+    if descending:
+        # Stable descending: sort the reversed axis ascending, then map indices back and
+        # reverse, so equal elements keep their original order (what stable=True promises).
+        n = arr.shape[axis]
+        flipped = np.argsort(np.flip(arr, axis), axis=axis, kind="stable")
+        return np.flip(n - 1 - flipped, axis)
+    return np.argsort(arr, axis=axis, kind="stable")
+
+
+def _axis(a: Tensor, dim: int, where: str) -> int | None:
+    if a.ndim == 0:
+        normalize_axes(dim, 0, where, a.shape)
+        return None
+    (axis,) = normalize_axes(dim, a.ndim, where, a.shape)
+    return axis
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    """``(values, indices)`` with ``values`` the elements of ``a`` sorted along ``dim``
+    (ascending unless ``descending``) and ``a`` gathered at ``indices`` equal to ``values``.
+    Shapes: both as ``a``. Always stable here (``stable`` is accepted for PyTorch's
+    signature)."""
+    a = _as_tensor(a, "sort")
+    axis = _axis(a, dim, "sort")
+    if axis is None:
+        return return_types.sort(a.reshape(()), _make(np.zeros((), np.int64)))
+    idx = _order(a.data, axis, descending)
+    return return_types.sort(take_along(a, idx, axis), _make(idx.astype(np.int64, copy=False)))
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``a`` along ``dim`` (``sort(a, dim).indices``); int64."""
+    a = _as_tensor(a, "argsort")
+    axis = _axis(a, dim, "argsort")
+    if axis is None:
+        return _make(np.zeros((), np.int64))
+    return _make(_order(a.data, axis, descending).astype(np.int64, copy=False))
+
+
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """The ``k`` largest (or, with ``largest=False``, smallest) elements along ``dim``:
+    ``(values, indices)``, shapes as ``a`` with ``k`` along ``dim``, largest first."""
+    a = _as_tensor(a, "topk")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"topk: k must be an int, got {type(k).__name__} {k!r}")
+    axis = _axis(a, dim, "topk")
+    n = 1 if axis is None else a.shape[axis]
+    if not 0 <= k <= n:
+        raise ShapeError(
+            f"topk: k={k} is out of range for dim {dim} of size {n} (shape {fmt_shape(a.shape)})"
+        )
+    if axis is None:
+        return return_types.topk(a.reshape(()), _make(np.zeros((), np.int64)))
+    idx = np.take(_order(a.data, axis, descending=largest), np.arange(k), axis=axis)
+    return return_types.topk(take_along(a, idx, axis), _make(idx.astype(np.int64, copy=False)))
+
+
+def gather(a: Tensor, dim: int, index: Any) -> Tensor:
+    """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (``a[i][index[i][j]]`` for ``dim=1``):
+    PyTorch's ``gather``, with ``index`` an int tensor of ``a``'s number of dimensions whose
+    sizes fit ``a``'s on the other axes. The gradient goes back to the elements taken."""
+    a = _as_tensor(a, "gather")
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim != a.ndim:
+        raise ShapeError(
+            f"gather: index {fmt_shape(idx.shape)} must have as many dimensions as the input "
+            f"{fmt_shape(a.shape)}"
+        )
+    (axis,) = normalize_axes(dim, a.ndim, "gather", a.shape)
+    for d, (n, m) in enumerate(zip(idx.shape, a.shape)):
+        if d != axis and n > m:
+            raise ShapeError(
+                f"gather: index {fmt_shape(idx.shape)} is larger than the input "
+                f"{fmt_shape(a.shape)} in dimension {d}"
+            )
+    if idx.size and not (idx.min() >= 0 and idx.max() < a.shape[axis]):
+        raise IndexError(
+            f"gather: index values must be in [0, {a.shape[axis]}) along dim {dim}, got "
+            f"{idx.min()}..{idx.max()}"
+        )
+    sizes = [n if d != axis else a.shape[axis] for d, n in enumerate(idx.shape)]
+    trimmed = a[tuple(slice(0, n) for n in sizes)] if tuple(sizes) != a.shape else a
+    return take_along(trimmed, idx, axis)
+
+
+def unique(
+    a: Tensor,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct values of ``a`` (flattened), sorted; with ``return_inverse`` and
+    ``return_counts`` also the index of each element's value and each value's count, as
+    PyTorch (a tuple then). No gradient. ``dim`` is not supported (refused)."""
+    if dim is not None:
+        raise NotImplementedError("unique: dim= is not supported; use unique(x) on values")
+    arr = as_array(a, where="unique")
+    values, inverse, counts = np.unique(arr, return_inverse=True, return_counts=True)
+    out: list[Tensor] = [_make(values)]
+    if return_inverse:
+        out.append(_make(inverse.reshape(arr.shape).astype(np.int64)))
+    if return_counts:
+        out.append(_make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
