@@ -19,11 +19,13 @@ RUN = ROOT / "benchmarks" / "run.py"
 WORKLOADS = [
     "op_overhead",
     "scalar_chain",
+    "vector_chain",
     "mlp_step",
     "mlp_step_large",
     "conv_step",
     "deep_chain",
     "memory",
+    "nested_ad",
 ]
 
 
