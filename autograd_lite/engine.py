@@ -87,7 +87,7 @@ def run_backward(
         # The roots' gradients are handed out first, as if by a node above them all; then
         # each node, newest first, runs its backward and hands out its inputs' gradients.
         node, receivers, grads = None, roots, seeds
-        visited = 0
+        visited = 0  # nodes visited, counted for grad() only (backward()'s loop stays lean)
         while True:
             for x, gx in zip(receivers, grads):
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
@@ -127,14 +127,15 @@ def run_backward(
             receivers = node.inputs
             if receivers is None:
                 raise freed_graph_error(type(node).__name__)
-            visited += 1
             if watch or node._hooks or node._retained is not None:
                 grad = _visit(node, grad, wanted, keep_node_grads)
-            if node._sequence_nr == oldest:
-                # grad(): the oldest input's producer. Its own inputs are older still, so
-                # nothing it would send back is wanted: it is not run.
-                receivers = grads = ()
-                continue
+                if wanted is not None:  # grad() (where watch is always on)
+                    visited += 1
+                    if node._sequence_nr == oldest:
+                        # The oldest input's producer. Its own inputs are older still, so
+                        # nothing it would send back is wanted: it is not run.
+                        receivers = grads = ()
+                        continue
             if node._sequence_nr < inplace.last_change:  # a tensor changed in place since
                 receivers, grads = inplace.backward_checked(node, grad)
             else:
@@ -144,8 +145,8 @@ def run_backward(
             if len(grads) != len(receivers):
                 _wrong_count(node, grads)
 
-        state.nodes_visited = visited
         if inputs is not None:
+            state.nodes_visited = visited
             return _collect(inputs, wanted, leaf_grads, allow_unused)
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
@@ -196,9 +197,10 @@ def grad(
 
 
 def nodes_visited() -> int:
-    """How many nodes the last backward pass of this thread visited (``backward()``,
-    ``grad()``, the ``func`` transforms): a measure of the walk's length, for tests that
-    check what the walk skips (``grad()`` visits only what can lead to its inputs)."""
+    """How many nodes the last ``grad()`` of this thread visited (also called by the
+    ``func`` transforms; not counted by ``backward()``, which visits every node it reaches):
+    the walk's length, for tests that check what it skips (``grad()`` visits only what can
+    lead to its inputs)."""
     return per_thread.state.nodes_visited
 
 

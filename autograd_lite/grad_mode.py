@@ -37,8 +37,8 @@ class GradState:
         # The modes that the open ``with no_grad()`` (enable_grad, set_grad_enabled) blocks
         # replaced, innermost last: each block's __exit__ restores its own.
         self.saved_modes: list[bool] = []
-        # How many nodes the last backward pass of this thread ran (engine.run_backward):
-        # tests count the walk with it (engine.nodes_visited).
+        # How many nodes the last grad() of this thread visited (engine.run_backward):
+        # tests measure the walk with it (engine.nodes_visited).
         self.nodes_visited = 0
 
 
