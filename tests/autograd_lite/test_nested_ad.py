@@ -28,29 +28,25 @@ _spec.loader.exec_module(programs)
 # -- the same gradients as PyTorch ------------------------------------------------------
 
 
-@pytest.mark.parametrize("w", [0.0, 0.7])
-def test_particle_grad_of_grad_matches_torch(w):
+@pytest.mark.parametrize(
+    ("program", "start", "steps"),
+    [
+        ("particle", 0.0, 1),  # reverse over reverse
+        ("particle", 0.7, 7),
+        ("newton", 0.3, 1),  # reverse over (forward over reverse)
+        ("newton", -0.2, 3),
+    ],
+)
+def test_nested_gradients_match_torch(program, start, steps):
     pytest.importorskip("torch")
     ours, theirs = programs.make_lib("autograd-lite"), programs.make_lib("torch")
-    for steps in (1, 7):
-        end = programs.particle_end(ours, ours.tensor(w), steps)
-        expected_end = programs.particle_end(theirs, theirs.tensor(w), steps)
-        assert float(end) == pytest.approx(float(expected_end), rel=1e-12)
-        g = programs.particle_grad(ours, ours.tensor(w), steps)
-        expected = programs.particle_grad(theirs, theirs.tensor(w), steps)
-        assert float(g) != 0.0  # the outer gradient reaches w through every inner one
-        assert float(g) == pytest.approx(float(expected), rel=1e-9, abs=1e-15)
-
-
-@pytest.mark.parametrize("theta", [0.3, -0.2])
-def test_newton_grad_of_hessian_matches_torch(theta):
-    pytest.importorskip("torch")
-    ours, theirs = programs.make_lib("autograd-lite"), programs.make_lib("torch")
-    for steps in (1, 3):
-        g = programs.newton_grad(ours, ours.tensor(theta), steps)
-        expected = programs.newton_grad(theirs, theirs.tensor(theta), steps)
-        assert float(g) != 0.0
-        assert float(g) == pytest.approx(float(expected), rel=1e-9, abs=1e-15)
+    end, gradient = getattr(programs, f"{program}_end"), getattr(programs, f"{program}_grad")
+    value = end(ours, ours.tensor(start), steps)
+    assert float(value) == pytest.approx(float(end(theirs, theirs.tensor(start), steps)))
+    g = gradient(ours, ours.tensor(start), steps)
+    expected = gradient(theirs, theirs.tensor(start), steps)
+    assert float(g) != 0.0  # the outer gradient reaches the parameter through the inner ones
+    assert float(g) == pytest.approx(float(expected), rel=1e-9, abs=1e-15)
 
 
 def test_particle_grad_of_grad_matches_central_differences():
