@@ -28,31 +28,27 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.ops import elementwise, linalg, reduce, shape
+from autograd_lite.ops import linalg, reduce, selection, shape
+from autograd_lite.ops.arithmetic import mul
+from autograd_lite.ops.table import OPS
 from autograd_lite.tensor import Tensor, _make
 
 # -- ufuncs: np.exp(x), np.add(x, y), np.maximum(0, h), np.add.reduce(x) --------------------
 
+# From the op table: each row's ``numpy`` names (np.exp runs exp), and two ufuncs that are
+# not ops of their own.
 UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
-    np.add: elementwise.add,
-    np.subtract: elementwise.sub,
-    np.multiply: elementwise.mul,
-    np.divide: elementwise.div,
-    np.power: elementwise.pow,
-    np.negative: elementwise.neg,
     np.positive: lambda x: x,
     np.square: lambda x: x * x,
-    np.exp: elementwise.exp,
-    np.log: elementwise.log,
-    np.sqrt: elementwise.sqrt,
-    np.absolute: elementwise.abs,
-    np.tanh: elementwise.tanh,
-    np.sin: elementwise.sin,
-    np.cos: elementwise.cos,
-    np.maximum: elementwise.maximum,
-    np.minimum: elementwise.minimum,
-    np.matmul: linalg.matmul,
 }
+UFUNCS.update(
+    {
+        getattr(np, name): row.function
+        for row in OPS
+        for name in row.numpy
+        if isinstance(getattr(np, name), np.ufunc)
+    }
+)
 
 # ufunc.reduce: np.add.reduce(x, axis) is a sum, ...
 REDUCTIONS: dict[np.ufunc, Callable[..., Tensor]] = {
@@ -249,14 +245,14 @@ def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **rest):
     _refuse_options("np.clip", rest, out=out)
     low = a_min if a_min is not None else min
     high = a_max if a_max is not None else max
-    return elementwise.clip(a, _value(low), _value(high))
+    return selection.clip(a, _value(low), _value(high))
 
 
 @_implements(np.where)
 def _where(condition, *xy):
     if not xy:  # np.where(condition): the indices where it holds (no gradient)
         return np.where(_value(condition))
-    return elementwise.where(condition, *xy)
+    return selection.where(condition, *xy)
 
 
 @_implements(np.dot)
@@ -266,7 +262,7 @@ def _dot(a, b, out=None):
     _refuse_options("np.dot", {}, out=out)
     nd_a, nd_b = np.ndim(a), np.ndim(b)
     if nd_a == 0 or nd_b == 0:
-        return elementwise.mul(a, b)
+        return mul(a, b)
     if nd_a <= 2 and nd_b <= 2:
         return linalg.matmul(a, b)
     return linalg.tensordot(a, b, axes=([nd_a - 1], [0 if nd_b == 1 else nd_b - 2]))
@@ -275,7 +271,7 @@ def _dot(a, b, out=None):
 @_implements(np.outer)
 def _outer(a, b, out=None):
     _refuse_options("np.outer", {}, out=out)
-    return elementwise.mul(shape.reshape(a, -1, 1), shape.reshape(b, 1, -1))
+    return mul(shape.reshape(a, -1, 1), shape.reshape(b, 1, -1))
 
 
 @_implements(np.tensordot)
@@ -372,6 +368,13 @@ def _new_like(func: Callable) -> Callable:
 
 for _like in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
     FUNCTIONS[_like] = _new_like(_like)
+
+# The op table's NumPy names that are not ufuncs (np.einsum): the adapters above when NumPy's
+# signature differs from the op's, else the op function itself.
+for _row in OPS:
+    for _name in _row.numpy:
+        if not isinstance(getattr(np, _name), np.ufunc):
+            FUNCTIONS.setdefault(getattr(np, _name), _row.function)
 
 
 # -- helpers ----------------------------------------------------------------------------------

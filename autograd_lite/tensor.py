@@ -20,7 +20,8 @@ they are all built on the Tensor class. The members that need them -- the Python
 operators (``x * y``, ``x += y``, ``x[i] = v``), the op methods (``x.exp()``,
 ``x.sum(axis=1)``), NumPy's hooks (``np.exp(x)``) and ``backward()`` -- are defs in
 ``autograd_lite/tensor_methods.py``, one floor up, copied onto Tensor when ``autograd_lite``
-is imported.
+is imported. Type checkers and IDEs see them in ``tensor.pyi``, the stub generated from this
+file, tensor_methods.py and the op table (``python tests/test_tensor_stub.py``).
 """
 
 from __future__ import annotations
@@ -28,18 +29,11 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape
-
-if TYPE_CHECKING:
-    # For type checkers and IDEs only: Tensor has TensorMethods' members (attached at
-    # import time, see the module docstring), so `x.exp()` is found and typed.
-    from autograd_lite.tensor_methods import TensorMethods as _Methods
-else:
-    _Methods = object
 
 _default_dtype = np.dtype(np.float32)
 _NUMERIC_KINDS = "biuf"
@@ -98,7 +92,7 @@ def as_array(data: Any, dtype: Any = None, where: str = "tensor") -> np.ndarray:
     return arr
 
 
-class Tensor(_Methods):
+class Tensor:
     """An n-dimensional array that can record the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)`` shares memory with

@@ -8,8 +8,10 @@ all of them and holds every Tensor member that needs them, as a def in one class
 calls it once, at import). Type checkers and IDEs see them as Tensor's own: Tensor
 derives from TensorMethods for them (see the top of tensor.py).
 
-Most op methods *are* the op functions: ``x.exp()`` calls ``autograd_lite.exp`` with
-``self`` as its first argument, with no wrapper in between (a call less per op).
+The op methods (``x.exp()``, ``x.sum(1)``, ``x[i]``) are not here: each op table row
+(``ops/table.py``) names its methods, and ``attach()`` sets the op function itself as each
+one, so ``x.exp()`` calls ``autograd_lite.exp`` with ``self`` as its first argument, with no
+wrapper in between (a call less per op).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import numpy as np
 
 from autograd_lite import engine, inplace, numpy_dispatch
 from autograd_lite.function import apply_binary
-from autograd_lite.ops import elementwise, linalg, reduce, shape
-from autograd_lite.ops.elementwise import Add, Cast, Clip, Div, Mul, Pow, Sub
+from autograd_lite.ops import shape
+from autograd_lite.ops.arithmetic import Add, Div, Mul, Pow, Sub
 from autograd_lite.ops.linalg import MatMul
+from autograd_lite.ops.selection import Cast, Clip, where
 from autograd_lite.ops.shape import SetItem
+from autograd_lite.ops.table import OPS
 from autograd_lite.tensor import Tensor, _make
 
 
@@ -86,10 +90,6 @@ class TensorMethods:
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return apply_binary(MatMul, other, self)
-
-    __neg__ = elementwise.neg
-    __abs__ = elementwise.abs
-    __getitem__ = shape.getitem
 
     # -- in-place ops: recorded like the ops they are, with version counters (inplace.py) --
 
@@ -175,55 +175,11 @@ class TensorMethods:
     __array_ufunc__ = numpy_dispatch.array_ufunc
     __array_function__ = numpy_dispatch.array_function
 
-    # -- op methods: the op functions themselves (x.exp() is exp(x), x.sum(1) is sum(x, 1)) --
-
-    add = elementwise.add
-    sub = elementwise.sub
-    mul = elementwise.mul
-    div = elementwise.div
-    neg = elementwise.neg
-    pow = elementwise.pow
-    exp = elementwise.exp
-    log = elementwise.log
-    sqrt = elementwise.sqrt
-    abs = elementwise.abs
-    sin = elementwise.sin
-    cos = elementwise.cos
-    tanh = elementwise.tanh
-    sigmoid = elementwise.sigmoid
-    relu = elementwise.relu
-    leaky_relu = elementwise.leaky_relu
-    elu = elementwise.elu
-    maximum = elementwise.maximum
-    minimum = elementwise.minimum
-    clip = elementwise.clip
-    clamp = elementwise.clip
-    matmul = linalg.matmul
-    sum = reduce.sum
-    mean = reduce.mean
-    prod = reduce.prod
-    max = reduce.max
-    min = reduce.min
-    var = reduce.var
-    std = reduce.std
-    logsumexp = reduce.logsumexp
-    softmax = reduce.softmax
-    log_softmax = reduce.log_softmax
-    argmax = reduce.argmax
-    reshape = shape.reshape
-    view = shape.reshape
-    permute = shape.permute
-    transpose = shape.transpose
-    expand = shape.expand
-    squeeze = shape.squeeze
-    unsqueeze = shape.unsqueeze
-    flatten = shape.flatten
-
     # -- op methods with their own argument order -----------------------------------------
 
     def where(self: Tensor, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``x.where(c, y)``)."""
-        return elementwise.where(condition, self, other)
+        return where(condition, self, other)
 
     @property
     def T(self: Tensor) -> Tensor:
@@ -265,7 +221,11 @@ def _scaled(other: Any, alpha: float) -> Any:
 
 
 def attach() -> None:
-    """Give Tensor every member of TensorMethods (once, when autograd_lite is imported)."""
+    """Give Tensor every member of TensorMethods, and each op table row's methods (the op
+    function itself: ``x.exp()`` is ``exp(x)``), once, when autograd_lite is imported."""
     for name, member in vars(TensorMethods).items():
         if callable(member) or isinstance(member, property):
             setattr(Tensor, name, member)
+    for row in OPS:
+        for name in row.methods:
+            setattr(Tensor, name, row.function)

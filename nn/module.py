@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 
@@ -391,7 +391,24 @@ class Module:
 # -- containers --------------------------------------------------------------------------------
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children named "0", "1", ... in order, ``len``,
+    iteration and ``append``."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> Self:
+        """Add a module at the end (named by its position). Returns self."""
+        where = f"{type(self).__name__}.append"
+        self.add_module(str(len(self)), _check_module(module, where))
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(Linear(2, 100), ReLU(), Linear(100, 3))``.
 
     Children are named "0", "1", ... (so parameters are "0.weight", "0.bias", "2.weight", ...),
@@ -412,25 +429,14 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))  # same names, so same scopes
         return items[_index(index, len(items), "Sequential")][1]
 
-    def append(self, module: Module) -> Sequential:
-        """Add a module at the end (named by its position). Returns self."""
-        self.add_module(str(len(self)), _check_module(module, "Sequential.append"))
-        return self
 
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain Python list hides them
     from ``parameters()``). Children are named "0", "1", ...; it has no forward."""
 
@@ -438,12 +444,6 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.values())
@@ -458,10 +458,6 @@ class ModuleList(Module):
     def __setitem__(self, index: int, module: Module) -> None:
         i = _index(index, len(self), "ModuleList")
         self.add_module(str(i), _check_module(module, "ModuleList"))
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), _check_module(module, "ModuleList.append"))
-        return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:

@@ -2,8 +2,9 @@
 
 The graph: one node per module of autograd_lite/, nn/ and visualize/, one edge per import
 that runs when the module is loaded -- at module level, in class bodies, in if/try/with
-blocks -- but not inside functions (those run when called) and not under
-``if TYPE_CHECKING:`` (never run). ``from package import name`` is an edge to the
+blocks -- but not inside functions (those run when called). Imports under
+``if TYPE_CHECKING:`` count too: a static reader (a type checker, an IDE, a person) follows
+them, so they may not close a circle either. ``from package import name`` is an edge to the
 submodule ``package.name`` when there is one, else to ``package`` itself.
 """
 
@@ -26,7 +27,8 @@ def module_name(path: Path) -> str:
 
 
 def load_time_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
-    """The import statements that run when the module is loaded."""
+    """The import statements that run when the module is loaded, and those a static reader
+    follows (``if TYPE_CHECKING:``)."""
     found: list[ast.Import | ast.ImportFrom] = []
 
     def visit(body: list[ast.stmt]) -> None:
@@ -35,8 +37,6 @@ def load_time_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
                 found.append(stmt)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue  # runs when called, not when loaded
-            elif isinstance(stmt, ast.If) and "TYPE_CHECKING" in ast.unparse(stmt.test):
-                visit(stmt.orelse)
             else:  # class bodies, if/else, try/except/finally, with, for, while
                 for field in ("body", "orelse", "finalbody"):
                     visit(getattr(stmt, field, None) or [])
@@ -102,7 +102,8 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_graph_sees_the_packages():
     # The test would pass vacuously on an empty graph: check it holds what it should.
     assert {"autograd_lite", "autograd_lite.tensor", "nn.module", "visualize.graph"} <= set(GRAPH)
-    assert "autograd_lite.function" in GRAPH["autograd_lite.ops.elementwise"]
+    assert "autograd_lite.function" in GRAPH["autograd_lite.ops.arithmetic"]
+    assert "autograd_lite.ops.arithmetic" in GRAPH["autograd_lite.ops.table"]
     assert "autograd_lite" in GRAPH["nn.linear"]
     assert "visualize.render" in GRAPH["visualize.graph"]
 
@@ -116,7 +117,7 @@ def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_imports_in_functions_and_type_checking_blocks_do_not_count():
+def test_imports_in_functions_do_not_count_and_type_checking_blocks_do():
     tree = ast.parse(
         "import a\n"
         "from typing import TYPE_CHECKING\n"
@@ -126,7 +127,7 @@ def test_imports_in_functions_and_type_checking_blocks_do_not_count():
         "try:\n    import f\nexcept ImportError:\n    import g\n"
     )
     found = [a.name for s in load_time_imports(tree) for a in s.names]
-    assert sorted(found) == ["TYPE_CHECKING", "a", "c", "e", "f", "g"]
+    assert sorted(found) == ["TYPE_CHECKING", "a", "b", "c", "e", "f", "g"]
 
 
 @pytest.mark.parametrize(
@@ -151,26 +152,22 @@ def test_tensor_is_the_bottom_of_the_engine_floor():
 
 
 def test_one_list_of_op_names():
-    # Each ops module lists its public functions in __all__; autograd_lite.ops.__all__ is
-    # their union and autograd_lite exports exactly those objects.
+    # autograd_lite.ops.__all__ is read from the op table, and autograd_lite exports exactly
+    # those objects (the table against the code: tests/autograd_lite/test_op_table.py).
     import autograd_lite as al
     from autograd_lite import ops
 
-    per_module = [
-        n
-        for m in (ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv, ops.loss)
-        for n in m.__all__
-    ]
-    assert sorted(ops.__all__) == sorted(per_module)
+    assert ops.__all__ == ops.table.public_names()
     assert len(set(ops.__all__)) == len(ops.__all__)
     assert all(getattr(al, n) is getattr(ops, n) for n in ops.__all__)
     assert set(ops.__all__) <= set(al.__all__)
 
 
-def test_tensor_methods_are_defs_in_one_class():
-    # Every operator and op method is a member of TensorMethods (a def there, or the op
-    # function itself), so grep finds its def and an IDE its definition.
+def test_tensor_members_are_defs_in_one_class_or_op_functions():
+    # Every operator and Tensor member that needs the ops is a def in TensorMethods; every
+    # op method is an op function itself, named by its op table row. So grep finds its def.
     import autograd_lite as al
+    from autograd_lite.ops.table import OPS
     from autograd_lite.tensor_methods import TensorMethods
 
     attached = {
@@ -178,13 +175,16 @@ def test_tensor_methods_are_defs_in_one_class():
         for name, member in vars(TensorMethods).items()
         if callable(member) or isinstance(member, property)
     }
-    assert {"__mul__", "__rsub__", "__matmul__", "exp", "sum", "reshape", "backward", "T"} <= set(
-        attached
-    )
+    assert {"__mul__", "__rsub__", "__matmul__", "backward", "T", "where"} <= set(attached)
     for name, member in attached.items():
         assert vars(al.Tensor)[name] is member, name
         function = member.fget if isinstance(member, property) else member
         assert function.__module__.startswith("autograd_lite."), name
+    methods = {m: row.function for row in OPS for m in row.methods}
+    assert {"exp", "sum", "reshape", "__getitem__"} <= set(methods)
+    assert not set(methods) & set(attached)  # one home per member
+    for name, function in methods.items():
+        assert vars(al.Tensor)[name] is function, name
 
 
 def test_every_function_class_lives_in_the_engines_ops():
@@ -284,23 +284,9 @@ def test_the_engine_floor_order_in_architecture_md_holds():
     assert upward == []
 
 
-def test_the_op_table_in_architecture_md_lists_every_function_where_it_is():
-    import autograd_lite.ops as ops
-    from autograd_lite import Function
-
-    table = [
-        [cell.strip() for cell in line.strip("|").split("|")]
-        for line in DOC.split("## Where each op lives")[1].split("\n## ")[0].splitlines()
-        if line.startswith("| ") and "`" in line.split("|")[2]
-    ]
-    # every row states both derivatives: backward's and the forward-mode (jvp) rule
-    assert [row[1] for row in table if not (row[4] and row[5])] == []
-    documented = {row[1].strip("`"): (row[2], row[3].strip("`")) for row in table}
-    in_code = {
-        name: (f"ops/{module.__name__.rsplit('.', 1)[1]}.py", cls.label)
-        for module in (ops.elementwise, ops.reduce, ops.shape, ops.linalg, ops.conv, ops.loss)
-        for name, cls in vars(module).items()
-        if isinstance(cls, type) and issubclass(cls, Function) and cls.__module__ == module.__name__
-    }
-    assert len(in_code) > 40
-    assert documented == in_code  # class -> (file, drawn label)
+def test_architecture_md_names_every_ops_module():
+    # The op section's file map lists every module of autograd_lite/ops, and no other.
+    section = DOC.split("## Where each op lives")[1].split("\n## ")[0]
+    listed = {line.split()[0] for line in section.splitlines() if line.startswith("ops/")}
+    on_disk = {f"ops/{p.name}" for p in (ROOT / "autograd_lite" / "ops").glob("*.py")}
+    assert listed == on_disk - {"ops/__init__.py"}

@@ -7,6 +7,7 @@ are not installed (PyTorch, micrograd) are reported as unavailable, which is fin
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -16,17 +17,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
-WORKLOADS = [
-    "op_overhead",
-    "scalar_chain",
-    "vector_chain",
-    "mlp_step",
-    "mlp_step_large",
-    "conv_step",
-    "deep_chain",
-    "memory",
-    "nested_ad",
-]
+
+
+def _benchmark_list() -> list[str]:
+    """The workloads ``run.py`` runs (its ``BENCHMARKS``): read from there, not copied."""
+    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(RUN.parent))  # run.py imports its sibling workloads.py
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(RUN.parent))
+    return list(module.BENCHMARKS)
+
+
+WORKLOADS = _benchmark_list()
 
 
 @pytest.mark.timeout(600)

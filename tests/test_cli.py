@@ -208,8 +208,7 @@ def test_gradcheck_passes_and_prints_table(tmp_path):
 
 def test_gradcheck_fails_with_status_1(monkeypatch, capsys):
     import autograd_lite as al
-    from visualize import checks
-    from visualize.cli import main
+    from visualize.cli import checks, main
 
     class BadSquare(al.Function):
         """x ** 2 with a wrong derivative (x instead of 2x)."""
@@ -239,7 +238,7 @@ def test_gradcheck_fails_with_status_1(monkeypatch, capsys):
 
 def test_help_lists_every_function_and_every_option_has_help(tmp_path):
     from visualize.cli import build_parser
-    from visualize.expression import FUNCTIONS
+    from visualize.cli.expression import FUNCTIONS
 
     done = run("graph", "--help", cwd=tmp_path)
     assert done.returncode == 0

@@ -104,10 +104,10 @@ def convnet() -> Any:
 
 
 def training_step() -> Any:
-    """The demo's picture: one step of the spiral MLP (see visualize/demo.py)."""
+    """The demo's picture: one step of the spiral MLP (see visualize/cli/demo.py)."""
     import autograd_lite as al
     import nn
-    from visualize.demo import RECIPES
+    from visualize.cli.demo import RECIPES
 
     al.manual_seed(0)
     X, y = nn.datasets.spiral(seed=0)

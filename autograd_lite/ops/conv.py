@@ -39,11 +39,11 @@ __all__ = [
     "max_pool2d",
 ]
 
+
 Pair = tuple[int, int]
+
+
 IntOrPair = int | tuple[int, int]
-
-
-# -- window geometry -------------------------------------------------------------------
 
 
 def pair(value: IntOrPair, what: str, where: str, minimum: int = 1) -> Pair:
@@ -136,9 +136,6 @@ def _cols_to_parts(cols: np.ndarray, c: int, kernel: Pair, out: Pair) -> np.ndar
     return cols.reshape(cols.shape[0], c, kernel[0] * kernel[1], *out).transpose(2, 0, 1, 3, 4)
 
 
-# -- convolution -------------------------------------------------------------------------
-
-
 class Conv2dFunction(Function):
     """2-D convolution (cross-correlation, as in every deep-learning library).
 
@@ -177,6 +174,22 @@ class Conv2dFunction(Function):
         s, p = self.geometry["stride"], self.geometry["padding"]
         ty = _product_rule(Conv2dFunction, x, w, tx, tw, stride=s, padding=p)
         return ty if tb is None else ty + tb.reshape(-1, 1, 1)  # ḃ for every pixel
+
+
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+) -> Tensor:
+    """2-D convolution: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> (N, F, H', W'),
+    H' = (H + 2·padding - kh) // stride + 1."""
+    stride = pair(stride, "stride", "conv2d")
+    padding = pair(padding, "padding", "conv2d", minimum=0)
+    if bias is None:
+        return Conv2dFunction.apply(x, weight, stride=stride, padding=padding)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding)
 
 
 class Conv2dInputGrad(Function):
@@ -280,9 +293,6 @@ def _conv_geometry(x_shape: tuple, w_shape: tuple, b: Any, stride: Pair, padding
     return dict(kernel=kernel, stride=stride, padding=padding, out=out)
 
 
-# -- pooling -----------------------------------------------------------------------------
-
-
 class MaxPool2dFunction(Function):
     """Max pooling: the largest value of each window, channel by channel.
 
@@ -325,6 +335,14 @@ class MaxPool2dFunction(Function):
             np.greater(view == y, found, out=masks[t])
             found |= masks[t]
         return masks
+
+
+def max_pool2d(
+    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+) -> Tensor:
+    """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
+    kernel size (non-overlapping windows)."""
+    return MaxPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
 
 
 class MaxPool2dScatter(Function):
@@ -399,6 +417,14 @@ class AvgPool2dFunction(Function):
         return AvgPool2dFunction.apply(tx, **geometry)  # linear: the mean of the tangents
 
 
+def avg_pool2d(
+    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+) -> Tensor:
+    """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
+    kernel size."""
+    return AvgPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))
+
+
 class AvgPool2dBackward(Function):
     """dL/dx of average pooling: G: (N, C, H', W') -> (N, C, H, W), G / (kh·kw) spread over
     each window (overlaps add up). Linear; its gradient is average pooling again."""
@@ -420,25 +446,6 @@ class AvgPool2dBackward(Function):
         return AvgPool2dBackward.apply(tg, x_shape=self.x_shape, out=self.out, **self.geometry)
 
 
-# -- the functional API --------------------------------------------------------------------
-
-
-def conv2d(
-    x: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
-) -> Tensor:
-    """2-D convolution: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> (N, F, H', W'),
-    H' = (H + 2·padding - kh) // stride + 1."""
-    stride = pair(stride, "stride", "conv2d")
-    padding = pair(padding, "padding", "conv2d", minimum=0)
-    if bias is None:
-        return Conv2dFunction.apply(x, weight, stride=stride, padding=padding)
-    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding)
-
-
 def pool_args(
     kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, where: str
 ) -> dict:
@@ -452,19 +459,3 @@ def pool_args(
             f"{where}: padding {padding} must be at most half the kernel size {kernel}"
         )
     return dict(kernel=kernel, stride=stride, padding=padding)
-
-
-def max_pool2d(
-    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
-) -> Tensor:
-    """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
-    kernel size (non-overlapping windows)."""
-    return MaxPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
-
-
-def avg_pool2d(
-    x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
-) -> Tensor:
-    """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
-    kernel size."""
-    return AvgPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))

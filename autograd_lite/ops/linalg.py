@@ -78,6 +78,11 @@ class MatMul(Function):
         return ta @ b + a @ tb  # the product rule
 
 
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product ``a @ b`` (vectors, matrices, and batches of matrices)."""
+    return MatMul.apply(a, b)
+
+
 def _mT(x: Any) -> Any:
     """Swap the last two axes (the matrix transpose of each matrix in a batch)."""
     if isinstance(x, Tensor):
@@ -126,19 +131,11 @@ class LinearFunction(Function):
         return ty if tb is None else ty + tb
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` (vectors, matrices, and batches of matrices)."""
-    return MatMul.apply(a, b)
-
-
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
     if bias is None:
         return LinearFunction.apply(x, weight)
     return LinearFunction.apply(x, weight, bias)
-
-
-# -- einsum --------------------------------------------------------------------------------
 
 
 class Einsum(Function):
@@ -197,6 +194,26 @@ class Einsum(Function):
                 have.add(c)
             target += c
         return Einsum.apply(*operands, terms=terms, output=target, optimize=self.optimize)
+
+
+def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
+    """Einstein summation, as ``np.einsum``: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``,
+    ``einsum("ii", a)`` the trace, ``einsum("...ij->...ji", a)`` a batched transpose, and any
+    other subscripts NumPy accepts (the implicit output, ``...``, repeated letters for
+    diagonals; also NumPy's sublist form). Operands may be given as one list, as in
+    ``torch.einsum("ij,jk", [a, b])``. Differentiable in every operand.
+    """
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublists_to_subscripts((subscripts, *operands))
+    elif (
+        len(operands) == 1
+        and isinstance(operands[0], (list, tuple))
+        and all(isinstance(x, (Tensor, np.ndarray)) for x in operands[0])
+    ):
+        operands = tuple(operands[0])
+    shapes = [np.shape(x.data if isinstance(x, Tensor) else x) for x in operands]
+    terms, output = _einsum_terms(subscripts, shapes)
+    return Einsum.apply(*operands, terms=terms, output=output, optimize=optimize)
 
 
 _LETTERS = string.ascii_letters
@@ -262,29 +279,6 @@ def _sublists_to_subscripts(args: tuple) -> tuple[str, list]:
         operands.pop()
         return ",".join(terms) + "->" + letters(args[-1]), operands
     return ",".join(terms), operands
-
-
-def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
-    """Einstein summation, as ``np.einsum``: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``,
-    ``einsum("ii", a)`` the trace, ``einsum("...ij->...ji", a)`` a batched transpose, and any
-    other subscripts NumPy accepts (the implicit output, ``...``, repeated letters for
-    diagonals; also NumPy's sublist form). Operands may be given as one list, as in
-    ``torch.einsum("ij,jk", [a, b])``. Differentiable in every operand.
-    """
-    if not isinstance(subscripts, str):
-        subscripts, operands = _sublists_to_subscripts((subscripts, *operands))
-    elif (
-        len(operands) == 1
-        and isinstance(operands[0], (list, tuple))
-        and all(isinstance(x, (Tensor, np.ndarray)) for x in operands[0])
-    ):
-        operands = tuple(operands[0])
-    shapes = [np.shape(x.data if isinstance(x, Tensor) else x) for x in operands]
-    terms, output = _einsum_terms(subscripts, shapes)
-    return Einsum.apply(*operands, terms=terms, output=output, optimize=optimize)
-
-
-# -- tensordot -----------------------------------------------------------------------------
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2, *, dims: Any = None) -> Tensor:

@@ -27,8 +27,10 @@ from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.forward_ad import is_zero
 from autograd_lite.function import Function
 from autograd_lite.grad_mode import is_grad_enabled
-from autograd_lite.ops.elementwise import clip, exp, log, relu, sigmoid
+from autograd_lite.ops.activations import relu, sigmoid
+from autograd_lite.ops.elementary import exp, log
 from autograd_lite.ops.reduce import softmax
+from autograd_lite.ops.selection import clip
 from autograd_lite.tensor import Tensor, as_array
 
 __all__ = [
@@ -42,11 +44,8 @@ __all__ = [
     "nll_loss",
 ]
 
+
 Reduction = str  # 'mean' | 'sum' | 'none'
-
-
-# ======================================================================================
-# Helpers: checking arguments, reducing
 
 
 def check_loss_options(
@@ -246,10 +245,6 @@ def _scale(g: Tensor, reduction: str, denom: float) -> Tensor:
     return g / denom if reduction == "mean" else g
 
 
-# ======================================================================================
-# Regression: MSE and L1
-
-
 def mse_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tensor:
     """Mean squared error: ℓ_i = (input_i - target_i)².
 
@@ -270,10 +265,6 @@ def l1_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tensor
     check_loss_options("l1_loss", reduction)
     input, target = _elementwise_problem(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
-
-
-# ======================================================================================
-# Binary classification: BCE on probabilities, BCE on logits
 
 
 class BinaryCrossEntropy(Function):
@@ -429,10 +420,6 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction, weight)
 
 
-# ======================================================================================
-# Multiclass: softmax cross-entropy, NLL
-
-
 class SoftmaxCrossEntropy(Function):
     """Cross-entropy of softmax(x) against class targets, fused into one op.
 
@@ -576,10 +563,6 @@ def nll_loss(
     x, t, w, unbatched = _class_problem(input, target, where, weight, ignore_index)
     loss = NLL.apply(x, t, weight=w, ignore_index=ignore_index, reduction=reduction)
     return _one_example(loss, unbatched)
-
-
-# ======================================================================================
-# Multiclass hinge losses (built from tensor ops)
 
 
 def _hinges(x: Tensor, t: np.ndarray, margin: float) -> Tensor:

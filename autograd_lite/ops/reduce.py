@@ -14,7 +14,8 @@ import numpy as np
 
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
-from autograd_lite.ops.elementwise import exp, sqrt, where
+from autograd_lite.ops.elementary import exp, sqrt
+from autograd_lite.ops.selection import where
 from autograd_lite.tensor import Tensor, _make
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "sum",
     "var",
 ]
+
 
 Axis = int | tuple[int, ...] | None
 
@@ -94,6 +96,19 @@ class Sum(Function):
         return sum(ta, self.axes, self.keepdims)
 
 
+def sum(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Sum over ``axis`` (all axes by default)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
 class Prod(Function):
     """Π a over axes.  d/da_i = Π_{j≠i} a_j, the product of the others: out / a_i where
     a_i ≠ 0; where a slice holds zeros, only its zeros can have a nonzero gradient, and the
@@ -116,6 +131,19 @@ class Prod(Function):
         if not (a.data == 0).any():
             return self.output.reshape(_kept_shape(self.in_shape, self.axes)) / a
         return _product_of_others(a, self.axes)
+
+
+def prod(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Prod.apply(a, axis=axis, keepdims=keepdims)
 
 
 def _product_of_others(a: Tensor, axes: tuple) -> Tensor:
@@ -162,10 +190,36 @@ class Max(Function):
         return (is_extreme / is_extreme.sum(axis=self.axes, keepdims=True)).astype(a.dtype)
 
 
+def max(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Largest value over ``axis`` (ties share the gradient equally)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
 class Min(Max):
     """min of a over axes (ties share the gradient equally, like ``Max``)."""
 
     reduce = staticmethod(np.min)
+
+
+def min(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """Smallest value over ``axis`` (ties share the gradient equally)."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
 class LogSumExp(Function):
@@ -195,6 +249,19 @@ class LogSumExp(Function):
         return exp(a - self.output.reshape(_kept_shape(a.shape, self.axes)))
 
 
+def logsumexp(
+    a: Tensor,
+    axis: Axis = None,
+    keepdims: bool = False,
+    *,
+    dim: Axis = None,
+    keepdim: bool = False,
+) -> Tensor:
+    """log(Σ exp(a)) over ``axis``, without overflow."""
+    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
+    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+
+
 class SoftmaxFunction(Function):
     """softmax(a) = exp(a) / Σ exp(a) along one axis (stable: the max is subtracted first).
 
@@ -215,6 +282,11 @@ class SoftmaxFunction(Function):
 
     def jvp(self, ta):
         return self.backward(ta)  # the Jacobian diag(y) - y yᵀ is symmetric: J v = Jᵀ v
+
+
+def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
+    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 class LogSoftmaxFunction(Function):
@@ -238,20 +310,9 @@ class LogSoftmaxFunction(Function):
         return ta - (exp(self.output) * ta).sum(axis=self.axis, keepdims=True)
 
 
-# -- the functional API -----------------------------------------------------------
-
-
-def sum(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Sum over ``axis`` (all axes by default)."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Sum.apply(a, axis=axis, keepdims=keepdims)
+def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
+    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def mean(
@@ -266,45 +327,6 @@ def mean(
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     total = sum(a, axis, keepdims)
     return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
-
-
-def prod(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Prod.apply(a, axis=axis, keepdims=keepdims)
-
-
-def max(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Largest value over ``axis`` (ties share the gradient equally)."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Max.apply(a, axis=axis, keepdims=keepdims)
-
-
-def min(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """Smallest value over ``axis`` (ties share the gradient equally)."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return Min.apply(a, axis=axis, keepdims=keepdims)
 
 
 def var(
@@ -335,29 +357,6 @@ def std(
 ) -> Tensor:
     """Standard deviation: the square root of ``var``."""
     return sqrt(var(a, axis, correction, keepdims, dim=dim, keepdim=keepdim))
-
-
-def logsumexp(
-    a: Tensor,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool = False,
-) -> Tensor:
-    """log(Σ exp(a)) over ``axis``, without overflow."""
-    axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
-    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
-
-
-def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
-    return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
-
-
-def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
-    return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
 def argmax(

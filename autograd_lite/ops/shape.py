@@ -67,6 +67,11 @@ class Reshape(Function):
         return ta.reshape(self.output.shape)
 
 
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape; one size may be -1 (inferred)."""
+    return Reshape.apply(a, shape=_shape_args(shape, "reshape"))
+
+
 class Permute(Function):
     """a with its axes reordered (``dims[i]`` is the input axis that becomes axis i).
     The gradient is permuted by the inverse order."""
@@ -88,6 +93,31 @@ class Permute(Function):
 
     def jvp(self, ta):
         return ta.permute(self.dims)
+
+
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """Reorder the axes: ``permute(x, 0, 2, 1)`` or ``permute(x, (0, 2, 1))``."""
+    arr = a.data if isinstance(a, Tensor) else np.asarray(a)
+    dims = _shape_args(dims, "permute")
+    dims = tuple(d % arr.ndim if -arr.ndim <= d < arr.ndim else d for d in dims)
+    return Permute.apply(a, dims=dims)
+
+
+def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
+    them all (``x.T``)."""
+    shape = a.data.shape if isinstance(a, Tensor) else np.shape(a)
+    ndim = len(shape)
+    order = list(range(ndim))
+    if dim0 is None and dim1 is None:
+        order.reverse()
+    else:
+        i, j = (
+            normalize_axes(dim0, ndim, "transpose", shape),
+            normalize_axes(dim1, ndim, "transpose", shape),
+        )
+        order[i[0]], order[j[0]] = order[j[0]], order[i[0]]
+    return Permute.apply(a, dims=tuple(order))
 
 
 class Expand(Function):
@@ -113,6 +143,17 @@ class Expand(Function):
         return ta.expand(self.output.shape)
 
 
+def expand(a: Tensor, *shape: Any) -> Tensor:
+    """Broadcast to ``shape`` without copying; -1 keeps a size (as in PyTorch)."""
+    shape = _shape_args(shape, "expand")
+    in_shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    offset = len(shape) - len(in_shape)
+    shape = tuple(
+        in_shape[i - offset] if s == -1 and i >= offset else s for i, s in enumerate(shape)
+    )
+    return Expand.apply(a, shape=shape)
+
+
 def _is_advanced(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return any(isinstance(p, (np.ndarray, list)) for p in parts)
@@ -136,6 +177,11 @@ class GetItem(Function):
 
     def jvp(self, ta):
         return GetItem.apply(ta, index=self.index)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
+    return GetItem.apply(a, index=index_arg(index))
 
 
 class SetItem(Function):
@@ -239,6 +285,11 @@ class Concatenate(Function):
         return Concatenate.apply(*tangents, axis=self.axis)
 
 
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``)."""
+    return Concatenate.apply(*tensors, axis=axis if dim is None else dim)
+
+
 class Stack(Function):
     """Tensors of one shape joined along a new axis.  The gradient is split along it."""
 
@@ -264,6 +315,11 @@ class Stack(Function):
         return Stack.apply(*tangents, axis=self.axis)
 
 
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of the same shape along a new axis."""
+    return Stack.apply(*tensors, axis=axis if dim is None else dim)
+
+
 class Pad(Function):
     """a with a border of ``value`` (constant padding).  The gradient is the interior."""
 
@@ -279,48 +335,34 @@ class Pad(Function):
         return Pad.apply(ta, widths=self.widths, value=0.0)  # the border does not move
 
 
-# -- the functional API -----------------------------------------------------------
+def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
+    """Constant padding.
 
-
-def reshape(a: Tensor, *shape: Any) -> Tensor:
-    """The same elements in a new shape; one size may be -1 (inferred)."""
-    return Reshape.apply(a, shape=_shape_args(shape, "reshape"))
-
-
-def permute(a: Tensor, *dims: Any) -> Tensor:
-    """Reorder the axes: ``permute(x, 0, 2, 1)`` or ``permute(x, (0, 2, 1))``."""
-    arr = a.data if isinstance(a, Tensor) else np.asarray(a)
-    dims = _shape_args(dims, "permute")
-    dims = tuple(d % arr.ndim if -arr.ndim <= d < arr.ndim else d for d in dims)
-    return Permute.apply(a, dims=dims)
-
-
-def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
-    """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
-    them all (``x.T``)."""
-    shape = a.data.shape if isinstance(a, Tensor) else np.shape(a)
-    ndim = len(shape)
-    order = list(range(ndim))
-    if dim0 is None and dim1 is None:
-        order.reverse()
+    ``pad`` is either PyTorch's flat form, pairs for the *last* axes first —
+    ``pad(x, (1, 1))`` pads the last axis by one on each side, ``(1, 1, 2, 2)`` also the
+    one before it by two — or NumPy's form, one ``(before, after)`` pair per axis.
+    """
+    shape = np.shape(a.data if isinstance(a, Tensor) else a)
+    pad = list(pad)
+    if pad and all(isinstance(p, (tuple, list)) for p in pad):  # NumPy's form
+        widths = [tuple(int(v) for v in p) for p in pad]
+        if len(widths) != len(shape) or any(len(w) != 2 for w in widths):
+            raise ShapeError(
+                f"pad: need one (before, after) pair per axis of shape {fmt_shape(shape)}, "
+                f"got {pad}"
+            )
     else:
-        i, j = (
-            normalize_axes(dim0, ndim, "transpose", shape),
-            normalize_axes(dim1, ndim, "transpose", shape),
-        )
-        order[i[0]], order[j[0]] = order[j[0]], order[i[0]]
-    return Permute.apply(a, dims=tuple(order))
-
-
-def expand(a: Tensor, *shape: Any) -> Tensor:
-    """Broadcast to ``shape`` without copying; -1 keeps a size (as in PyTorch)."""
-    shape = _shape_args(shape, "expand")
-    in_shape = np.shape(a.data if isinstance(a, Tensor) else a)
-    offset = len(shape) - len(in_shape)
-    shape = tuple(
-        in_shape[i - offset] if s == -1 and i >= offset else s for i, s in enumerate(shape)
-    )
-    return Expand.apply(a, shape=shape)
+        if len(pad) % 2 or len(pad) // 2 > len(shape):
+            raise ShapeError(
+                f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
+                f"{len(shape)} axes (shape {fmt_shape(shape)})"
+            )
+        widths = [(0, 0)] * len(shape)
+        for k in range(len(pad) // 2):
+            widths[len(shape) - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
+    return Pad.apply(a, widths=tuple(widths), value=value)
 
 
 def squeeze(a: Tensor, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
@@ -357,47 +399,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(a, (*shape[:start], merged, *shape[end + 1 :]))
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
-    return Concatenate.apply(*tensors, axis=axis if dim is None else dim)
-
-
 cat = concatenate
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors of the same shape along a new axis."""
-    return Stack.apply(*tensors, axis=axis if dim is None else dim)
-
-
-def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
-    """Constant padding.
-
-    ``pad`` is either PyTorch's flat form, pairs for the *last* axes first —
-    ``pad(x, (1, 1))`` pads the last axis by one on each side, ``(1, 1, 2, 2)`` also the
-    one before it by two — or NumPy's form, one ``(before, after)`` pair per axis.
-    """
-    shape = np.shape(a.data if isinstance(a, Tensor) else a)
-    pad = list(pad)
-    if pad and all(isinstance(p, (tuple, list)) for p in pad):  # NumPy's form
-        widths = [tuple(int(v) for v in p) for p in pad]
-        if len(widths) != len(shape) or any(len(w) != 2 for w in widths):
-            raise ShapeError(
-                f"pad: need one (before, after) pair per axis of shape {fmt_shape(shape)}, "
-                f"got {pad}"
-            )
-    else:
-        if len(pad) % 2 or len(pad) // 2 > len(shape):
-            raise ShapeError(
-                f"pad: {tuple(pad)} must hold (before, after) pairs for at most "
-                f"{len(shape)} axes (shape {fmt_shape(shape)})"
-            )
-        widths = [(0, 0)] * len(shape)
-        for k in range(len(pad) // 2):
-            widths[len(shape) - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
-    return Pad.apply(a, widths=tuple(widths), value=value)
 
 
 def _index_array(index: list) -> np.ndarray:
@@ -413,8 +415,3 @@ def index_arg(index: Any) -> Any:
     if isinstance(index, list):
         return _index_array(index)
     return index
-
-
-def getitem(a: Tensor, index: Any) -> Tensor:
-    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
-    return GetItem.apply(a, index=index_arg(index))

@@ -1,6 +1,8 @@
-"""The ONNX table: which ONNX nodes compute each recorded op (one entry per Function class).
+"""The ONNX table: which ONNX nodes compute each recorded op (one entry per Function class),
+built from the op table (``autograd_lite/ops/table.py``): each row names the ONNX operator of
+its Function, and ``EMITTERS`` says how to write the ones that need more than their inputs.
 
-A handler receives a ``NodeContext`` (``nn.export.onnx_export``): ``ctx.input(i)`` names an
+A handler receives a ``NodeContext`` (``nn.export.onnx_graph``): ``ctx.input(i)`` names an
 input's ONNX value, ``ctx.option(name)`` / ``ctx.saved(attr)`` give the op's settings, and
 ``ctx.finish(op_type, inputs, **attributes)`` adds the ONNX node that computes the output
 (``ctx.emit`` adds intermediate ones). To export your own ``Function``, add an entry::
@@ -14,47 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-# Every Function class the table maps, in one block: the classes live in the engine's ops
-# modules, which may move them; only these lines name where.
-from autograd_lite.ops.conv import AvgPool2dFunction, Conv2dFunction, MaxPool2dFunction
-from autograd_lite.ops.elementwise import (
-    Abs,
-    Add,
-    Cast,
-    Clip,
-    Cos,
-    Div,
-    ELUFunction,
-    Erf,
-    Exp,
-    GELUFunction,
-    LeakyReLUFunction,
-    Log,
-    Maximum,
-    Minimum,
-    Mul,
-    Neg,
-    Pow,
-    ReLUFunction,
-    SigmoidFunction,
-    Sin,
-    Sqrt,
-    Sub,
-    TanhFunction,
-    Where,
-)
-from autograd_lite.ops.linalg import LinearFunction, MatMul
-from autograd_lite.ops.reduce import LogSoftmaxFunction, LogSumExp, Max, Min, SoftmaxFunction, Sum
-from autograd_lite.ops.shape import Concatenate, Expand, GetItem, Pad, Permute, Reshape, Stack
+from autograd_lite.ops.table import MEMBER_OPS, OPS
+from nn.export.onnx_graph import NodeContext
 
-if TYPE_CHECKING:
-    from nn.export.onnx_export import NodeContext
-
-Handler = Callable[["NodeContext"], str]
+Handler = Callable[[NodeContext], str]
 
 
 def _same_name(op_type: str) -> Handler:
@@ -298,51 +267,44 @@ def _avg_pool(ctx: NodeContext) -> str:
     return ctx.finish("AveragePool", [ctx.input(0)], count_include_pad=1, **_window(ctx))
 
 
+# How to emit the ONNX operators the op table names that take more than their inputs as
+# they come (an op table row's ``onnx`` not here: one node of that name, same inputs).
+EMITTERS: dict[str, Handler] = {
+    "LeakyRelu": _leaky_relu,
+    "Elu": _elu,
+    "Gelu": _gelu,
+    "Clip": _clip,
+    "Where": _where,
+    "Cast": _cast,
+    "ReduceSum": _reduce("ReduceSum", axes_input_since=13),
+    "ReduceMax": _reduce("ReduceMax", axes_input_since=18),
+    "ReduceMin": _reduce("ReduceMin", axes_input_since=18),
+    "ReduceLogSumExp": _reduce("ReduceLogSumExp", axes_input_since=18),
+    "Softmax": _softmax("Softmax"),
+    "LogSoftmax": _softmax("LogSoftmax"),
+    "Reshape": _reshape,
+    "Expand": _expand,
+    "Transpose": _permute,
+    "Concat": _concatenate,
+    "Stack": _stack,  # Unsqueeze each input, then Concat
+    "Pad": _pad,
+    "Slice": _getitem,  # Slice / Squeeze / Unsqueeze, or Gather for an integer array
+    "MatMul": _matmul,
+    "Gemm": _affine,  # Gemm for a 2-D input, else MatMul and Add
+    "Conv": _conv,
+    "MaxPool": _max_pool,
+    "AveragePool": _avg_pool,
+}
+
+
+def emitter(onnx: str) -> Handler:
+    """The handler for an op table row's ``onnx`` name."""
+    return EMITTERS.get(onnx) or _same_name(onnx)
+
+
+# Every Function the op table maps to ONNX, by class (add your own Function's entry here).
 ONNX_OPS: dict[type, Handler] = {
-    # elementwise
-    Add: _same_name("Add"),
-    Sub: _same_name("Sub"),
-    Mul: _same_name("Mul"),
-    Div: _same_name("Div"),
-    Pow: _same_name("Pow"),
-    Neg: _same_name("Neg"),
-    Exp: _same_name("Exp"),
-    Log: _same_name("Log"),
-    Sqrt: _same_name("Sqrt"),
-    Abs: _same_name("Abs"),
-    Sin: _same_name("Sin"),
-    Cos: _same_name("Cos"),
-    TanhFunction: _same_name("Tanh"),
-    SigmoidFunction: _same_name("Sigmoid"),
-    ReLUFunction: _same_name("Relu"),
-    Erf: _same_name("Erf"),
-    Maximum: _same_name("Max"),
-    Minimum: _same_name("Min"),
-    LeakyReLUFunction: _leaky_relu,
-    ELUFunction: _elu,
-    GELUFunction: _gelu,
-    Clip: _clip,
-    Where: _where,
-    Cast: _cast,
-    # reductions
-    Sum: _reduce("ReduceSum", axes_input_since=13),
-    Max: _reduce("ReduceMax", axes_input_since=18),
-    Min: _reduce("ReduceMin", axes_input_since=18),
-    LogSumExp: _reduce("ReduceLogSumExp", axes_input_since=18),
-    SoftmaxFunction: _softmax("Softmax"),
-    LogSoftmaxFunction: _softmax("LogSoftmax"),
-    # shapes
-    Reshape: _reshape,
-    Expand: _expand,
-    Permute: _permute,
-    Concatenate: _concatenate,
-    Stack: _stack,
-    Pad: _pad,
-    GetItem: _getitem,
-    # layers
-    MatMul: _matmul,
-    LinearFunction: _affine,
-    Conv2dFunction: _conv,
-    MaxPool2dFunction: _max_pool,
-    AvgPool2dFunction: _avg_pool,
+    row.function_class: emitter(row.onnx)
+    for row in (*OPS, *MEMBER_OPS)
+    if row.function_class is not None and row.onnx is not None
 }

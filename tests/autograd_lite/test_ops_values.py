@@ -739,7 +739,7 @@ def test_linear_errors_name_linear_not_the_class():
 
 
 def test_sub_backward_negates_only_for_a_tensor_subtrahend(monkeypatch):
-    from autograd_lite.ops.elementwise import Neg
+    from autograd_lite.ops.arithmetic import Neg
 
     negations = []
     forward = Neg.forward

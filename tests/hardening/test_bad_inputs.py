@@ -27,7 +27,7 @@ import visualize
 from autograd_lite import AutogradError, ShapeError
 from nn import functional as F
 from nn import loss as L
-from visualize.expression import ExpressionError, parse_assignment, parse_expression
+from visualize.cli.expression import ExpressionError, parse_assignment, parse_expression
 from visualize.render import RenderError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,7 @@ ort = pytest.importorskip("onnxruntime")
 import autograd_lite as al  # noqa: E402
 import nn  # noqa: E402
 from autograd_lite import Function  # noqa: E402
+from autograd_lite.ops.table import OPS  # noqa: E402
 from nn.export import to_onnx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def _mlp() -> nn.Module:
 
 
 def _demo_model() -> nn.Module:
-    # visualize/demo.py's model for the spiral (2 features, hidden 100, 3 classes)
+    # visualize/cli/demo.py's model for the spiral (2 features, hidden 100, 3 classes)
     return nn.Sequential(
         nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 3)
     )
@@ -410,3 +411,33 @@ def test_indexing_onnx_cannot_express_is_refused_by_name(index, message, tmp_pat
         to_onnx(_Indexed(index), x, tmp_path / "m.onnx")
     assert "op 'getitem' in module '_Indexed'" in str(info.value)
     assert not (tmp_path / "m.onnx").exists()
+
+
+# -- every op the op table maps to ONNX -----------------------------------------------------
+
+TABLE_ONNX = [
+    pytest.param(row, sample, id=f"{row.name}[{sample.label}]" if sample.label else row.name)
+    for row in OPS
+    if row.onnx
+    for sample in row.samples
+]
+
+
+@pytest.mark.parametrize(("row", "sample"), TABLE_ONNX)
+def test_every_op_table_row_exports_and_runs(row, sample, tmp_path):
+    # Each sample of each row with an ONNX mapping, its tensors the graph's inputs (float32):
+    # ONNX Runtime gives the engine's values.
+    rng = np.random.default_rng(0)
+    sizes = sample.shapes or ((3, 4),) * sample.n_inputs
+    arrays = [sample.domain(i).draw(rng, s).astype(np.float32) for i, s in enumerate(sizes)]
+
+    def model(*xs):
+        return sample.call(row.function, list(xs))
+
+    path = tmp_path / "op.onnx"
+    to_onnx(model, tuple(arrays), path, dynamic_batch=False)
+    names = ["input"] if len(arrays) == 1 else [f"input_{i}" for i in range(len(arrays))]
+    (theirs,) = _session(path).run(None, dict(zip(names, arrays)))
+    with al.no_grad():
+        ours = model(*[al.tensor(a) for a in arrays]).numpy()
+    np.testing.assert_allclose(theirs, ours, rtol=1e-5, atol=1e-5)

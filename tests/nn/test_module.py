@@ -315,3 +315,19 @@ def test_forward_records_module_scopes_on_graph_nodes():
 def test_forward_not_implemented():
     with pytest.raises(NotImplementedError, match="Module must implement forward"):
         nn.Module()(1)
+
+
+def test_nn_all_names_every_public_name_nn_offers():
+    import types
+
+    # every class and function nn offers; of its submodules, the ones users call into
+    # (nn.functional, nn.init, nn.optim, ...), not the files the layers live in
+    offered = {
+        name
+        for name, value in vars(nn).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    submodules = {n for n in nn.__all__ if isinstance(getattr(nn, n), types.ModuleType)}
+    assert set(nn.__all__) - submodules == offered
+    assert {"functional", "init", "optim", "data", "datasets", "export", "utils"} == submodules
+    assert len(nn.__all__) == len(set(nn.__all__))

@@ -369,7 +369,7 @@ def test_collapsed_module_wires_carry_the_sum_of_what_they_merge():
 def test_wire_gradients_add_up_to_each_leafs_gradient_for_every_op_and_layer():
     """engine.input_gradients on every built-in op and layer (the gradcheck table): the
     shares drawn on a leaf's wires sum to the leaf's .grad."""
-    from visualize.checks import float64_default, layer_cases, op_cases
+    from visualize.cli.checks import float64_default, layer_cases, op_cases
 
     checked = 0
     with float64_default():

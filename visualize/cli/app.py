@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_lite import forward_ad
-from visualize.expression import (
+from visualize.cli.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
     ExpressionError,
@@ -198,7 +198,7 @@ def _with_dpi(source: str, dpi: int) -> str:
 def _run_graph(args: argparse.Namespace) -> int:
     # The calculator computes in float64; with float64 as the default dtype meanwhile, the
     # drawing stays quiet too (a leaf names its dtype only when it is not the default).
-    from visualize.checks import float64_default
+    from visualize.cli.checks import float64_default
 
     with float64_default():
         return _graph(args)
@@ -368,7 +368,7 @@ def _draw(args: argparse.Namespace, result: Any, expr: str, view: Any = None) ->
 
 
 def _add_demo_parser(sub: Any) -> None:
-    from visualize.demo import DATASETS
+    from visualize.cli.demo import DATASETS
 
     p = sub.add_parser(
         "demo",
@@ -397,7 +397,7 @@ def _add_demo_parser(sub: Any) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from visualize.demo import run_demo
+    from visualize.cli.demo import run_demo
 
     if args.epochs is not None and args.epochs < 1:
         return _fail("demo", f"--epochs must be at least 1, got {args.epochs}")
@@ -432,7 +432,7 @@ def _add_gradcheck_parser(sub: Any) -> None:
 
 
 def _run_gradcheck(args: argparse.Namespace) -> int:
-    from visualize.checks import run_all
+    from visualize.cli.checks import run_all
 
     results = run_all()
     width = max(len(r.name) for r in results)

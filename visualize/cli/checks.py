@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_lite.ops.table import OPS, OpInfo, Sample
+
 ATOL = 1e-5
 RTOL = 1e-3
 
@@ -61,100 +63,26 @@ def _away_from_zero(rng: np.random.Generator, *shape: int) -> np.ndarray:
     return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
 
 
-def _unary(fn: Callable[[Any], Any], positive: bool = False, shape: tuple = (3, 4)) -> Builder:
+def _sample(row: OpInfo, sample: Sample) -> Builder:
+    """A case from an op table sample: its inputs drawn from their domains (elementwise ops
+    on (3, 4); a second input broadcast from (4,))."""
+
     def build(rng: np.random.Generator) -> tuple[Callable[[], Any], list[Any]]:
-        a = np.abs(_away_from_zero(rng, *shape)) if positive else _away_from_zero(rng, *shape)
-        x = _leaf(a)
-        return (lambda: fn(x)), [x]
-
-    return build
-
-
-def _binary(fn: Callable[[Any, Any], Any], shape_b: tuple = (3, 4)) -> Builder:
-    def build(rng: np.random.Generator) -> tuple[Callable[[], Any], list[Any]]:
-        a, b = _leaf(_away_from_zero(rng, 3, 4)), _leaf(_away_from_zero(rng, *shape_b))
-        return (lambda: fn(a, b)), [a, b]
-
-    return build
-
-
-def _apart(fn: Callable[[Any, Any], Any]) -> Builder:
-    # maximum/minimum have a kink where a == b: keep the two inputs at least 0.5 apart.
-    def build(rng: np.random.Generator) -> tuple[Callable[[], Any], list[Any]]:
-        a0 = _away_from_zero(rng, 3, 4)
-        a, b = _leaf(a0), _leaf(a0 + _away_from_zero(rng, 3, 4))
-        return (lambda: fn(a, b)), [a, b]
+        n = sample.n_inputs
+        sizes = sample.shapes or ((3, 4), (4,), (3, 4))[:n]
+        tensors = [_leaf(sample.domain(i).draw(rng, sizes[i])) for i in range(n)]
+        return (lambda: sample.call(row.function, tensors)), tensors
 
     return build
 
 
 def op_cases() -> list[Case]:
-    """The engine's differentiable ops (autograd_lite's public functions)."""
-    import autograd_lite as al
-
-    clip_values = np.array([[-1.4, -0.6, 0.3, 0.7], [1.3, -0.2, 0.45, -1.2]])
-    mask = np.array([[True, False, True, False]] * 3)
+    """The engine's differentiable ops: every sample of every row of the op table."""
     return [
-        Case("add (broadcast)", _binary(lambda a, b: a + b, (4,))),
-        Case("sub", _binary(lambda a, b: a - b)),
-        Case("mul (broadcast)", _binary(lambda a, b: a * b, (3, 1))),
-        Case("div", _binary(lambda a, b: a / b)),
-        Case("neg", _unary(lambda a: -a)),
-        Case("pow (x ** 3)", _unary(lambda a: a**3)),
-        Case("pow (x ** y)", _binary(lambda a, b: al.abs(a) ** b)),
-        Case("matmul", _binary(lambda a, b: a @ b, (4, 2))),
-        Case("exp", _unary(al.exp)),
-        Case("log", _unary(al.log, positive=True)),
-        Case("sqrt", _unary(al.sqrt, positive=True)),
-        Case("abs", _unary(al.abs)),
-        Case("sin", _unary(al.sin)),
-        Case("cos", _unary(al.cos)),
-        Case("tanh", _unary(al.tanh)),
-        Case("sigmoid", _unary(al.sigmoid)),
-        Case("relu", _unary(al.relu)),
-        Case("leaky_relu", _unary(lambda a: al.leaky_relu(a, 0.1))),
-        Case("elu", _unary(al.elu)),
-        Case("maximum", _apart(al.maximum)),
-        Case("minimum", _apart(al.minimum)),
-        Case("clip", lambda rng: _fixed(lambda x: al.clip(x, -1.0, 1.0), clip_values)),
-        Case("where", _binary(lambda a, b: al.where(mask, a, b))),
-        Case("sum (axis)", _unary(lambda a: al.sum(a, axis=1))),
-        Case("mean", _unary(lambda a: al.mean(a, axis=0))),
-        Case("max (axis)", _unary(lambda a: al.max(a, axis=1))),
-        Case("min", _unary(al.min)),
-        Case("var", _unary(lambda a: al.var(a, axis=1))),
-        Case("logsumexp", _unary(lambda a: al.logsumexp(a, axis=1))),
-        Case("softmax", _unary(lambda a: al.softmax(a, axis=1))),
-        Case("log_softmax", _unary(lambda a: al.log_softmax(a, axis=1))),
-        Case("reshape", _unary(lambda a: al.reshape(a, 2, 6))),
-        Case("transpose", _unary(al.transpose)),
-        Case("permute", _unary(lambda a: al.permute(a, 2, 0, 1), shape=(2, 3, 4))),
-        Case("expand", _unary(lambda a: al.expand(a, 3, 4), shape=(1, 4))),
-        Case("squeeze", _unary(lambda a: al.squeeze(a, 0), shape=(1, 4))),
-        Case("unsqueeze", _unary(lambda a: al.unsqueeze(a, 1))),
-        Case("flatten", _unary(al.flatten, shape=(2, 3, 2))),
-        Case("concatenate", _binary(lambda a, b: al.concatenate([a, b], axis=0), (2, 4))),
-        Case("stack", _binary(lambda a, b: al.stack([a, b], axis=1))),
-        Case("pad", _unary(lambda a: al.pad(a, (1, 2)))),
-        Case("index []", _unary(lambda a: a[1:, ::2])),
-        Case("linear", _linear),
+        Case(f"{row.name} ({sample.label})" if sample.label else row.name, _sample(row, sample))
+        for row in OPS
+        for sample in row.samples
     ]
-
-
-def _fixed(fn: Callable[[Any], Any], values: np.ndarray) -> tuple[Callable[[], Any], list[Any]]:
-    x = _leaf(values)
-    return (lambda: fn(x)), [x]
-
-
-def _linear(rng: np.random.Generator) -> tuple[Callable[[], Any], list[Any]]:
-    import autograd_lite as al
-
-    x, w, b = (
-        _leaf(rng.normal(size=(5, 3))),
-        _leaf(rng.normal(size=(4, 3))),
-        _leaf(rng.normal(size=4)),
-    )
-    return (lambda: al.linear(x, w, b)), [x, w, b]
 
 
 @contextmanager

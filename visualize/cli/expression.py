@@ -5,10 +5,11 @@ whitelist *before anything is evaluated*. Allowed:
 
 * numbers (``2``, ``0.5``, ``1e-3``) and variable names (``x``, ``w1``),
 * ``+ - * / **`` and unary minus, parentheses,
-* calls of the library's scalar functions (the table ``FUNCTIONS``): ``exp log sqrt abs
-  sin cos tanh sigmoid relu gelu erf leaky_relu elu maximum minimum max min pow clip
-  clamp``. Some take plain-number settings after the tensor arguments
-  (``leaky_relu(x, 0.1)``, ``clip(x, -1, 1)``); those may not contain variables.
+* calls of the library's scalar functions (the table ``FUNCTIONS``, read from the op
+  table's ``calc`` entries): ``exp log sqrt abs sin cos tanh sigmoid relu gelu erf
+  leaky_relu elu maximum minimum max min pow clip clamp``. Some take plain-number settings
+  after the tensor arguments (``leaky_relu(x, 0.1)``, ``clip(x, -1, 1)``); those may not
+  contain variables.
 
 Everything else is refused with a message saying what and where (``ExpressionError``,
 with ``.column``, 1-based, pointing into the text): attribute access (``x.data``),
@@ -32,10 +33,12 @@ import keyword
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
+from autograd_lite.ops.table import OPS, by_name
 
 # Characters. A flat chain of n terms is n levels deep inside Python's own parser, which
 # stops at about 3 x sys.getrecursionlimit() levels (Python 3.11); 4000 characters hold
@@ -62,8 +65,7 @@ class ScalarFunction:
     """One function of the calculator: ``tensors`` tensor arguments, then plain numbers
     named ``numbers`` (the last ``len(defaults)`` of them optional)."""
 
-    module: str  # where the engine's function lives: "autograd_lite" or "nn.functional"
-    engine_name: str
+    engine_name: str  # the op's name in autograd_lite
     tensors: int
     numbers: tuple[str, ...] = ()
     defaults: tuple[float, ...] = ()
@@ -83,43 +85,28 @@ class ScalarFunction:
         return most - len(self.defaults), most
 
     def engine(self) -> Callable[..., Any]:
-        import importlib
-
-        return getattr(importlib.import_module(self.module), self.engine_name)
+        return by_name(self.engine_name).function
 
 
-def _fn(engine: str, tensors: int = 1, help: str = "", **numbers: float | None) -> ScalarFunction:
-    module, _, name = engine.rpartition(".")
-    defaults = tuple(v for v in numbers.values() if v is not None)
-    return ScalarFunction(module, name, tensors, tuple(numbers), defaults, help)
+def _functions() -> dict[str, ScalarFunction]:
+    """The op table's rows that have a calculator entry (``calc``), by the names a student
+    writes: the op's name, then its other names (``clamp``, ``max``). Numbers: None = a
+    required number, a float = its default."""
+    table: dict[str, ScalarFunction] = {}
+    for row in OPS:
+        if row.calc is None:
+            continue
+        calc = row.calc
+        defaults = tuple(v for v in calc.numbers.values() if v is not None)
+        spec = ScalarFunction(row.name, calc.tensors, tuple(calc.numbers), defaults, calc.help)
+        table[row.name] = spec
+        for other in calc.names:
+            table[other] = replace(spec, help=f"same as {row.name}")
+    return table
 
 
-# Every scalar function the library has (autograd_lite and nn.functional), by the name a
-# student writes. Keyword values: None = a required number, a float = its default.
-FUNCTIONS: dict[str, ScalarFunction] = {
-    "exp": _fn("autograd_lite.exp", help="e to the x"),
-    "log": _fn("autograd_lite.log", help="natural logarithm"),
-    "sqrt": _fn("autograd_lite.sqrt", help="square root"),
-    "abs": _fn("autograd_lite.abs", help="absolute value"),
-    "sin": _fn("autograd_lite.sin", help="sine (radians)"),
-    "cos": _fn("autograd_lite.cos", help="cosine (radians)"),
-    "tanh": _fn("autograd_lite.tanh", help="hyperbolic tangent"),
-    "sigmoid": _fn("autograd_lite.sigmoid", help="1 / (1 + exp(-x))"),
-    "relu": _fn("autograd_lite.relu", help="max(x, 0)"),
-    "leaky_relu": _fn(
-        "autograd_lite.leaky_relu", help="x if x > 0 else negative_slope * x", negative_slope=0.01
-    ),
-    "elu": _fn("autograd_lite.elu", help="x if x > 0 else alpha * (exp(x) - 1)", alpha=1.0),
-    "gelu": _fn("nn.functional.gelu", help="x * Phi(x), Phi the normal CDF"),
-    "erf": _fn("nn.functional.erf", help="error function"),
-    "maximum": _fn("autograd_lite.maximum", tensors=2, help="the larger of x and y"),
-    "minimum": _fn("autograd_lite.minimum", tensors=2, help="the smaller of x and y"),
-    "max": _fn("autograd_lite.maximum", tensors=2, help="same as maximum"),
-    "min": _fn("autograd_lite.minimum", tensors=2, help="same as minimum"),
-    "pow": _fn("autograd_lite.pow", tensors=2, help="x ** y"),
-    "clip": _fn("autograd_lite.clip", help="x limited to [min, max]", min=None, max=None),
-    "clamp": _fn("autograd_lite.clip", help="same as clip", min=None, max=None),
-}
+# Every scalar function of the engine (autograd_lite), by the name a student writes.
+FUNCTIONS: dict[str, ScalarFunction] = _functions()
 
 # Names students try that mean one of the functions.
 _ALIASES = {"ln": "log", "sqr": "pow(x, 2)", "sigma": "sigmoid", "logistic": "sigmoid"}
