@@ -86,7 +86,7 @@ def run_backward(
 
         # The roots' gradients are handed out first, as if by a node above them all; then
         # each node, newest first, runs its backward and hands out its inputs' gradients.
-        node, receivers, grads = None, roots, seeds
+        node, receivers, grads, grad = None, roots, seeds, None
         visited = 0  # nodes visited, counted for grad() only (backward()'s loop stays lean)
         while True:
             for x, gx in zip(receivers, grads):
@@ -118,7 +118,12 @@ def run_backward(
                     node_grads[producer] = gx
                     heappush(waiting, (-producer._sequence_nr, producer))
             if node is not None and not retain_graph:
-                node.release()
+                # The skeleton stays for drawings (Function.release); not under
+                # create_graph, whose recorded gradients could point back at the node.
+                if create_graph:
+                    node.release()
+                else:
+                    node.release(receivers, grad, grads)
             if not waiting:
                 break
 
@@ -134,7 +139,7 @@ def run_backward(
                     if node._sequence_nr == oldest:
                         # The oldest input's producer. Its own inputs are older still, so
                         # nothing it would send back is wanted: it is not run.
-                        receivers = grads = ()
+                        grads = (None,) * len(receivers)
                         continue
             if node._sequence_nr < inplace.last_change:  # a tensor changed in place since
                 receivers, grads = inplace.backward_checked(node, grad)
@@ -213,6 +218,13 @@ def input_gradients(node: Function) -> tuple[Tensor | None, ...]:
     For drawings: a tensor used twice receives two of these, and its ``.grad`` is their sum
     ("gradients add at forks"). Nothing is recorded and nothing is accumulated.
     """
+    kept = node.kept() if node.inputs is None else None
+    if kept is not None:  # freed by a plain backward(): the shares it kept (small ones)
+        receivers, _, sent = kept
+        return tuple(
+            None if g is None or not isinstance(x, Tensor) else unbroadcast(g, x.shape, node, i)
+            for i, (x, g) in enumerate(zip(receivers, sent))
+        )
     grad = getattr(node, "grad", None)
     if grad is None:
         raise AutogradError(
@@ -260,14 +272,18 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...], node: Any = None, i: int = 0)
     return g.reshape(shape) if g.shape != shape else g
 
 
-def topological_order(roots: Sequence[Function], where: str = "backward") -> list[Function]:
+def topological_order(
+    roots: Sequence[Function], where: str = "backward", freed: bool = False
+) -> list[Function]:
     """The nodes reachable from ``roots`` in the order ``backward()`` runs them.
 
     That order is "newest first" (see the module docstring): every consumer comes before
     its producers. A walk with an explicit stack (no recursion) finds the nodes; sorting
     by creation number gives the engine's order exactly. (A node whose consumers all
     return None for it receives no gradient, and backward skips it.)
-    Raises the freed-graph error, naming ``where``, if backward() already freed a node.
+    Raises the freed-graph error, naming ``where``, if backward() already freed a node;
+    with ``freed=True`` (drawings) it walks the skeleton a plain backward() kept instead
+    (``graph_inputs``).
     """
     seen: dict[int, Function] = {}
     stack = list(roots)
@@ -276,9 +292,9 @@ def topological_order(roots: Sequence[Function], where: str = "backward") -> lis
         if id(node) in seen:
             continue
         seen[id(node)] = node
-        if node.inputs is None:
+        if node.inputs is None and not (freed and node.kept() is not None):
             raise freed_graph_error(type(node).__name__, where)
-        for x in recorded_inputs(node):
+        for x in graph_inputs(node):
             if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
                 stack.append(x._node)
     return sorted(seen.values(), key=_newest_first)
@@ -297,6 +313,16 @@ def _earliest(inputs: Sequence[Tensor], leaves_made_after: int) -> int:
             return 0
         oldest = number if oldest is None else min(oldest, number)
     return oldest or 0
+
+
+def graph_inputs(node: Function) -> tuple:
+    """The node's inputs as it saw them (``recorded_inputs``), or, once a plain backward()
+    freed it, as it kept them (``Function.release``: big tensors as ``FreedTensor``s)."""
+    if node.inputs is None:
+        kept = node.kept()
+        if kept is not None:
+            return recorded_inputs(node, kept[0])
+    return recorded_inputs(node)
 
 
 def _newest_first(node: Function) -> int:

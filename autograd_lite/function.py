@@ -29,6 +29,7 @@ that get no gradient. ``forward`` may keep what ``backward`` needs on ``self``;
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -48,6 +49,9 @@ _CONSTANT_TYPES = frozenset({float, int, bool, np.ndarray})
 # (itertools.count is atomic under the GIL, so threads never get the same number.)
 _sequence = itertools.count(1)
 _new = object.__new__  # a node without running __init__ (Function has none; twice as fast)
+# After a plain backward(), a node keeps for drawings the input tensors and gradients of at
+# most this many elements (a teaching graph keeps them all); bigger ones are freed.
+KEEP_AFTER_BACKWARD = 256
 
 
 class Function:
@@ -59,12 +63,15 @@ class Function:
         grad: the gradient of the output, kept by ``backward(retain_graph=True)``.
         options: the keyword options ``apply`` gave forward (``axis=1``, ``negative_slope``),
             for tools that read a graph (nn.export); empty when there were none.
+
+    Once a plain ``backward()`` has freed it, ``inputs`` is None and ``kept()`` gives what
+    a drawing needs (see ``release``).
     """
 
     # Every op creates a node, so the attributes every recorded node has are slots
     # (set by apply; no per-node dict unless an op keeps something of its own on self,
     # which __dict__ allows). The rarer ones are class attributes: their defaults.
-    __slots__ = ("__dict__", "_out", "_sequence_nr", "inputs", "scope")
+    __slots__ = ("__dict__", "_freed", "_out", "_sequence_nr", "inputs", "scope")
     label: str = ""  # short name for drawings ("+", "matmul"); class name in lower case if unset
     grad: Tensor | None = None
     _hooks: list | None = None
@@ -164,10 +171,41 @@ class Function:
         LinearFunction -> 'linear')."""
         return cls.__name__.removesuffix("Function").lower()
 
-    def release(self) -> None:
-        """Drop the inputs and saved arrays (called by backward unless retain_graph)."""
+    def release(self, inputs: tuple | None = None, grad: Any = None, sent: tuple = ()) -> None:
+        """Drop the inputs and saved arrays (called by backward unless retain_graph).
+
+        As PyTorch keeps a freed graph's nodes, this keeps the graph's skeleton for
+        drawings, from what backward had at hand: ``inputs`` as recorded, the output's
+        ``grad``, the gradient ``sent`` to each input. Small tensors and gradients (at most
+        KEEP_AFTER_BACKWARD elements) and leaves that require grad are kept as they are; a
+        bigger input becomes a ``FreedTensor`` (shape, dtype, producer, no values) and a
+        bigger gradient None. ``kept()`` reads them back; ``options`` stay.
+        """
         self.inputs = self._out = None
-        self.__dict__.clear()  # what the op kept on self, and hooks
+        saved = self.__dict__
+        if saved:  # what the op kept on self, and hooks
+            options = saved.get("options")
+            saved.clear()
+            if options is not None:
+                self.options = _without_big_arrays(options)
+        if inputs is None:
+            return
+        # The common case in one pass, for speed: every gradient a small Tensor (then so
+        # is every input: each one's gradient is at least its size).
+        if grad.data.size <= KEEP_AFTER_BACKWARD:
+            for g in sent:
+                if type(g) is not Tensor or g.data.size > KEEP_AFTER_BACKWARD:
+                    break
+            else:
+                self._freed = (inputs, grad, sent)
+                return
+        self._freed = _skeleton(inputs, grad, sent)
+
+    def kept(self) -> tuple[tuple, Tensor | None, tuple] | None:
+        """After a plain backward(): (inputs, output's gradient, gradient sent to each
+        input) as ``release`` kept them (see there); None while the graph is whole, or
+        when it was freed without them (under create_graph)."""
+        return getattr(self, "_freed", None)
 
     # -- errors --------------------------------------------------------------------
 
@@ -196,6 +234,88 @@ class Function:
                 f"detect_anomaly: {self.name()} produced NaN or Inf in forward, "
                 f"at {self._created_at}"
             )
+
+
+class FreedTensor(Tensor):
+    """A tensor as a graph remembers it without its values: its producer, requires_grad,
+    name, shape and dtype, and a weak reference to the tensor itself (``tensor()``: the
+    values while someone still holds it). Its data is a read-only placeholder (NaN for
+    floats) of the right shape. Made by ``release`` for inputs too big to keep past a
+    plain backward(); ``inplace.Snapshot`` is one too (a version an in-place op changed)."""
+
+    __slots__ = ("_ref",)
+
+    def tensor(self) -> Tensor | None:
+        """The tensor this stands for, if it is still alive (None for a snapshot)."""
+        ref = getattr(self, "_ref", None)
+        return ref() if ref is not None else None
+
+
+def stand_in(t: Tensor, cls: type[FreedTensor] = FreedTensor) -> Any:
+    """``t`` without its values, as a ``cls`` (see FreedTensor)."""
+    fill = np.nan if t.data.dtype.kind == "f" else 0
+    placeholder = np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape)
+    s = _make(placeholder, t._requires_grad, t._node, into=_new(cls))
+    s.name = t.name
+    return s
+
+
+def _skeleton(inputs: tuple, grad: Any, sent: tuple) -> tuple:
+    """(inputs, grad, sent) without the big arrays (see ``Function.release``)."""
+    small = KEEP_AFTER_BACKWARD
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if x.data.size > small and (x._node is not None or not x._requires_grad):
+                inputs = tuple(map(_without_values, inputs))
+                break
+        elif isinstance(x, np.ndarray) and x.size > small:
+            inputs = tuple(map(_without_values, inputs))
+            break
+    if grad is not None and _size(grad) > small:
+        grad = None
+    for g in sent:
+        if g is not None and _size(g) > small:
+            sent = tuple(None if g is None or _size(g) > small else g for g in sent)
+            break
+    return inputs, grad, sent
+
+
+def _size(g: Any) -> int:
+    # (A custom op's backward may return arrays.)
+    return g.data.size if isinstance(g, Tensor) else np.size(g)
+
+
+def _without_values(x: Any) -> Any:
+    """An input of a freed node: kept if small or a leaf that requires grad, else a
+    stand-in without its values."""
+    if isinstance(x, np.ndarray):
+        return x if x.size <= KEEP_AFTER_BACKWARD else np.broadcast_to(x.flat[0], x.shape)
+    if (
+        not isinstance(x, Tensor)
+        or isinstance(x, FreedTensor)
+        or x.data.size <= KEEP_AFTER_BACKWARD
+        or (x._node is None and x._requires_grad)
+    ):
+        return x
+    s = stand_in(x)
+    s._ref = weakref.ref(x)
+    return s
+
+
+def _without_big_arrays(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A freed node's options: a big array (a boolean mask index) becomes a placeholder of
+    its shape and dtype (drawings only say what kind of index it was)."""
+    if not any(isinstance(v, (np.ndarray, tuple)) for v in options.values()):
+        return options
+    return {k: _small_option(v) for k, v in options.items()}
+
+
+def _small_option(v: Any) -> Any:
+    if isinstance(v, np.ndarray) and v.size > KEEP_AFTER_BACKWARD:
+        return np.broadcast_to(np.zeros((), v.dtype), v.shape)
+    if type(v) is tuple:
+        return tuple(map(_small_option, v))
+    return v
 
 
 def _constant(x: Any, inputs: tuple, op: type[Function]) -> Any:

@@ -133,15 +133,27 @@ class set_grad_enabled(_GradModeContext):
         return super().__call__(func)
 
 
+class ScopeName(str):
+    """A name-scope path component that also says what recorded it: ``kind`` (nn.Module
+    gives its class name, "Linear", so drawings title a module's box "Linear  0"). It is
+    the name itself for everything else (==, hashing, printing)."""
+
+    kind: str | None = None
+
+
 class name_scope:
     """Tag the ops recorded inside with a path component, e.g. ``name_scope("encoder")``.
 
     Scopes nest: ops recorded in ``name_scope("model")`` then ``name_scope("0")``
-    carry ``node.scope == ("model", "0")``.
+    carry ``node.scope == ("model", "0")``. ``kind`` (optional) says what the scope is, e.g.
+    the module's type: the component is then a ``ScopeName`` carrying it.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, kind: str | None = None) -> None:
         self.name = str(name)
+        if kind is not None:
+            self.name = ScopeName(self.name)
+            self.name.kind = str(kind)
 
     def __enter__(self) -> name_scope:
         state = per_thread.state

@@ -43,7 +43,7 @@ import numpy as np
 
 from autograd_lite import forward_ad, function
 from autograd_lite.errors import AutogradError, ShapeError, fmt_shape, version_error
-from autograd_lite.function import Function, _constant, _new, _record
+from autograd_lite.function import FreedTensor, Function, _constant, _new, _record, stand_in
 from autograd_lite.grad_mode import per_thread
 from autograd_lite.tensor import Tensor, TensorMap, _make
 
@@ -210,7 +210,7 @@ def _explain(what: str, exc: Exception, t: Tensor, arrays: list) -> Exception:
 # -- what a change does to the tensor ---------------------------------------------------
 
 
-class Snapshot(Tensor):
+class Snapshot(FreedTensor):
     """A tensor as it was before an in-place change (``snapshot``): its producer,
     requires_grad, name, shape and dtype. Its values are not kept (they are
     overwritten, or no longer the tensor's): its data is a read-only placeholder (NaN for
@@ -221,11 +221,7 @@ class Snapshot(Tensor):
 
 def snapshot(t: Tensor) -> Snapshot:
     """``t`` as the graph knows it now, kept for after a change (see ``Snapshot``)."""
-    fill = np.nan if t.data.dtype.kind == "f" else 0
-    placeholder = np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape)
-    s = _make(placeholder, t._requires_grad, t._node, into=_new(Snapshot))
-    s.name = t.name
-    return s
+    return stand_in(t, Snapshot)
 
 
 def _rebase(t: Tensor, node: Function, old: Snapshot, stamp: int) -> None:
@@ -381,9 +377,11 @@ def as_it_was(x: Tensor, node: Function) -> Tensor:
     return x
 
 
-def recorded_inputs(node: Function) -> tuple:
-    """The node's inputs as they were when it was recorded (for walking the graph)."""
-    inputs = node.inputs
+def recorded_inputs(node: Function, inputs: tuple | None = None) -> tuple:
+    """The node's inputs as they were when it was recorded (for walking the graph);
+    ``inputs``: those a freed node kept instead of ``node.inputs``."""
+    if inputs is None:
+        inputs = node.inputs
     if inputs is None or node._sequence_nr > last_change:
         return inputs
     return tuple(as_it_was(x, node) if _changed_since(x, node) else x for x in inputs)

@@ -90,7 +90,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with autograd_lite.name_scope(self._name or type(self).__name__):
+        kind = type(self).__name__
+        with autograd_lite.name_scope(self._name or kind, kind):
             return self.forward(*args, **kwargs)
 
     # -- registration by attribute assignment ------------------------------------------

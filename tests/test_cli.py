@@ -175,8 +175,9 @@ def test_demo_default_is_fast_and_accurate(tmp_path):
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["boundary.svg", "graph.svg", "history.svg"]
     graph = svg_texts(out / "graph.svg")
-    # Collapsed by module: one node per layer, the parameters listed on it by name.
-    assert "Sequential.0" in graph and "weight (100, 2)" in graph
+    # Collapsed by module: one node per layer, titled by type and name, the parameters
+    # listed on it by name.
+    assert "Linear \xa00" in graph and "weight (100, 2)" in graph
     assert any("cross_entropy" in t for t in graph)
     for name in ("history.svg", "boundary.svg"):
         ET.fromstring((out / name).read_bytes())  # well-formed SVG

@@ -5,7 +5,7 @@ backward step-through, the survey's trace tables, training plots, and the
     >>> import autograd_lite as al, visualize
     >>> x = al.tensor(-2.0, requires_grad=True, name="x")
     >>> f = (x + 5.0) * -4.0
-    >>> f.backward(retain_graph=True)
+    >>> f.backward()
     >>> visualize.draw_graph(f).save("graph.svg")
 
 visualize imports autograd_lite (and nn when drawing modules); nothing imports visualize.

@@ -14,10 +14,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
+from autograd_lite.function import FreedTensor
 from autograd_lite.inplace import Snapshot
 from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
 from visualize.layout import row_of_rank
-from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, inputs_of
+from visualize.model import (
+    GraphModel,
+    LeafItem,
+    NumberItem,
+    OpItem,
+    call_share,
+    common_scope,
+    inputs_of,
+    lone_op_text,
+    lone_ops,
+    module_title,
+    op_text,
+    operand_role,
+    parameter_path,
+)
 from visualize.paint import (
     GRAD,
     HIGHLIGHT_COLOR,
@@ -114,29 +129,6 @@ def tensor_detail(t: Any) -> str | None:
     return " ".join(parts) or None
 
 
-def parameter_title(leaf: LeafItem) -> str:
-    """A parameter's module path, as ``named_parameters()`` of the model spells it
-    (``0.weight``): the scope its users share, below the outermost one (the model), then
-    its name (``register_parameter`` names it after its attribute)."""
-    name = tensor_title(leaf.tensor, "parameter")
-    if "." in name:  # already a path
-        return name
-    scope = common_scope([c.scope for c in leaf.consumers])
-    return clean_text(".".join([*scope[1:], name]))
-
-
-def common_scope(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
-    if not scopes:
-        return ()
-    first = scopes[0]
-    n = len(first)
-    for s in scopes[1:]:
-        n = min(n, len(s))
-        while n and s[:n] != first[:n]:
-            n -= 1
-    return first[:n]
-
-
 def _wire_kind(consumers: list[OpItem], frame: Frame | None) -> str:
     """How a wire's gradient is drawn in ``frame``: known once every op it feeds (one, or
     several for a merged wire) has run its backward; new when the last of them just ran.
@@ -175,9 +167,10 @@ def wire_lines(
     orange when new, a grey blank while not known)."""
     lines: list[Line] = []
     if opts.show_values:
-        if isinstance(tensor, Snapshot):  # a version an in-place op overwrote: no values
+        if isinstance(tensor, FreedTensor):  # overwritten in place, or freed by backward()
             shape = [f"shape {fmt_shape(tensor.shape)}"] if opts.show_shapes and tensor.ndim else []
-            value = [*shape, "changed in place"]
+            gone = "changed in place" if isinstance(tensor, Snapshot) else "freed by backward()"
+            value = [*shape, gone]
         else:
             value = format_array(tensor, show_shape=opts.show_shapes)
         name = getattr(tensor, "name", None)
@@ -193,6 +186,16 @@ def wire_lines(
     return lines
 
 
+def with_role(lines: list[Line], role: str | None) -> list[Line]:
+    """A wire's (or number's) lines, the first one saying which operand it is: ``b: 3``."""
+    if role is None:
+        return lines
+    if not lines:
+        return [(role, PLAIN)]
+    (text, kind), *rest = lines
+    return [(f"{role}: {text}", kind), *rest]
+
+
 @dataclass(frozen=True)
 class _Row:
     """The outermost cluster of a wrapped picture's row (invisible: it only keeps the row
@@ -205,8 +208,12 @@ class _Scopes:
     """Nested clusters: one per module path (inside one per row when the picture is
     wrapped), filled with node statements, emitted at the end."""
 
-    def __init__(self, reverse_rows: bool, **cluster_attrs: str) -> None:
+    def __init__(
+        self, reverse_rows: bool, title: Any = None, bare: Any = (), **cluster_attrs: str
+    ) -> None:
         self.reverse_rows = reverse_rows
+        self.bare = set(bare)  # module paths drawn without a box
+        self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
         self.children: dict[tuple, list[tuple]] = {(): []}
         self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
@@ -239,13 +246,16 @@ class _Scopes:
                     modules = [p for p in child if not isinstance(p, _Row)]
                     if isinstance(child[-1], _Row):
                         sub.attr(label="", peripheries="0", margin="0")
+                    elif tuple(modules) in self.bare:  # (a lone op's: titled on its node)
+                        sub.attr(label="", peripheries="0")
                     else:
                         # A tinted box without an outline: Graphviz draws a module's box
                         # around its nodes only, so a wire's label may stick out of it,
                         # and a line through the label would cut it.
                         tint = MODULE_TINTS[min(len(modules), len(MODULE_TINTS)) - 1]
+                        title = self.title(tuple(modules))
                         sub.attr(
-                            label=dot_label(clean_text(child[-1])),
+                            label=dot_label(title),
                             tooltip=dot_label(clean_text(".".join(modules), limit=4 * MAX_TEXT)),
                             style="rounded,filled",
                             peripheries="1",  # (a row's cluster around it has none)
@@ -367,8 +377,11 @@ class _DotWriter:
         # its own invisible cluster) in the order their nodes appear: side by side from
         # left to right in TB and BT, but from the bottom up in LR and RL (measured), so these
         # declare the last row first.
+        self.lone = {} if opts.collapse_modules else lone_ops(model)
         self.scopes = _Scopes(
             reverse_rows=opts.rankdir in ("LR", "RL"),
+            title=lambda path: module_title(model, path),
+            bare=self.lone.values(),
             labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
             **({"labelloc": "b"} if opts.titles_below else {}),
         )
@@ -390,6 +403,10 @@ class _DotWriter:
         self.wraps = 0  # pairs of lettered connectors drawn so far
         self.leaf_edges: dict[int, list[tuple[int, OpItem, Any]]] | None = None
         self.edges: list[tuple[str, str, dict[str, str]]] = []
+
+    def box(self, op: OpItem) -> tuple[str, ...]:
+        """The module box ``op``'s node goes in (a lone op's is drawn bare)."""
+        return op.cluster
 
     def endpoint(self, item: Any) -> str:
         return self.module_of.get(id(item), item.key)
@@ -446,30 +463,48 @@ class _DotWriter:
 
     def leaf_lines(self, leaf: LeafItem) -> list[Line]:
         if leaf.kind == "param":
-            title = parameter_title(leaf)
+            title = parameter_path(leaf)
         else:
             title = tensor_title(leaf.tensor, "input")  # (data or not: the style tells)
         return self.tensor_lines(leaf.tensor, title)
 
     def module_lines(self, scope: tuple[str, ...], module: _Module) -> list[Line]:
-        """A collapsed module: its path, its ops, and each parameter it owns with the norm
-        of its gradient (red), so the picture shows where the gradient goes."""
-        op_labels = list(dict.fromkeys(op.label for op in module.ops))
-        ops_line = ", ".join(op_labels[:4]) + (" …" if len(op_labels) > 4 else "")
-        lines: list[Line] = [(clean_text(".".join(scope)), PLAIN), (ops_line, PLAIN)]
+        """A collapsed module: its type and name (else its path and its ops), and each
+        parameter it owns with the norm of its gradient (red), so the picture shows where
+        the gradient goes: for a module called several times, this call's share."""
+        if scope in self.model.module_types:
+            lines: list[Line] = [(module_title(self.model, scope), PLAIN)]
+        else:
+            op_labels = list(dict.fromkeys(op.label for op in module.ops))
+            ops_line = ", ".join(op_labels[:4]) + (" …" if len(op_labels) > 4 else "")
+            lines = [(clean_text(".".join(scope)), PLAIN), (ops_line, PLAIN)]
         for leaf in module.params:
             title = tensor_title(leaf.tensor, "parameter")
             shape = f" {fmt_shape(leaf.tensor.shape)}" if self.opts.show_shapes else ""
             lines.append((f"{title}{shape}", PLAIN))
             if self.opts.show_grads and leaf.grad is not None:
-                lines.append((format_norm(leaf.grad), _grad_kind(leaf.tensor, self.frame)))
+                lines.append(
+                    (self.param_grad_text(leaf, module), _grad_kind(leaf.tensor, self.frame))
+                )
         return lines
+
+    def param_grad_text(self, leaf: LeafItem, module: _Module) -> str:
+        """``grad norm 0.377``; in a module called several times, this call's share and the
+        total: ``grad norm 0.328 (all calls 0.377)``."""
+        calls = sum(leaf in m.params for m in self.modules.values())
+        share = call_share(self.model, leaf, module.ops) if calls > 1 else None
+        if share is None:
+            return format_norm(leaf.grad)
+        return f"{format_norm(share)} (all calls {format_norm(leaf.grad).split()[-1]})"
 
     def number_lines(self, number: NumberItem) -> list[str]:
         value = number.value
         if isinstance(value, (int, float, np.number, np.bool_, np.ndarray)):
-            return format_array(value, show_shape=self.opts.show_shapes)
-        return [clean_text(repr(value))]
+            lines = format_array(value, show_shape=self.opts.show_shapes)
+        else:
+            lines = [clean_text(repr(value))]
+        role = operand_role(number.consumer.node, number.slot)
+        return [text for text, _ in with_role([(t, PLAIN) for t in lines], role)]
 
     def source_lines(self, wire: _Wire) -> list[Line]:
         """The label of a wire leaving ``wire.source`` (an op's output or a leaf). Names of
@@ -478,7 +513,8 @@ class _DotWriter:
         source = wire.source
         named = isinstance(source, OpItem) and not wire.into_output
         kind = _wire_kind(wire.consumers, self.frame)
-        return wire_lines(source.tensor, wire.grad, self.opts, kind, named, source.tangent)
+        lines = wire_lines(source.tensor, wire.grad, self.opts, kind, named, source.tangent)
+        return with_role(lines, wire.roles[0] if len(wire.roles) == 1 else None)
 
     # -- the picture's shape -------------------------------------------------------------
 
@@ -524,7 +560,15 @@ class _DotWriter:
             if max(ranks) - min(ranks) > MAX_LEAF_SPREAD or len(rows) > 1 or calls:
                 # Users far apart (in different rows, or calls): a copy of the leaf beside
                 # each user. One node with wires across the whole picture would cost
-                # Graphviz minutes and the reader clarity.
+                # Graphviz minutes and the reader clarity. Each copy shows the leaf's
+                # whole gradient too (its wire carries this use's share).
+                if self.opts.show_grads and leaf.grad is not None and len(leaf.consumers) > 1:
+                    kind = _grad_kind(leaf.tensor, self.frame)
+                    sums = format_array(leaf.grad, show_shape=False)
+                    lines = lines + [
+                        (f"total grad {text}" if i == 0 else text, kind)
+                        for i, text in enumerate(sums)
+                    ]
                 attrs = {**self.label(lines), **NODE_STYLE[leaf.kind]}
                 for consumer in leaf.consumers:
                     end = self.endpoint(consumer)
@@ -565,8 +609,10 @@ class _DotWriter:
             head = self.endpoint(consumer)
             drawn.add(head if head in self.module_by_key else k)
             grads.append(g)
-        if len(drawn) < 2 or any(g is None for g in grads):
+        if len(drawn) < 2:
             return None
+        if any(g is None for g in grads):  # (a share too big to keep after backward())
+            return None if leaf.grad is None else leaf.grad.data
         return sum(grads[1:], grads[0])
 
     def module_nodes(self) -> None:
@@ -583,14 +629,16 @@ class _DotWriter:
             if id(op) in self.module_of:
                 continue
             where = f" in {'.'.join(op.scope)}" if op.scope else ""
+            box = self.lone.get(id(op))  # a module of one op: drawn as that op, titled
+            text = lone_op_text(self.model, op) if box else op_text(op.node).split("\n")
             attrs = {
-                "label": dot_label(op.label),
+                "label": dot_label(*text),
                 "tooltip": dot_label(type(op.node).__name__ + where),
                 **NODE_STYLE["op"],
             }
             if op is active:
                 attrs.update(color=HIGHLIGHT_COLOR, penwidth="3", fillcolor="#fed7aa")
-            self.place(op.cluster, op.key, attrs, near=op.key)
+            self.place(self.box(op), op.key, attrs, near=op.key)
 
     def number_nodes(self) -> None:
         for number in self.model.numbers:
@@ -598,7 +646,7 @@ class _DotWriter:
                 self.hidden.add(id(number))
                 continue
             attrs = {"label": dot_label(*self.number_lines(number)), **NODE_STYLE["number"]}
-            self.place(number.consumer.cluster, number.key, attrs, near=number.consumer.key)
+            self.place(self.box(number.consumer), number.key, attrs, near=number.consumer.key)
 
     def output_node(self) -> None:
         root = self.model.root
@@ -678,6 +726,8 @@ class _DotWriter:
                 key = ("wire", k)
             wire = drawn.setdefault(key, _Wire(source, tail))
             wire.add(head, consumer, grads[k])
+            if head == consumer.key:  # (an op of its own, not inside a collapsed module)
+                wire.roles.append(operand_role(consumer.node, model.slots[k]))
         for wire in drawn.values():
             self.wire(wire)
         root_op = model.root_op
@@ -701,6 +751,7 @@ class _Wire:
     heads: list[str] = field(default_factory=list)
     consumers: list[OpItem] = field(default_factory=list)
     grad: Any = None
+    roles: list[str | None] = field(default_factory=list)  # which operand it is, for - / ** @
 
     def add(self, head: str, consumer: OpItem, grad: Any) -> None:
         self.heads.append(head)

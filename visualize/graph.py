@@ -69,6 +69,8 @@ from visualize.render import RenderError, render, render_svg, write_atomic
 # Pictures with at most this many nodes are measured for defects and redrawn roomier if
 # needed (the measurement grows with the square of the texts; a big picture would wait).
 CHECK_NODES = 300
+# A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
+MERGE_SUMS = 24
 # The spacings tried, in turn, while a measured picture still has defects.
 ROOMIER = (1.4, 1.8, 2.4)
 # What _fit tries, in order, on a picture with defects: more room, then module titles at
@@ -189,9 +191,10 @@ def draw_graph(
 ) -> GraphView:
     """Draw the graph that produced ``root`` (a Tensor); returns a :class:`GraphView`.
 
-    Works before backward (values only) and after ``root.backward(retain_graph=True)``
-    (values and gradients). After a plain ``backward()`` the graph is gone and this raises
-    ``autograd_lite.AutogradError``. Name tensors to see their names on the picture:
+    Works before backward (values only) and after ``root.backward()`` (values and
+    gradients: a plain backward keeps those of at most 256 elements, big ones read "freed
+    by backward()"; ``backward(retain_graph=True)`` keeps all). Name tensors to see their
+    names on the picture:
     ``al.tensor(..., name="x")`` or ``loss.name = "loss"``.
 
     Args:
@@ -220,7 +223,7 @@ def draw_graph(
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    model = build_model(root, max_nodes, where="draw_graph")
+    model = build_model(root, max_nodes, where="draw_graph", merge_sums=MERGE_SUMS)
     opts = DrawOptions(
         show_values,
         show_grads,

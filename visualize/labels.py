@@ -106,3 +106,35 @@ def format_norm(value: Any) -> str:
     a = as_array(value).astype(np.float64)
     with np.errstate(all="ignore"):
         return f"grad norm {format_number(np.sqrt(np.sum(a * a)))}"
+
+
+def format_index(index: Any) -> str:
+    """An index as the code wrote it, short: ``[:, 0:8]``, ``[arange(4), idx(4,)]``,
+    ``[..., None]``, ``[mask]`` (a boolean array), ``[2]``. Small integer arrays are written
+    out (``[0, 2]``); larger ones say their shape (``idx(100,)``), or ``arange(n)``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return clean_text("[" + ", ".join(_index_part(p) for p in parts) + "]")
+
+
+def _index_part(p: Any) -> str:
+    if p is Ellipsis:
+        return "..."
+    if p is None:
+        return "None"
+    if isinstance(p, slice):
+        start = "" if p.start is None else str(p.start)
+        stop = "" if p.stop is None else str(p.stop)
+        step = "" if p.step is None else f":{p.step}"
+        return f"{start}:{stop}{step}"
+    if isinstance(p, (bool, np.bool_)):
+        return str(bool(p))
+    if isinstance(p, (int, np.integer)):
+        return str(int(p))
+    a = np.asarray(p)
+    if a.dtype == np.bool_:
+        return "mask"
+    if a.ndim == 1 and a.size > 1 and a.strides != (0,) and np.array_equal(a, np.arange(a.size)):
+        return f"arange({a.size})"
+    if a.size <= 3 and a.ndim <= 1:
+        return "[" + ", ".join(str(int(v)) for v in a.reshape(-1)) + "]"
+    return f"idx{fmt_shape(a.shape)}"

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.engine import topological_order
+from autograd_lite.function import KEEP_AFTER_BACKWARD
 from visualize.graph import (
     DrawOptions,
     Frame,
@@ -52,6 +53,7 @@ from visualize.graph import (
     to_dot,
 )
 from visualize.layout import WRAP_ASPECT, check_max_aspect
+from visualize.model import lost_to_backward
 from visualize.render import write_atomic
 
 # The play button shows one step per this many milliseconds.
@@ -276,8 +278,9 @@ def backward_steps(
     order ``backward()`` runs them (see the module docstring).
 
     If ``backward`` has not run yet, this runs ``root.backward(retain_graph=True)`` (which,
-    as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` the
-    graph is gone: call ``backward(retain_graph=True)`` instead. Graphs with more than
+    as any backward, adds into the leaves' ``.grad``). After a plain ``backward()`` it uses
+    what backward kept (values and gradients of at most 256 elements); a graph with bigger
+    ones asks for ``backward(retain_graph=True)`` instead. Graphs with more than
     ``max_steps`` ops are refused with a ValueError (draw them with draw_graph).
 
     Every frame has the same layout, the one ``draw_graph`` would choose for the finished
@@ -304,6 +307,14 @@ def backward_steps(
             "backward_steps: the tensor was not computed by any op (it is a leaf), "
             "so its backward pass has no steps"
         )
+    lost = lost_to_backward(model)
+    if lost:
+        raise ValueError(
+            f"backward_steps: backward() freed this graph, and with it the gradients of "
+            f"{', '.join(dict.fromkeys(lost))} (arrays of more than {KEEP_AFTER_BACKWARD} "
+            "elements are not kept): call backward(retain_graph=True) instead, or draw the "
+            "step-through before backward()"
+        )
     if model.root_op.grad is None:
         root.backward(retain_graph=True)
 
@@ -312,7 +323,7 @@ def backward_steps(
     item_of = {id(op.node): op for op in model.ops}
     order = [
         item_of[id(node)]
-        for node in topological_order([model.root_op.node], where="backward_steps")
+        for node in topological_order([model.root_op.node], "backward_steps", freed=True)
         if item_of[id(node)].grad is not None
     ]
     position = {id(op): k for k, op in enumerate(order, start=1)}

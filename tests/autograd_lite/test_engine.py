@@ -480,6 +480,11 @@ def test_topological_order_of_a_freed_graph_names_the_op():
     y.backward()
     with pytest.raises(al.AutogradError, match=r"draw: .*Exp.*retain_graph=True"):
         topological_order([y.grad_fn], where="draw")
+    # Drawings walk the skeleton a plain backward() keeps.
+    assert [type(n).__name__ for n in topological_order([y.grad_fn], freed=True)] == [
+        "Exp",
+        "Mul",
+    ]
 
 
 def test_accumulated_scalar_gradients_are_arrays():
@@ -594,6 +599,10 @@ def test_input_gradients_skip_inputs_that_need_none_and_need_a_kept_gradient():
     to_x, to_c = engine.input_gradients(f.grad_fn)
     assert to_x.item() == 5.0 and to_c is None
     g = x * 3.0
-    g.backward()  # the graph is freed
+    g.backward()  # the graph is freed, the small shares are kept for drawings
+    to_x, to_3 = engine.input_gradients(g.grad_fn)
+    assert to_x.item() == 3.0 and to_3 is None
+    h = x * 3.0
+    al.grad(h, x, create_graph=True, retain_graph=False)  # freed, nothing kept
     with pytest.raises(al.AutogradError, match="kept no gradient"):
-        engine.input_gradients(g.grad_fn)
+        engine.input_gradients(h.grad_fn)

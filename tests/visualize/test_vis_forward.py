@@ -151,5 +151,6 @@ def test_module_titles_are_not_painted_as_a_legend():
     for g in parse_svg(svg).iter(f"{SVG_NS}g"):
         if "cluster" in (g.get("class") or "").split():
             assert "paint_" not in g.get("class")
-            assert [t.get("fill") for t in g.iter(f"{SVG_NS}text")] == ["#374151"]
+            fills = [t.get("fill") for t in g.iter(f"{SVG_NS}text")]
+            assert fills in ([], ["#374151"])  # (a wrapped picture's rows have no title)
     assert "blue: tangent (forward mode)" in texts_by_colour(svg)[TANGENT_COLOR]

@@ -95,10 +95,11 @@ def test_before_backward_shows_values_only():
     assert value_and_grad(wire(draw_graph(f).source, key_of(src, "x"))) == ("-2", "-4")
 
 
-def test_after_plain_backward_says_retain_graph():
+def test_after_backward_with_create_graph_and_no_retain_says_retain_graph():
+    # (A plain backward() keeps a skeleton for drawings; this one keeps nothing.)
     x = al.tensor(2.0, requires_grad=True)
     f = x * x + x
-    f.backward()
+    al.grad(f, x, create_graph=True, retain_graph=False)
     with pytest.raises(al.AutogradError, match=r"draw_graph: .*backward\(retain_graph=True\)"):
         draw_graph(f)
 
@@ -299,8 +300,11 @@ def test_leaf_used_far_apart_is_drawn_beside_each_user():
     f = h * w
     f.backward(retain_graph=True)
     src = draw_graph(f).source
-    w_nodes = [line for line in src.splitlines() if "[label=w " in line]
+    w_nodes = [line for line in src.splitlines() if '[label="w\\ntotal grad ' in line]
     assert len(w_nodes) == 2
+    # Each copy shows w's whole gradient too: gradients add at forks.
+    total = format_number(w.grad.item())
+    assert all(f"total grad {total}" in line for line in w_nodes)
     # Each copy feeds one multiplication and carries w's value and what that use sent
     # back; the two add up to w.grad.
     w_keys = [line.split()[0] for line in w_nodes]

@@ -125,8 +125,8 @@ def test_collapsed_modules_show_gradient_norms_in_red():
     colored = svg_colored_texts(view.svg())
     red = [t for t, c in colored if c == "red" and t.startswith("grad norm")]
     assert len(red) == 4
-    # Module titles and parameter lines keep the node's own (black) text.
-    assert ("weight (16, 2)", None) in colored and ("Sequential.0", None) in colored
+    # Module titles (type and name) and parameter lines keep the node's own (black) text.
+    assert ("weight (16, 2)", None) in colored and ("Linear \xa00", None) in colored
 
 
 def test_collapsed_gradient_norm_is_the_l2_norm():

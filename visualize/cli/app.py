@@ -36,6 +36,8 @@ from visualize.render import ENV_VAR, RENDERERS
 
 PROG = "autograd-lite"
 PICTURE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
+# The picture's title (the expression) is cut to this many characters.
+MAX_TITLE = 80
 
 
 def _fail(command: str, message: str, status: int = 2) -> int:
@@ -85,6 +87,13 @@ def _add_graph_parser(sub: Any) -> None:
         help="also write a page that steps through the backward pass, one op at a time",
     )
     p.add_argument(
+        "--max-steps",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="with --steps: refuse graphs of more than N ops (default: 200; each op is a frame)",
+    )
+    p.add_argument(
         "--forward",
         metavar="VAR",
         help=(
@@ -115,6 +124,17 @@ def _add_graph_parser(sub: Any) -> None:
         help="resolution of a PNG in dots per inch (default: Graphviz's 96; e.g. 200 for slides)",
     )
     p.set_defaults(run=_run_graph)
+
+
+def _positive(text: str) -> int:
+    """argparse type of --max-steps: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _dpi(text: str) -> int:
@@ -334,6 +354,8 @@ def _view(args: argparse.Namespace, result: Any, title: str, show_grads: bool = 
     """The picture of ``result``'s graph (values, tangents if any, gradients if asked)."""
     from visualize.graph import draw_graph
 
+    if len(title) > MAX_TITLE:  # (a sum of 300 terms: its node lists them, in short)
+        title = title[: MAX_TITLE - 1] + "…"
     return draw_graph(
         result, rankdir=args.rankdir, renderer=args.renderer, title=title, show_grads=show_grads
     )
@@ -355,10 +377,13 @@ def _draw(args: argparse.Namespace, result: Any, expr: str, view: Any = None) ->
         if args.steps:
             from visualize.steps import backward_steps
 
-            steps = backward_steps(result, rankdir=args.rankdir, renderer=args.renderer)
+            steps = backward_steps(
+                result, rankdir=args.rankdir, renderer=args.renderer, max_steps=args.max_steps
+            )
             print(f"wrote {steps.save(args.steps)} (step 0 and {len(steps) - 1} backward steps)")
     except (RenderError, ValueError, OSError) as exc:
-        return _fail("graph", str(exc), status=1)
+        message = str(exc).replace("raise max_steps", "raise --max-steps")
+        return _fail("graph", message, status=1)
     return 0
 
 
