@@ -44,11 +44,15 @@ def run_backward(
     create_graph: bool,
     inputs: Sequence[Tensor] | None = None,
     allow_unused: bool = False,
+    leaves_made_after: int = 0,
 ) -> tuple[Tensor | None, ...] | None:
     """Backpropagate from ``roots``.
 
     Without ``inputs``: accumulate into each leaf's ``.grad`` (``Tensor.backward``).
     With ``inputs``: return d(roots)/d(inputs) and leave ``.grad`` alone (``grad()``).
+    Then the walk visits only nodes that can lead to an input (``_earliest``):
+    ``leaves_made_after`` is a creation number taken before the leaf inputs were made
+    (``func`` makes a fresh one per call), 0 when unknown.
     """
     node_grads: dict[Function, Tensor] = {}
     leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, gradient]
@@ -70,9 +74,12 @@ def run_backward(
             if g is not None:
                 seen.add(id(seed.data))
             seeds.append(seed)
-        wanted = None
+        wanted = wanted_leaves = None
+        oldest = 0  # nodes created before this one cannot lead to an input: never visited
         if inputs is not None:
             wanted = {id(t._node): None for t in inputs if t._node is not None}
+            wanted_leaves = {id(t) for t in inputs if t._node is None}
+            oldest = _earliest(inputs, leaves_made_after)
         anomaly = state.anomaly
         keep_node_grads = retain_graph and not create_graph and wanted is None
         watch = keep_node_grads or wanted is not None
@@ -80,6 +87,7 @@ def run_backward(
         # The roots' gradients are handed out first, as if by a node above them all; then
         # each node, newest first, runs its backward and hands out its inputs' gradients.
         node, receivers, grads, grad = None, roots, seeds, None
+        visited = 0  # nodes visited, counted for grad() only (backward()'s loop stays lean)
         while True:
             for x, gx in zip(receivers, grads):
                 if gx is None or not isinstance(x, Tensor) or not x._requires_grad:
@@ -95,6 +103,8 @@ def run_backward(
                 # in line. (Written out, not a call: this is the hottest loop of backward.)
                 producer = x._node
                 if producer is None:
+                    if wanted_leaves is not None and id(x) not in wanted_leaves:
+                        continue  # grad(): a leaf that is not an input
                     entry = leaf_grads.get(id(x))
                     if entry is None:
                         leaf_grads[id(x)] = [x, gx]
@@ -102,6 +112,8 @@ def run_backward(
                         entry[1] = _sum(entry[1], gx, create_graph)
                 elif producer in node_grads:
                     node_grads[producer] = _sum(node_grads[producer], gx, create_graph)
+                elif oldest and producer._sequence_nr < oldest:
+                    continue  # grad(): made before every input, so it cannot lead to one
                 else:
                     node_grads[producer] = gx
                     heappush(waiting, (-producer._sequence_nr, producer))
@@ -122,6 +134,13 @@ def run_backward(
                 raise freed_graph_error(type(node).__name__)
             if watch or node._hooks or node._retained is not None:
                 grad = _visit(node, grad, wanted, keep_node_grads)
+                if wanted is not None:  # grad() (where watch is always on)
+                    visited += 1
+                    if node._sequence_nr == oldest:
+                        # The oldest input's producer. Its own inputs are older still, so
+                        # nothing it would send back is wanted: it is not run.
+                        grads = (None,) * len(receivers)
+                        continue
             if node._sequence_nr < inplace.last_change:  # a tensor changed in place since
                 receivers, grads = inplace.backward_checked(node, grad)
             else:
@@ -132,6 +151,7 @@ def run_backward(
                 _wrong_count(node, grads)
 
         if inputs is not None:
+            state.nodes_visited = visited
             return _collect(inputs, wanted, leaf_grads, allow_unused)
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
@@ -179,6 +199,14 @@ def grad(
         inputs=inputs,
         allow_unused=allow_unused,
     )
+
+
+def nodes_visited() -> int:
+    """How many nodes the last ``grad()`` of this thread visited (also called by the
+    ``func`` transforms; not counted by ``backward()``, which visits every node it reaches):
+    the walk's length, for tests that check what it skips (``grad()`` visits only what can
+    lead to its inputs)."""
+    return per_thread.state.nodes_visited
 
 
 def input_gradients(node: Function) -> tuple[Tensor | None, ...]:
@@ -270,6 +298,21 @@ def topological_order(
             if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
                 stack.append(x._node)
     return sorted(seen.values(), key=_newest_first)
+
+
+def _earliest(inputs: Sequence[Tensor], leaves_made_after: int) -> int:
+    """The creation number of the oldest node that can lead to one of ``inputs``: a node
+    is created after the nodes it consumes, so one made before an input's producer (or
+    before a leaf input) cannot reach it. 0 (walk everything) if a leaf input's age is
+    unknown: a user's leaf may have been made before any node. (PyTorch's ``min_topo_nr``.)
+    """
+    oldest = None
+    for t in inputs:
+        number = t._node._sequence_nr if t._node is not None else leaves_made_after
+        if number <= 0:
+            return 0
+        oldest = number if oldest is None else min(oldest, number)
+    return oldest or 0
 
 
 def graph_inputs(node: Function) -> tuple:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import engine, forward_ad
+from autograd_lite import engine, forward_ad, function
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd_lite.ops.shape import stack
@@ -155,6 +155,11 @@ class _Pulled:
         outer_grad = is_grad_enabled()
         args = list(args)
         self.inputs = []
+        # Every input is made fresh below, after this creation number: nothing recorded
+        # before it can lead to them, so neither a backward pass (run_backward) nor
+        # _reaches_other_leaves walks the history behind the arguments. (Like the levels
+        # of torch.func: each call differentiates only what it recorded itself.)
+        self.made_after = next(function._sequence)
         with enable_grad():  # (a transform: the caller's no_grad does not reach inside)
             for n in nums:
                 x = _check_float_tensor(args[n], f"{where}: argument {n}")
@@ -179,19 +184,24 @@ class _Pulled:
                 cots.append(c if isinstance(c, Tensor) else Tensor(np.asarray(c)))
         grads = (None,) * len(self.inputs)
         if outs:
-            grads = engine.grad(
+            grads = engine.run_backward(
                 outs,
-                self.inputs,
-                grad_outputs=cots,
+                cots,
                 retain_graph=True,
                 create_graph=self.create_graph,
+                inputs=self.inputs,
                 allow_unused=True,
+                leaves_made_after=self.made_after,
             )
         return tuple(_zeros_like(x) if g is None else g for g, x in zip(grads, self.inputs))
 
     def _reaches_other_leaves(self) -> bool:
         """Whether the outputs' graph reaches a leaf that requires grad other than the
-        inputs (a weight ``f`` closed over): the results must then keep their graph to it."""
+        inputs (a weight ``f`` closed over): the results must then keep their graph to it.
+
+        A tensor that requires grad and was made before the inputs (by a node older than
+        ``made_after``) answers yes at once: it cannot come from the inputs, so it comes from
+        another leaf. So the walk covers only what ``f`` recorded itself."""
         ours = {id(t) for t in self.inputs}
         todo = [o.grad_fn for o in self.outputs if o.grad_fn is not None]
         seen: set[int] = set()
@@ -202,10 +212,14 @@ class _Pulled:
             seen.add(id(node))
             for x in node.inputs or ():
                 if isinstance(x, Tensor) and x.requires_grad:
-                    if x.grad_fn is not None:
-                        todo.append(x.grad_fn)
-                    elif id(x) not in ours:
+                    producer = x.grad_fn
+                    if producer is None:
+                        if id(x) not in ours:
+                            return True
+                    elif producer._sequence_nr < self.made_after:
                         return True
+                    else:
+                        todo.append(producer)
         return False
 
 

@@ -28,7 +28,7 @@ class GradState:
     reads costs a third of a thread-local lookup for each attribute.
     """
 
-    __slots__ = ("anomaly", "grad_enabled", "saved_modes", "scope")
+    __slots__ = ("anomaly", "grad_enabled", "nodes_visited", "saved_modes", "scope")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -37,6 +37,9 @@ class GradState:
         # The modes that the open ``with no_grad()`` (enable_grad, set_grad_enabled) blocks
         # replaced, innermost last: each block's __exit__ restores its own.
         self.saved_modes: list[bool] = []
+        # How many nodes the last grad() of this thread visited (engine.run_backward):
+        # tests measure the walk with it (engine.nodes_visited).
+        self.nodes_visited = 0
 
 
 class _PerThread(threading.local):

@@ -20,8 +20,8 @@ values of its inputs or of its output. An in-place change of ``x`` alters both, 
 3. **Rebase.** A recorded change makes a new node whose first input stands for ``x`` as it
    was: a *snapshot* with x's old producer and requires_grad (and a placeholder array: the
    values are gone). ``x`` then takes the new node (``x._node``) and keeps the
-   snapshot in ``SNAPSHOTS[x][stamp of the change]``, so nodes that used the old ``x`` still
-   send its gradient to the old producer.
+   snapshot in ``SNAPSHOTS[x]`` under the stamp of the change, so nodes that used the old
+   ``x`` still send its gradient to the old producer.
 4. **Backward.** For a node whose input changed since it was recorded, the gradient goes to
    the input as it was (its snapshot), and the node's backward sees a stand-in
    (``_Changed``) whose ``.data`` raises the version error naming the op, the tensor and both
@@ -36,6 +36,7 @@ Writes into an array taken from a tensor (``x.data[...] = 0``, ``x.numpy()``) ar
 from __future__ import annotations
 
 import sys
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
@@ -74,8 +75,19 @@ def version(t: Tensor) -> int:
     return 0 if changes is None else changes.version
 
 
-# tensor -> {stamp of a recorded change: the snapshot of the tensor before it}, kept as long
-# as the tensor lives (nodes that used the old version send its gradient there)
+class _Snapshots:
+    """A tensor's snapshots: the one taken before each recorded change, and the change's
+    stamp (both in the order of the changes, so stamps ascend: ``as_it_was`` bisects)."""
+
+    __slots__ = ("stamps", "tensors")
+
+    def __init__(self) -> None:
+        self.stamps: list[int] = []
+        self.tensors: list[Snapshot] = []
+
+
+# tensor -> its _Snapshots, kept as long as the tensor lives (nodes that used an old version
+# send its gradient there)
 SNAPSHOTS = TensorMap()
 
 
@@ -225,8 +237,9 @@ def _rebase(t: Tensor, node: Function, old: Snapshot, stamp: int) -> None:
     t._requires_grad = True
     snapshots = SNAPSHOTS.get(t)
     if snapshots is None:
-        snapshots = SNAPSHOTS[t] = {}
-    snapshots[stamp] = old
+        snapshots = SNAPSHOTS[t] = _Snapshots()
+    snapshots.stamps.append(stamp)
+    snapshots.tensors.append(old)
 
 
 def _bump(t: Tensor) -> int:
@@ -307,7 +320,10 @@ class _Changed(Tensor):
 
     @property  # type: ignore[override]
     def data(self) -> np.ndarray:
-        raise version_error(*self._error)
+        node, i, x = self._error
+        raise version_error(
+            node.name(), f"input {i}", describe(x), _version_at(x, node), version(x)
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -322,7 +338,7 @@ class _Changed(Tensor):
         return self._shape_dtype[1]
 
     def __repr__(self) -> str:
-        return f"<changed in place: {self._error[2]}>"
+        return f"<changed in place: {describe(self._error[2])}>"
 
 
 def _changed(x: Tensor, routed: Tensor, node: Function, i: int) -> _Changed:
@@ -330,7 +346,9 @@ def _changed(x: Tensor, routed: Tensor, node: Function, i: int) -> _Changed:
     c._grad = c._hooks = c.name = None
     c._node, c._requires_grad = routed._node, routed._requires_grad
     c._shape_dtype = (x.data.shape, x.data.dtype)
-    c._error = (node.name(), f"input {i}", describe(x), _version_at(x, node), version(x))
+    # What the version error will name, made into words only if it is raised (a node
+    # routed through a changed input whose backward does not read it never needs them).
+    c._error = (node, i, x)
     return c
 
 
@@ -356,10 +374,12 @@ def as_it_was(x: Tensor, node: Function) -> Tensor:
     is where its gradient goes), else ``x`` itself (changes made without recording keep the
     producer)."""
     snapshots = SNAPSHOTS.get(x)
-    if snapshots:
-        later = [stamp for stamp in snapshots if stamp > node._sequence_nr]
-        if later:
-            return snapshots[min(later)]
+    if snapshots is not None:
+        # (bisected, not scanned: a tensor changed n times, each version read, would make
+        # backward O(n²))
+        first_later = bisect_right(snapshots.stamps, node._sequence_nr)
+        if first_later < len(snapshots.stamps):
+            return snapshots.tensors[first_later]
     return x
 
 

@@ -50,8 +50,11 @@ from workloads import (  # noqa: E402
     MICROGRAD,
     MLP_LARGE_BATCH,
     MLP_LARGE_SIZES,
+    NESTED_STEPS,
+    NESTED_STEPS_QUICK,
     NUMPY,
     TORCH,
+    VECTOR_SIZES,
     WORKLOADS,
     mlp_flops,
 )
@@ -66,11 +69,13 @@ THREAD_VARS = (
 BENCHMARKS = [
     "op_overhead",
     "scalar_chain",
+    "vector_chain",
     "mlp_step",
     "mlp_step_large",
     "conv_step",
     "deep_chain",
     "memory",
+    "nested_ad",
 ]
 # Workloads whose every round is long and whose result hardly varies: fewer rounds.
 MAX_ROUNDS = {"deep_chain": 3, "memory": 2}
@@ -82,7 +87,10 @@ RATIO_TARGETS = {
     "mlp_step_large": 1.2,
     "conv_step": 2.0,
     "memory": 1.5,
+    "vector_chain": 1.2,
+    "nested_ad": 2.0,
 }
+NESTED_GROWTH_TARGET = 1.5  # nested_ad: ms per step at the long loop / at the short one
 MICROGRAD_TARGET = 2.0  # scalar_chain: within 2x of micrograd
 MATMUL_FRACTION_TARGET = 0.85  # mlp_step_large: >= 85% of NumPy's matmul GFLOP/s
 DEEP_CHAIN_LIMIT_MB = 2048.0
@@ -382,6 +390,11 @@ def build_rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
                     met(ratio, MICROGRAD_TARGET),
                 ]
             )
+        if workload == "vector_chain":
+            for n, key in zip(VECTOR_SIZES, (None, "us_per_op_1e6")):
+                rows.append(ratio_row(workload, f"µs per op, fwd+bwd, {n:,} float64", key))
+        if workload == "nested_ad":
+            rows.extend(nested_rows(res, args, ratio_row))
         if workload in ("mlp_step", "mlp_step_large", "conv_step"):
             rows.append(ratio_row(workload, "ms per step"))
         if workload == "mlp_step_large":
@@ -419,6 +432,36 @@ def build_rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
             steps = 11 if args.quick else 100
             rows.append(ratio_row(workload, f"peak RSS MB over {steps} steps"))
             rows.append(flat_row(res, steps))
+    return rows
+
+
+def nested_rows(res: Results, args: argparse.Namespace, ratio_row: Any) -> list[list[str]]:
+    """Per program: ms per step at the long loop against PyTorch, and how the time per
+    step grows from the short loop to the long one (1 when linear; 8 at 160 / 20 when
+    quadratic)."""
+    rows = []
+    steps = NESTED_STEPS_QUICK if args.quick else NESTED_STEPS
+    for program, what in (("particle", "grad of grad"), ("newton", "grad of hessian")):
+        short, long = steps[program]
+        rows.append(
+            ratio_row("nested_ad", f"{program} ({what}): ms/step, {long} steps", f"{program}_long")
+        )
+        growth = [
+            cell(res, "nested_ad", e, fmt(res.median("nested_ad", e, f"{program}_growth")))
+            for e in (AL, TORCH)
+        ]
+        al_growth = res.median("nested_ad", AL, f"{program}_growth")
+        rows.append(
+            [
+                "nested_ad",
+                f"{program}: ms/step at {long} / at {short} steps",
+                *growth,
+                "",
+                times(al_growth),
+                f"<= {NESTED_GROWTH_TARGET}x",
+                met(al_growth, NESTED_GROWTH_TARGET),
+            ]
+        )
     return rows
 
 

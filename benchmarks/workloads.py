@@ -46,6 +46,7 @@ CONV_BATCH = 32
 CHAIN_OPS = 10  # ops in one chain of op_overhead / scalar_chain (see chain10)
 DEEP_CHAIN_FULL = 1_000_000
 DEEP_CHAIN_QUICK = 100_000
+VECTOR_SIZES = (100_000, 1_000_000)  # vector_chain: 800 KB and 8 MB float64 arrays
 
 
 @dataclass(frozen=True)
@@ -195,18 +196,30 @@ def chain10(a: Any, b: Any) -> Any:
     return y.relu()
 
 
-def chain_workload(engine_name: str, cfg: Config, shape: tuple[int, ...]) -> dict:
+def chain_workload(
+    engine_name: str,
+    cfg: Config,
+    shape: tuple[int, ...],
+    dtype: str = "float32",
+    counts: tuple[int, int, int] | None = None,
+) -> dict:
     """Forward + backward of ``chain10``; the value is µs per op (time / 10 ops).
 
     Each iteration clears the leaves' gradients (so no accumulation op is timed),
     builds the chain and backpropagates through it. Value: the median over blocks of
-    iterations of (block time / (iterations x 10)).
+    iterations of (block time / (iterations x 10)). ``counts``: (warm-up iterations,
+    iterations per block, blocks), by default those of the small chains.
     """
     import numpy as np
 
+    warmup, per_block, n_blocks = counts or (
+        cfg.pick(300, 100),
+        cfg.pick(200, 100),
+        cfg.pick(15, 5),
+    )
     engine = load_engine(engine_name, cfg)
     rng = np.random.default_rng(0)
-    a_np, b_np = (rng.uniform(0.5, 1.0, size=shape).astype(np.float32) for _ in range(2))
+    a_np, b_np = (rng.uniform(0.5, 1.0, size=shape).astype(dtype) for _ in range(2))
     if engine.name == MICROGRAD:
         if shape != ():
             raise Unavailable("micrograd has scalars only")
@@ -216,7 +229,7 @@ def chain_workload(engine_name: str, cfg: Config, shape: tuple[int, ...]) -> dic
     else:
         a, b = engine.leaf(a_np), engine.leaf(b_np)
         # A (4,) output needs an explicit seed gradient; a 0-d one defaults to 1.
-        seed = None if shape == () else engine.input(np.ones(shape, np.float32))
+        seed = None if shape == () else engine.input(np.ones(shape, dtype))
         zero = None
 
     def iteration() -> None:
@@ -228,11 +241,10 @@ def chain_workload(engine_name: str, cfg: Config, shape: tuple[int, ...]) -> dic
         else:
             y.backward(seed)
 
-    for _ in range(cfg.pick(300, 100)):
+    for _ in range(warmup):
         iteration()
-    per_block = cfg.pick(200, 100)
     blocks = []
-    for _ in range(cfg.pick(15, 5)):
+    for _ in range(n_blocks):
         t0 = time.perf_counter()
         for _ in range(per_block):
             iteration()
@@ -251,6 +263,23 @@ def op_overhead(engine_name: str, cfg: Config) -> dict:
 def scalar_chain(engine_name: str, cfg: Config) -> dict:
     """The same chain on 0-d tensors (micrograd's use): µs per op."""
     return chain_workload(engine_name, cfg, ())
+
+
+def vector_chain(engine_name: str, cfg: Config) -> dict:
+    """The same chain on float64 vectors of 100,000 elements (800 KB per temporary) and of
+    1,000,000 (8 MB): µs per op at 10⁵ (value) and at 10⁶ (extra ``us_per_op_1e6``).
+
+    Mid-size arrays, between the small chains and the training steps: every op makes and
+    drops temporaries of this size, so what the allocator does with them shows here (an
+    mmap and 196 page faults per 800 KB array under a fixed mmap threshold, issue 24).
+    """
+    small = chain_workload(
+        engine_name, cfg, (VECTOR_SIZES[0],), "float64", cfg.pick((10, 10, 7), (2, 5, 2))
+    )
+    large = chain_workload(
+        engine_name, cfg, (VECTOR_SIZES[1],), "float64", cfg.pick((3, 3, 5), (1, 2, 1))
+    )
+    return {"value": small["value"], "extra": {"us_per_op_1e6": large["value"]}}
 
 
 # -- training steps -------------------------------------------------------------------
@@ -426,6 +455,45 @@ def memory(engine_name: str, cfg: Config) -> dict:
     }
 
 
+# -- nested reverse mode -----------------------------------------------------------------
+
+# Steps (n, then 2n or more) of the two nested-AD programs; quick: fewer.
+NESTED_STEPS = {"particle": (20, 160), "newton": (10, 20)}
+NESTED_STEPS_QUICK = {"particle": (10, 40), "newton": (3, 6)}
+
+
+def nested_ad(engine_name: str, cfg: Config) -> dict:
+    """The outer gradient of a loop of inner gradients (``benchmarks/nested_ad.py``), at a
+    short and a long loop: ms per step of each. Value: the particle's (reverse over reverse)
+    ms per step at the long loop. Extra: ``{program}_short`` / ``_long`` ms per step and
+    ``{program}_growth`` = long / short (1 when the work is linear in the steps, 8 at
+    160 / 20 when it is quadratic), for ``particle`` and ``newton`` (``func.hessian``
+    inside an outer ``grad``). Each: the fastest of a few runs (one with --quick).
+    """
+    import nested_ad as programs
+
+    load_engine(engine_name, cfg)  # (the thread count for torch; Unavailable if missing)
+    lib = programs.make_lib(engine_name)
+    steps = cfg.pick(NESTED_STEPS, NESTED_STEPS_QUICK)
+    runs = {"particle": (programs.particle_grad, 0.1), "newton": (programs.newton_grad, 0.3)}
+    extra: dict[str, Any] = {"steps": steps}
+    for program, (gradient, start) in runs.items():
+        gradient(lib, lib.tensor(start), 2)  # warm-up
+        per_step = []
+        for n in steps[program]:
+            best = float("inf")
+            for _ in range(cfg.pick(3, 1)):
+                t0 = time.perf_counter()
+                g = gradient(lib, lib.tensor(start), n)
+                best = min(best, time.perf_counter() - t0)
+            if not float(g) == float(g):  # NaN: the program is broken, the timing meaningless
+                raise RuntimeError(f"nested_ad: the {program} gradient at {n} steps is NaN")
+            per_step.append(best / n * 1e3)
+        extra[f"{program}_short"], extra[f"{program}_long"] = per_step
+        extra[f"{program}_growth"] = per_step[1] / per_step[0]
+    return {"value": extra["particle_long"], "extra": extra}
+
+
 # -- the physical limit ----------------------------------------------------------------
 
 
@@ -497,11 +565,13 @@ def info(engine_name: str, cfg: Config) -> dict:
 WORKLOADS: dict[str, tuple[Callable[[str, Config], dict], tuple[str, ...]]] = {
     "op_overhead": (op_overhead, (AL, TORCH)),
     "scalar_chain": (scalar_chain, (AL, TORCH, MICROGRAD)),
+    "vector_chain": (vector_chain, (AL, TORCH)),
     "mlp_step": (mlp_step, (AL, TORCH)),
     "mlp_step_large": (mlp_step_large, (AL, TORCH)),
     "conv_step": (conv_step, (AL, TORCH)),
     "deep_chain": (deep_chain, (AL, TORCH)),
     "memory": (memory, (AL, TORCH)),
+    "nested_ad": (nested_ad, (AL, TORCH)),
     "matmul_limit": (matmul_limit, (NUMPY,)),
     "info": (info, (NUMPY, TORCH)),
 }

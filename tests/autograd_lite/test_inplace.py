@@ -469,3 +469,18 @@ def test_reading_grad_of_a_non_leaf_warns_once_per_tensor():
         assert leaf([1.0]).grad is None  # leaves never warn
     with pytest.warns(UserWarning):
         assert (W * 3).grad is None  # another tensor warns again
+
+
+def test_each_version_of_a_tensor_changed_many_times_gets_its_gradient():
+    """Every reader of x is routed to the snapshot of the version it read (found by
+    bisecting the stamps of x's changes)."""
+    w = al.tensor(np.array([0.5, -0.3]), requires_grad=True)
+    x = w * 1.0
+    total = 0.0
+    for _ in range(40):
+        total = total + (x + w).sum()  # Add reads no values, so every version is allowed
+        x += w * 0.01
+    total.backward()
+    # x_k = (1 + 0.01 k) w, so d/dw of sum_k (x_k + w) is sum_k (2 + 0.01 k) per element
+    expected = sum(2 + 0.01 * k for k in range(40))
+    np.testing.assert_allclose(w.grad.data, [expected, expected])
