@@ -43,3 +43,28 @@ def save_page(path: str | os.PathLike, text: str, what: str) -> Path:
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"{what} is an HTML page; name the file *.html, got {path.name!r}")
     return write_atomic(path, text)
+
+
+class Page:
+    """What the step-through and the explorer share: a self-contained page that shows
+    itself inline in Jupyter (``_repr_html_``) and saves as one HTML file. A subclass sets
+    ``title`` and ``what`` (named in errors) and writes ``_element(page)``: its element with
+    style, data and script (``page=True`` when it is the whole page's body)."""
+
+    title: str
+    what: str = "the page"
+
+    def _element(self, page: bool) -> str:
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        """The whole page as one HTML document."""
+        return page(self.title, self._element(page=True))
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the page to ``path`` (must end in .html or .htm), atomically."""
+        return save_page(path, self.to_html(), f"{type(self).__name__}.save: {self.what}")
+
+    def _repr_html_(self) -> str:
+        # The element itself, not a whole page: notebooks insert it into the output cell.
+        return self._element(page=False)

@@ -31,16 +31,13 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
-from visualize.assets import asset, fill, save_page
-from visualize.assets import page as html_page
+from visualize.assets import Page, asset, fill
 from visualize.dot import tensor_title
 from visualize.labels import as_array, clean_text, format_array, format_number
 from visualize.model import (
@@ -64,9 +61,11 @@ TEXT_BUDGET = 8_000_000
 NAME_LIMIT = 200
 
 
-class Explorer:
+class Explorer(Page):
     """The interactive page for one graph: ``.to_html()``, ``.save(path)``, and inline
     display in Jupyter. ``.data`` is the graph as the page reads it (a JSON-ready dict)."""
+
+    what = "the explorer"
 
     def __init__(self, data: dict[str, Any], title: str) -> None:
         self.data = data
@@ -76,18 +75,7 @@ class Explorer:
         n = len(self.data["nodes"])
         return f"Explorer({n} nodes, {len(self.data['edges'])} wires)"
 
-    def to_html(self) -> str:
-        """The whole explorer as one HTML page."""
-        return html_page(self.title, self._widget(page=True))
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the page to ``path`` (must end in .html or .htm), atomically."""
-        return save_page(path, self.to_html(), "Explorer.save: the explorer")
-
-    def _repr_html_(self) -> str:
-        return self._widget(page=False)
-
-    def _widget(self, page: bool) -> str:
+    def _element(self, page: bool) -> str:
         """The explorer's element (unique id) with its style, data and script."""
         return fill(
             "explorer.html",

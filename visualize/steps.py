@@ -31,20 +31,17 @@ several step-throughs in one notebook do not interfere.
 from __future__ import annotations
 
 import html
-import os
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograd_lite.engine import topological_order
 from autograd_lite.function import KEEP_AFTER_BACKWARD
-from visualize.assets import asset, fill, save_page
-from visualize.assets import page as html_page
+from visualize.assets import Page, asset, fill
 from visualize.graph import (
     DrawOptions,
     Frame,
@@ -79,7 +76,7 @@ class Step:
         return self.view.svg()
 
 
-class BackwardSteps:
+class BackwardSteps(Page):
     """The frames of a backward pass: ``steps[0]`` is the forward pass with the seed gradient,
     ``steps[k]`` the graph after the k-th op's backward. ``len()``, indexing, iteration,
     ``.to_html()``, ``.save(path)``; displays as an interactive player in Jupyter."""
@@ -100,19 +97,7 @@ class BackwardSteps:
     def __repr__(self) -> str:
         return f"BackwardSteps({len(self)} steps)"
 
-    def to_html(self) -> str:
-        """The whole step-through as one HTML page (see the module docstring)."""
-        return html_page(self.title, self._player(page=True))
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the page to ``path`` (must end in .html or .htm), atomically."""
-        return save_page(path, self.to_html(), "BackwardSteps.save: the step-through")
-
-    def _repr_html_(self) -> str:
-        # The player itself, not a whole page: notebooks insert it into the output cell.
-        return self._player(page=False)
-
-    def _player(self, page: bool) -> str:
+    def _element(self, page: bool) -> str:
         """The player's HTML: a <div> with a unique id holding its style, frames and script.
 
         ``page`` True: the stage fills the browser window, the keys work anywhere on the page

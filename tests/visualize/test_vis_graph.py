@@ -190,15 +190,20 @@ def test_show_flags_remove_text():
     assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3],\\n[3, 3]]")
 
 
-def test_name_scopes_become_nested_clusters():
-    x = al.tensor(np.ones((1, 3)), requires_grad=True, name="x")
+def two_scoped_layers(x_requires_grad: bool) -> al.Tensor:
+    """relu(x @ w) recorded in scope model.0, then (h * 2).sum() in model.1."""
+    x = al.tensor(np.ones((1, 3)), requires_grad=x_requires_grad, name="x")
     w = nn.Parameter(np.ones((3, 2)))
     w.name = "weight"
     with al.name_scope("model"):
         with al.name_scope("0"):
             h = al.relu(x @ w)
         with al.name_scope("1"):
-            out = (h * 2.0).sum()
+            return (h * 2.0).sum()
+
+
+def test_name_scopes_become_nested_clusters():
+    out = two_scoped_layers(x_requires_grad=True)
     src = draw_graph(out).source
     assert src.count("subgraph cluster_") == 3  # model, model.0, model.1
     assert "label=model " in src and "label=0 " in src and "label=1 " in src
@@ -213,14 +218,7 @@ def test_name_scopes_become_nested_clusters():
 
 
 def test_collapse_modules_draws_one_node_per_module():
-    x = al.tensor(np.ones((1, 3)), name="x")
-    w = nn.Parameter(np.ones((3, 2)))
-    w.name = "weight"
-    with al.name_scope("model"):
-        with al.name_scope("0"):
-            h = al.relu(x @ w)
-        with al.name_scope("1"):
-            out = (h * 2.0).sum()
+    out = two_scoped_layers(x_requires_grad=False)
     out.backward(retain_graph=True)
     src = draw_graph(out, collapse_modules=True).source
     modules = [line for line in src.splitlines() if "shape=component" in line]
