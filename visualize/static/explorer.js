@@ -31,17 +31,22 @@ function graphExplorer(root, DATA) {
   var slider = find(".ax-slider"), counter = find(".ax-counter"), caption = find(".ax-caption");
   if (DATA.note) { find(".ax-note").textContent = " " + DATA.note + "."; }
 
-  // ---- Modules: one per path prefix of any node's path.
-  var modules = {}, moduleList = [];
+  // ---- Modules: one per path prefix of any node's path. DATA.modules titles them as the
+  // pictures do (type and name: "BatchNorm1d  bn1"); a flat sum of many terms is a box of
+  // its own ("sum of 300 terms", with its formula), closed at first.
+  var modules = {}, moduleList = [], about = {};
   function keyOf(path, n) { return JSON.stringify(path.slice(0, n)); }
+  (DATA.modules || []).forEach(function (info) { about[keyOf(info.path, info.path.length)] = info; });
   nodes.forEach(function (node, i) {
     node.keys = [];
     for (var d = 1; d <= node.path.length; d++) {
       var k = keyOf(node.path, d);
       var m = modules[k];
       if (!m) {
+        var info = about[k] || {};
         m = modules[k] = { key: k, path: node.path.slice(0, d), depth: d,
                            parent: d > 1 ? keyOf(node.path, d - 1) : null,
+                           title: info.title || node.path[d - 1], sum: info.sum || null,
                            members: [], ops: 0 };
         moduleList.push(m);
       }
@@ -89,8 +94,8 @@ function graphExplorer(root, DATA) {
 
   function openInitially() {
     for (var depth = 1; ; depth++) {
-      var level = moduleList.filter(function (m) {
-        return m.depth === depth && (m.parent === null || open[m.parent]);
+      var level = moduleList.filter(function (m) {  // (a sum stays closed: it is long)
+        return m.depth === depth && (m.parent === null || open[m.parent]) && !m.sum;
       });
       if (!level.length) { return; }
       level.forEach(function (m) { open[m.key] = true; });
@@ -115,7 +120,9 @@ function graphExplorer(root, DATA) {
           var m = modules[key.slice(1)];
           u.module = m;
           u.kind = "module";
-          u.lines = [short(m.path[m.path.length - 1]), m.ops + (m.ops === 1 ? " op" : " ops") + " \u25B8 open"];
+          u.lines = [short(m.title)];
+          if (m.sum) { u.lines.push(short(m.sum)); }
+          u.lines.push(m.ops + (m.ops === 1 ? " op" : " ops") + " \u25B8 open");
           u.keys = m.path.slice(0, m.depth - 1).map(function (p, d) { return keyOf(m.path, d + 1); });
         } else {
           var node = nodes[i];
@@ -363,7 +370,7 @@ function graphExplorer(root, DATA) {
       var g = el("g", { "class": "ax-box" }, boxLayer);
       el("rect", { x: b.x0, y: b.y0, width: b.x1 - b.x0, height: b.y1 - b.y0, rx: 6 }, g);
       var t = el("text", { x: b.x0 + 6, y: b.y0 + 13, "class": "ax-box-title" }, g);
-      t.textContent = "\u25BE " + b.module.path.join(".");
+      t.textContent = "\u25BE " + b.module.title;
       t.addEventListener("click", function (ev) { ev.stopPropagation(); toggle(b.module, false); });
       b.title = t;
     });
@@ -498,8 +505,15 @@ function graphExplorer(root, DATA) {
     var stepping = steps.length > 0;
     if (s.unit && s.unit.module) {
       var m = s.unit.module;
-      add(panel, "h3", "module " + m.path.join("."));
-      add(panel, "div", m.ops + " ops, " + m.members.length + " nodes inside; click it to open it.", "ax-row");
+      add(panel, "h3", m.title);
+      if (m.sum) {
+        add(panel, "div", m.sum, "ax-row");
+        add(panel, "div", "a flat sum of " + m.ops + " + and \u2212 ops, drawn as one box; " +
+            "click it to open it to its terms.", "ax-row");
+      } else {
+        add(panel, "div", "module " + m.path.join("."), "ax-row");
+        add(panel, "div", m.ops + " ops, " + m.members.length + " nodes inside; click it to open it.", "ax-row");
+      }
       // What a closed module hides that a learner asks for first: its parameters' gradients.
       nodes.forEach(function (node, i) {
         if (node.kind === "param" && L.unitOf[i] === s.unit) {
@@ -645,7 +659,8 @@ function graphExplorer(root, DATA) {
     var out = [];
     if (!q) { return out; }
     moduleList.forEach(function (m) {
-      if (m.path.join(".").toLowerCase().indexOf(q) >= 0) { out.push({ module: m }); }
+      var hay = [m.path.join("."), m.title, m.sum || ""].join("\u0000").toLowerCase();
+      if (hay.indexOf(q) >= 0) { out.push({ module: m }); }
     });
     nodes.forEach(function (node, i) {
       var hay = [node.name, node.label, node.title || ""].join("\u0000").toLowerCase();
