@@ -421,3 +421,24 @@ def test_the_sum_opens_to_its_terms_in_chromium(tmp_path):
     assert closed["units"] == "2"
     assert found["selected"] == "t17" and found["units"] == "60"  # opened to show it
     assert again["units"] == "2"
+
+
+@needs_chromium
+def test_a_weight_used_at_every_step_reaches_far_steps_by_a_named_stub(tmp_path):
+    # An unrolled RNN: Whh feeds all 12 steps. A wire from it to each far step would cross
+    # the whole graph; those are drawn as short stubs into the step, named Whh.
+    al.manual_seed(0)
+    whh = al.tensor(np.eye(3) * 0.5, requires_grad=True, name="Whh")
+    h = al.tensor(np.ones((1, 3)), name="h0")
+    for _ in range(12):
+        h = al.tanh(h @ whh)
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    dom = dump_dom(explore(loss).save(tmp_path / "rnn.html").as_uri(), tmp_path / "profile")
+    wires = re.findall(r'<g class="ax-wire( stub)?[^"]*">(.*?)</g>', dom, flags=re.S)
+    stubs = [body for stub, body in wires if stub]
+    # Into the first step in full (Whh sits beside its first use), into the others by stub
+    # (wires: h and Whh into each matmul, each tanh's, the sum's, the output's).
+    assert len(stubs) == 11 and len(wires) == 2 * 12 + 12 + 1 + 1
+    assert all(re.search(r'class="ax-stub"[^>]*>Whh</text>', body) for body in stubs)
+    assert not any("ax-v" in body for body in stubs)  # the values are a hover away

@@ -23,6 +23,10 @@ function graphExplorer(root, DATA) {
   var LAYER_GAP = 120, NODE_GAP = 18, CHAR_W = 6.6, LINE_H = 15, PAD = 12, TITLE_H = 16;
   var INITIAL_UNITS = 30;  // open modules level by level while at most this many units show
   var MAX_LABEL = 36;
+  // A wire from a tensor drawn this far from its user (an RNN's weights, used at every step)
+  // is drawn as a stub into the user, named after the tensor, as TensorBoard does for nodes
+  // of many uses: a bundle of wires across the whole graph reads as noise.
+  var STUB_SPAN = 2.5 * LAYER_GAP, STUB = 70, LEAF = { param: true, input: true, "const": true };
   var nodes = DATA.nodes, edges = DATA.edges, steps = DATA.steps || [];
   var lastStep = Math.max(0, steps.length - 1);
   function find(selector) { return root.querySelector(selector); }
@@ -380,19 +384,27 @@ function graphExplorer(root, DATA) {
       if (x2 < x1) {  // (a wire back to an earlier layer)
         x1 = a.x; x2 = b.x + b.w;
       }
+      var stub = LEAF[a.kind] && x2 - x1 > STUB_SPAN;
+      if (stub) { x1 = x2 - STUB; y1 = y2 - 16; }
       var dx = Math.max(30, Math.abs(x2 - x1) / 2);
       var dir = x2 >= x1 ? 1 : -1;
       var d = "M" + x1 + "," + y1 + " C" + (x1 + dir * dx) + "," + y1 + " " + (x2 - dir * dx) +
         "," + y2 + " " + x2 + "," + y2;
       var g = el("g", { "class": "ax-wire" }, wireLayer);
       el("path", { d: d, "class": "ax-line" }, g);
+      if (stub) {
+        w.stub = text(g, a.lines[0], x1 - 3, y1 + 3, "ax-stub");
+        w.stub.setAttribute("text-anchor", "end");
+        el("circle", { cx: x1, cy: y1, r: 2.5, "class": "ax-stub-end" }, g);
+      }
       var hit = el("path", { d: d, "class": "ax-hit" }, g);
       // The label sits near the wire's head, between the layers (where the op it feeds
       // sent its gradient back).
       var lx = x2 - dir * LAYER_GAP / 2, t = Math.min(1, Math.max(0, (LAYER_GAP / 2) / Math.max(1, Math.abs(x2 - x1))));
       var ly = y2 + (y1 - y2) * (t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t));
-      w.value = text(g, "", lx, ly - 2, "ax-v");
-      w.grad = text(g, "", lx, ly + 9, "ax-g");
+      // (A stub carries its tensor's name only: its value and gradient are a hover away.)
+      w.value = text(stub ? null : g, "", lx, ly - 2, "ax-v");
+      w.grad = text(stub ? null : g, "", lx, ly + 9, "ax-g");
       el("polygon", { points: (x2 - dir * 6) + "," + (y2 - 3.5) + " " + x2 + "," + y2 + " " +
                       (x2 - dir * 6) + "," + (y2 + 3.5), fill: "#6b7280" }, g);
       w.g = g;
@@ -441,7 +453,7 @@ function graphExplorer(root, DATA) {
         w.value.textContent = w.edges.length + " wires";
         w.grad.textContent = sent.length ? sent.length + " gradients" : "";
       }
-      var cls = "ax-wire";
+      var cls = w.stub ? "ax-wire stub" : "ax-wire";
       if (stepping && !sent.length) { cls += " pending"; }
       if (isNew) { cls += " new"; }
       if (selectedIs({ wire: w })) { cls += " selected"; }
