@@ -221,20 +221,22 @@ second.querySelector(".play").click();""",
         assert shown == ["2"]
 
 
-@needs_chromium
-def test_explorer_works_in_the_output(outputs, tmp_path):
-    # The same output shown twice, as JupyterLab may (its scripts run each time); a step
-    # back in the first only.
-    html = _result(outputs, "explore")["data"]["text/html"]
-    page = jupyter_like(
-        tmp_path / "explorer.html",
-        [html, html],
-        'document.querySelector("#out0 .ax-prev").click();',
-    )
+def explorer_outputs(outputs, name, tmp_path, action):
+    """The explorer of cell ``name`` shown twice, as JupyterLab may (its scripts run each
+    time), then ``action`` (JavaScript); the state each reports, and the page's DOM."""
+    html = _result(outputs, name)["data"]["text/html"]
+    page = jupyter_like(tmp_path / f"{name}.html", [html, html], action)
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
     assert len(tags) == 2
-    states = [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags]
+    return [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags], dom
+
+
+@needs_chromium
+def test_explorer_works_in_the_output(outputs, tmp_path):
+    # A step back in the first only.
+    action = 'document.querySelector("#out0 .ax-prev").click();'
+    states, _ = explorer_outputs(outputs, "explore", tmp_path, action)
     assert [s["ready"] for s in states] == ["1", "1"]
     assert [s["units"] for s in states] == ["6", "6"]  # x, y, +, z, * and f
     assert [s["step"] for s in states] == ["1", "2"]  # each explorer has its own state
@@ -243,16 +245,11 @@ def test_explorer_works_in_the_output(outputs, tmp_path):
 @needs_chromium
 def test_the_sum_opens_in_the_output(outputs, tmp_path):
     # A click on the closed sum opens it to its terms, in the second output only.
-    html = _result(outputs, "explore_sum")["data"]["text/html"]
-    page = jupyter_like(
-        tmp_path / "sum.html",
-        [html, html],
+    action = (
         'document.querySelector("#out1 .ax-unit.kind-module")'
-        '.dispatchEvent(new MouseEvent("click", {bubbles: true}));',
+        '.dispatchEvent(new MouseEvent("click", {bubbles: true}));'
     )
-    dom = dump_dom(page.as_uri(), tmp_path / "profile")
-    tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
-    states = [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags]
+    states, dom = explorer_outputs(outputs, "explore_sum", tmp_path, action)
     # Closed: the sum box and s; open: 30 terms, 29 + ops and s.
     assert [s["units"] for s in states] == ["2", "60"]
     assert [s["open"] for s in states] == ["0", "1"]
