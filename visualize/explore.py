@@ -39,6 +39,7 @@ import numpy as np
 from autograd_lite.errors import fmt_shape
 from visualize.assets import Page, asset, fill
 from visualize.dot import tensor_title
+from visualize.graph import MERGE_SUMS
 from visualize.labels import as_array, clean_text, format_array, format_number
 from visualize.model import (
     GraphModel,
@@ -64,7 +65,7 @@ TEXT_BUDGET = 8_000_000
 NAME_LIMIT = 200
 # A flat sum of at least this many terms (x1 + x2 + ... + x300) starts closed, as one box
 # "sum of 300 terms" that opens to its terms (draw_graph draws it as one node from as many).
-SUM_TERMS = 24
+SUM_TERMS = MERGE_SUMS
 
 
 class Explorer(Page):

@@ -384,7 +384,7 @@ function graphExplorer(root, DATA) {
       if (x2 < x1) {  // (a wire back to an earlier layer)
         x1 = a.x; x2 = b.x + b.w;
       }
-      var stub = LEAF[a.kind] && x2 - x1 > STUB_SPAN;
+      var stub = LEAF[a.kind] && (x2 - x1 > STUB_SPAN || Math.abs(y2 - y1) > STUB_SPAN);
       if (stub) { x1 = x2 - STUB; y1 = y2 - 16; }
       var dx = Math.max(30, Math.abs(x2 - x1) / 2);
       var dir = x2 >= x1 ? 1 : -1;
@@ -399,9 +399,13 @@ function graphExplorer(root, DATA) {
       }
       var hit = el("path", { d: d, "class": "ax-hit" }, g);
       // The label sits near the wire's head, between the layers (where the op it feeds
-      // sent its gradient back).
-      var lx = x2 - dir * LAYER_GAP / 2, t = Math.min(1, Math.max(0, (LAYER_GAP / 2) / Math.max(1, Math.abs(x2 - x1))));
-      var ly = y2 + (y1 - y2) * (t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t));
+      // sent its gradient back); on a wire across layers, near its tail: at the head it
+      // would meet the wire from the layer before (a flat sum's chain), running alongside.
+      var span = Math.abs(x2 - x1), atTail = span > 1.5 * LAYER_GAP;
+      var t = Math.min(1, Math.max(0, (LAYER_GAP / 2) / Math.max(1, span)));
+      var lx = atTail ? x1 + dir * LAYER_GAP / 2 : x2 - dir * LAYER_GAP / 2;
+      var ease = t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t);
+      var ly = atTail ? y1 + (y2 - y1) * ease : y2 + (y1 - y2) * ease;
       // (A stub carries its tensor's name only: its value and gradient are a hover away.)
       w.value = text(stub ? null : g, "", lx, ly - 2, "ax-v");
       w.grad = text(stub ? null : g, "", lx, ly + 9, "ax-g");
