@@ -29,6 +29,9 @@ The picture follows the cs231n backprop figures:
   that fits as drawn is kept as drawn; a bigger one is wrapped into rows (``rankdir="LR"``)
   or columns (``"TB"``), or has its modules collapsed (the picture says which); see
   visualize.fit and ``max_aspect``.
+* past a slide (or with modules collapsed to fit one), the picture says under it how to see
+  all of it: ``view.explore()`` opens the same graph in the interactive explorer
+  (visualize.explore), every op and module, panned, zoomed and searched.
 
 Values are printed in full for scalars and small arrays; larger arrays are summarized by
 shape, mean, min and max.
