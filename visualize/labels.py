@@ -147,8 +147,8 @@ def _index_part(p: Any) -> str:
     return f"idx{fmt_shape(a.shape)}"
 
 
-# id(index array) -> (a weak reference to it, the name of the tensor holding it, or "")
-_INDEX_NAMES: dict[int, tuple[Any, str]] = {}
+# id(index array) -> weak references to it and to the named tensor holding it (or None)
+_INDEX_HOLDERS: dict[int, tuple[Any, Any]] = {}
 
 
 def _index_name(p: Any) -> str:
@@ -157,15 +157,17 @@ def _index_name(p: Any) -> str:
     Found among the array's referrers (one scan of the heap per array, then remembered)."""
     if not isinstance(p, np.ndarray) or p.dtype.kind not in "iub":
         return ""
-    seen = _INDEX_NAMES.get(id(p))
-    if seen is not None and seen[0]() is p:
-        return seen[1]
-    name = ""
-    for holder in gc.get_referrers(p):
-        if isinstance(holder, Tensor) and holder.data is p:
-            name = clean_text(holder.name or "")
-            if name:
-                break
-    key = id(p)
-    _INDEX_NAMES[key] = (weakref.ref(p, lambda _: _INDEX_NAMES.pop(key, None)), name)
-    return name
+    seen = _INDEX_HOLDERS.get(id(p))
+    if seen is None or seen[0]() is not p:
+        holder = next(
+            (t for t in gc.get_referrers(p) if isinstance(t, Tensor) and t.data is p and t.name),
+            None,
+        )
+        key = id(p)
+        seen = (
+            weakref.ref(p, lambda _: _INDEX_HOLDERS.pop(key, None)),
+            None if holder is None else weakref.ref(holder),
+        )
+        _INDEX_HOLDERS[key] = seen
+    holder = seen[1]() if seen[1] is not None else None
+    return clean_text(holder.name or "") if holder is not None and holder.data is p else ""
