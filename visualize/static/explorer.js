@@ -26,7 +26,7 @@ function graphExplorer(root, DATA) {
   // A wire from a tensor drawn this far from its user (an RNN's weights, used at every step)
   // is drawn as a stub into the user, named after the tensor, as TensorBoard does for nodes
   // of many uses: a bundle of wires across the whole graph reads as noise.
-  var STUB_SPAN = 2.5 * LAYER_GAP, STUB = 70, LEAF = { param: true, input: true, "const": true };
+  var STUB_SPAN = 2.5 * LAYER_GAP, STUB = 90, LEAF = { param: true, input: true, "const": true };
   var nodes = DATA.nodes, edges = DATA.edges, steps = DATA.steps || [];
   var lastStep = Math.max(0, steps.length - 1);
   function find(selector) { return root.querySelector(selector); }
@@ -385,7 +385,7 @@ function graphExplorer(root, DATA) {
         x1 = a.x; x2 = b.x + b.w;
       }
       var stub = LEAF[a.kind] && (x2 - x1 > STUB_SPAN || Math.abs(y2 - y1) > STUB_SPAN);
-      if (stub) { x1 = x2 - STUB; y1 = y2 - 16; }
+      if (stub) { x1 = x2 - STUB; y1 = y2 - 24; }  // (its name clear of the labels at x2 - 60)
       var dx = Math.max(30, Math.abs(x2 - x1) / 2);
       var dir = x2 >= x1 ? 1 : -1;
       var d = "M" + x1 + "," + y1 + " C" + (x1 + dir * dx) + "," + y1 + " " + (x2 - dir * dx) +
