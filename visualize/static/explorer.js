@@ -384,7 +384,7 @@ function graphExplorer(root, DATA) {
       if (x2 < x1) {  // (a wire back to an earlier layer)
         x1 = a.x; x2 = b.x + b.w;
       }
-      var stub = LEAF[a.kind] && (x2 - x1 > STUB_SPAN || Math.abs(y2 - y1) > STUB_SPAN);
+      var stub = LEAF[a.kind] && x2 >= x1 && (x2 - x1 > STUB_SPAN || Math.abs(y2 - y1) > STUB_SPAN);
       if (stub) { x1 = x2 - STUB; y1 = y2 - 24; }  // (its name clear of the labels at x2 - 60)
       var dx = Math.max(30, Math.abs(x2 - x1) / 2);
       var dir = x2 >= x1 ? 1 : -1;
