@@ -5,22 +5,27 @@ Fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x), every label must b
 as drawn, however long or tall. One that does not is drawn once more, shaped from the first
 drawing's measured size:
 
-1. cut into rows (LR) or columns (TB) joined by lettered connectors: the fewest that
-   meet the rule, when at most ``MAX_ROWS`` do;
-2. otherwise, when the graph has modules and collapsing them makes it fit (or its labels
-   ``WORTH_WRAPPING`` times larger than rows would), each module's call drawn as one node
-   (the picture says so, ``GraphView.collapsed`` names them), in rows if still needed;
-3. otherwise in the rows that make its labels largest, if they make them at least
-   ``WORTH_WRAPPING`` times larger, else as drawn (``GraphView.fits_slide`` is then False:
-   such a graph is for the interactive view, panned and zoomed, not for a slide).
+1. cut into rows (LR) or columns (TB) joined by lettered connectors, breaking at module
+   boundaries: the fewest (up to ``MOST_ROWS``) that meet the rule;
+2. otherwise, or when that takes more than ``MAX_ROWS``, when the graph has modules and
+   collapsing them makes it fit (or its labels ``WORTH_WRAPPING`` times larger than rows
+   would), each module's call drawn as one node, in rows if still needed (the caption
+   says how many were collapsed and that ``visualize.explore(root)`` shows every op;
+   ``GraphView.collapsed`` names them);
+3. otherwise in the rows (at most ``MAX_ROWS``) that make its labels largest, if they make
+   them at least ``WORTH_WRAPPING`` times larger, else as drawn (``GraphView.fits_slide``
+   is then False: such a graph is for the explorer, panned and zoomed, not for a slide).
 
 A picture that fits as drawn but has a wire through a module's title (a wire entering the
 box from above, where the title is) is drawn once more with titles at the bottom of their
-boxes. So Graphviz runs at most twice per drawing. The second drawing's size is estimated from
-the first, not measured: a row is as long as the picture over the row count plus its
-connectors, and as broad as the broadest rank in its stretch of the first picture (a
-rank's nodes side by side, with Graphviz's gaps). Not the first picture's whole breadth:
-a long chain laid out whole wanders across the page, a row of it does not.
+boxes. So Graphviz runs at most twice per drawing. The second drawing's size is estimated
+from the first, not measured again. Rows are measured on it: the ops go to rows as
+visualize.dot will draw them (``row_plan``), a row is as long as its ops' stretch of the
+first drawing (from the end of what precedes its first op to its last op's output label)
+plus its connectors, and as broad as the broadest rank in that stretch (a rank's nodes
+side by side, with Graphviz's gaps). Not the first drawing's whole breadth: a long chain
+laid out whole wanders across the page, a row of it does not. A collapsed picture's size
+is estimated from its depth (``COLLAPSED_SLACK``).
 """
 
 from __future__ import annotations
@@ -158,11 +163,13 @@ def wrapped_pt(length: float, breadths: list[float], across: bool) -> float:
 
 def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, float]:
     """(rows, estimated label size): the fewest rows that meet TARGET_PT, else the count
-    that makes the labels largest. ``size_of(n)`` estimates the label size with n rows."""
+    up to MAX_ROWS that makes the labels largest (a picture past a slide is for the
+    explorer: more rows would only add connectors). ``size_of(n)`` estimates the label
+    size with n rows."""
     counts = range(1, max(max_rows, 1) + 1)
     sizes = {n: size_of(n) for n in counts}
     fitting = [n for n in counts if sizes[n] >= TARGET_PT]
-    rows = fitting[0] if fitting else max(counts, key=lambda n: sizes[n])
+    rows = fitting[0] if fitting else max(counts[:MAX_ROWS], key=lambda n: sizes[n])
     return rows, sizes[rows]
 
 
