@@ -600,11 +600,13 @@ class _DotWriter:
             box = box_of_module.get(key, op.cluster)
             if box:
                 boxes.setdefault(box, []).append(key)
-        for box, keys in boxes.items():
-            # (A box's size counts the ops of the boxes inside it: an RNN's own + and
-            # tanh are few, but the RNN box is the whole model.)
-            inside = sum(len(k) for b, k in boxes.items() if b[: len(box)] == box)
-            if inside <= len(model.ops) // 2:
+        # Outermost first, and a box with the boxes inside it (a block's Linear layers go
+        # with its ReLU); the box is as big as all of that: an RNN's own + and tanh are
+        # few, but the RNN box is the whole model.
+        outer = {box[:k] for box in boxes for k in range(1, len(box) + 1)}
+        for box in sorted(outer, key=len):
+            keys = [k for b, ks in boxes.items() if b[: len(box)] == box for k in ks]
+            if len(keys) <= len(model.ops) // 2:
                 first = min(row[key] for key in keys)
                 for key in keys:
                     row[key] = first

@@ -12,7 +12,8 @@ drawing's measured size:
    would), each module's call drawn as one node, in rows if still needed (the caption
    says how many were collapsed and that ``visualize.explore(root)`` shows every op;
    ``GraphView.collapsed`` names them);
-3. otherwise in the rows (at most ``MAX_ROWS``) that make its labels largest, if they make
+3. otherwise in the rows (at most ``MAX_ROWS`` unless more make them much larger) that
+   make its labels largest, if they make
    them at least ``WORTH_WRAPPING`` times larger, else as drawn (``GraphView.fits_slide``
    is then False: such a graph is for the explorer, panned and zoomed, not for a slide).
 
@@ -164,12 +165,18 @@ def wrapped_pt(length: float, breadths: list[float], across: bool) -> float:
 def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, float]:
     """(rows, estimated label size): the fewest rows that meet TARGET_PT, else the count
     up to MAX_ROWS that makes the labels largest (a picture past a slide is for the
-    explorer: more rows would only add connectors). ``size_of(n)`` estimates the label
-    size with n rows."""
+    explorer: more rows would mostly add connectors), or more if they make the labels
+    WORTH_WRAPPING times larger still. ``size_of(n)`` estimates the label size with n
+    rows."""
     counts = range(1, max(max_rows, 1) + 1)
     sizes = {n: size_of(n) for n in counts}
     fitting = [n for n in counts if sizes[n] >= TARGET_PT]
-    rows = fitting[0] if fitting else max(counts[:MAX_ROWS], key=lambda n: sizes[n])
+    if fitting:
+        return fitting[0], sizes[fitting[0]]
+    rows = max(counts[:MAX_ROWS], key=lambda n: sizes[n])
+    more = max(counts, key=lambda n: sizes[n])
+    if sizes[more] >= WORTH_WRAPPING * sizes[rows]:  # (a long chain: rows help all the way)
+        rows = more
     return rows, sizes[rows]
 
 
