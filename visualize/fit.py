@@ -164,7 +164,7 @@ def wrapped_pt(length: float, breadths: list[float], across: bool) -> float:
 
 def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, float]:
     """(rows, estimated label size): the fewest rows that meet TARGET_PT, else the count
-    up to MAX_ROWS that makes the labels largest (a picture past a slide is for the
+    that makes the labels largest if that meets the rule, else the count up to MAX_ROWS that makes the labels largest (a picture past a slide is for the
     explorer: more rows would mostly add connectors), or more if they make the labels
     WORTH_WRAPPING times larger still. ``size_of(n)`` estimates the label size with n
     rows."""
@@ -173,6 +173,9 @@ def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, floa
     fitting = [n for n in counts if sizes[n] >= TARGET_PT]
     if fitting:
         return fitting[0], sizes[fitting[0]]
+    largest = max(counts, key=lambda n: sizes[n])
+    if sizes[largest] >= DEFAULT_MIN_SLIDE_PT:  # (fits, by a thinner margin)
+        return largest, sizes[largest]
     rows = max(counts[:MAX_ROWS], key=lambda n: sizes[n])
     more = max(counts, key=lambda n: sizes[n])
     if sizes[more] >= WORTH_WRAPPING * sizes[rows]:  # (a long chain: rows help all the way)
