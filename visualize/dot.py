@@ -373,10 +373,6 @@ def collapsed_note(paths: tuple[str, ...]) -> str:
     return f"{n} module{'s' if n > 1 else ''} collapsed to fit a slide"
 
 
-# The caption's second line under collapsed_note: where to see every op.
-EXPLORE_NOTE = "every op: visualize.explore(root)"
-
-
 def drawn_depth(model: GraphModel, collapse_modules: bool) -> int:
     """How many op nodes deep the picture is (modules count once when collapsed)."""
     modules = collapsed_modules(model) if collapse_modules else {}
@@ -485,7 +481,7 @@ class _DotWriter:
         """The caption above the picture, and the legend when tangents are drawn."""
         lines: list[Line] = [(self.opts.title, PLAIN)] if self.opts.title else []
         if self.opts.collapsed:
-            lines += [(collapsed_note(self.opts.collapsed), PLAIN), (EXPLORE_NOTE, PLAIN)]
+            lines.append((collapsed_note(self.opts.collapsed), PLAIN))
         if self.tangents:
             if self.opts.show_values:
                 lines.append(("green: value", VALUE))

@@ -10,7 +10,7 @@ drawing's measured size:
 2. otherwise, or when that takes more than ``MAX_ROWS``, when the graph has modules and
    collapsing them makes it fit (or its labels ``WORTH_WRAPPING`` times larger than rows
    would), each module's call drawn as one node, in rows if still needed (the caption
-   says how many were collapsed and that ``visualize.explore(root)`` shows every op;
+   says how many were collapsed, GraphView adds how to see every op, ``view.explore()``;
    ``GraphView.collapsed`` names them);
 3. otherwise in the rows (at most ``MAX_ROWS`` unless more make them much larger) that
    make its labels largest, if they make
@@ -163,11 +163,11 @@ def wrapped_pt(length: float, breadths: list[float], across: bool) -> float:
 
 
 def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, float]:
-    """(rows, estimated label size): the fewest rows that meet TARGET_PT, else the count
-    that makes the labels largest if that meets the rule, else the count up to MAX_ROWS that makes the labels largest (a picture past a slide is for the
-    explorer: more rows would mostly add connectors), or more if they make the labels
-    WORTH_WRAPPING times larger still. ``size_of(n)`` estimates the label size with n
-    rows."""
+    """(rows, estimated label size): the fewest rows that meet TARGET_PT; else the count
+    that makes the labels largest, if that meets the rule; else the count up to MAX_ROWS
+    that makes them largest (a picture past a slide is for the explorer: more rows would
+    mostly add connectors), or more if they make the labels WORTH_WRAPPING times larger
+    still. ``size_of(n)`` estimates the label size with n rows."""
     counts = range(1, max(max_rows, 1) + 1)
     sizes = {n: size_of(n) for n in counts}
     fitting = [n for n in counts if sizes[n] >= TARGET_PT]
