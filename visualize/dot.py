@@ -16,7 +16,16 @@ import numpy as np
 from autograd_lite.errors import fmt_shape
 from autograd_lite.function import FreedTensor
 from autograd_lite.inplace import Snapshot
-from visualize.labels import MAX_TEXT, clean_text, dot_label, format_array, format_norm
+from visualize.labels import (
+    MAX_TEXT,
+    clean_text,
+    dot_label,
+    format_array,
+    format_brief,
+    format_norm,
+    summary_tip,
+    titled,
+)
 from visualize.layout import row_of_rank
 from visualize.model import (
     GraphModel,
@@ -54,6 +63,9 @@ if TYPE_CHECKING:
 # same widths as Helvetica and Liberation Sans; visualize.paint adds fallbacks in the SVG.
 FONT = "Arial"
 NODE_FONT_PT = 11
+CLUSTER_FONT_PT = 14  # (Graphviz's default: module titles)
+# Room (inches) kept between a module's title and the wires down the middle of its box.
+TITLE_CLEARANCE = 0.3
 EDGE_FONT_PT = 10
 # A leaf whose users lie more than this many ranks apart is drawn once beside each user.
 MAX_LEAF_SPREAD = 3
@@ -191,7 +203,7 @@ def wire_lines(
             gone = "changed in place" if isinstance(tensor, Snapshot) else "freed by backward()"
             value = [*shape, gone]
         else:
-            value = format_array(tensor, show_shape=opts.show_shapes)
+            value = format_brief(tensor, show_shape=opts.show_shapes)
         name = getattr(tensor, "name", None)
         if intermediate and name:  # leaves and the output show their name on their node
             value[0] = f"{clean_text(name)} = {value[0]}"
@@ -199,10 +211,25 @@ def wire_lines(
     # The shape is the value's; a tangent or gradient repeats it only without the value.
     show_shape = opts.show_shapes and not opts.show_values
     if opts.show_tangents and tangent is not None:
-        lines += [(text, TANGENT) for text in format_array(tangent, show_shape=show_shape)]
+        lines += [(text, TANGENT) for text in format_brief(tangent, show_shape=show_shape)]
     if opts.show_grads and grad is not None:
-        lines += [(text, grad_kind) for text in format_array(grad, show_shape=show_shape)]
+        lines += [
+            (text, grad_kind) for text in format_brief(grad, show_shape=show_shape, stat="norm")
+        ]
     return lines
+
+
+def wire_tip(tensor: Any, grad: Any, opts: DrawOptions, tangent: Any = None) -> str | None:
+    """The full summary (shape, mean, min, max) of what a wire's short label abbreviates,
+    for its tooltip (hover in a browser); None when the label says it all."""
+    parts = []
+    if opts.show_values and not isinstance(tensor, FreedTensor):
+        parts.append(("value", tensor))
+    if opts.show_tangents and tangent is not None:
+        parts.append(("tangent", tangent))
+    if opts.show_grads and grad is not None:
+        parts.append(("grad", grad))
+    return summary_tip(parts)
 
 
 def with_role(lines: list[Line], role: str | None) -> list[Line]:
@@ -569,7 +596,12 @@ class _DotWriter:
             box = box_of_module.get(key, op.cluster)
             if box:
                 boxes.setdefault(box, []).append(key)
-        for keys in boxes.values():
+        # Outermost first, and a box with the boxes inside it (a block's Linear layers go
+        # with its ReLU); the box is as big as all of that: an RNN's own + and tanh are
+        # few, but the RNN box is the whole model.
+        outer = {box[:k] for box in boxes for k in range(1, len(box) + 1)}
+        for box in sorted(outer, key=len):
+            keys = [k for b, ks in boxes.items() if b[: len(box)] == box for k in ks]
             if len(keys) <= len(model.ops) // 2:
                 first = min(row[key] for key in keys)
                 for key in keys:
@@ -611,11 +643,8 @@ class _DotWriter:
                 # whole gradient too (its wire carries this use's share).
                 if self.opts.show_grads and leaf.grad is not None and len(leaf.consumers) > 1:
                     kind = _grad_kind(leaf.tensor, self.frame)
-                    sums = format_array(leaf.grad, show_shape=False)
-                    lines = lines + [
-                        (f"total grad {text}" if i == 0 else text, kind)
-                        for i, text in enumerate(sums)
-                    ]
+                    sums = format_brief(leaf.grad, show_shape=False, stat="norm")
+                    lines = lines + [(text, kind) for text in titled(sums, "total grad")]
                 attrs = {**self.label(lines), **NODE_STYLE[leaf.kind]}
                 for consumer in leaf.consumers:
                     end = self.endpoint(consumer)
@@ -630,8 +659,8 @@ class _DotWriter:
             total = self.fork_total(leaf)
             if total is not None:
                 kind = _grad_kind(leaf.tensor, self.frame)
-                sums = format_array(total, show_shape=False)
-                lines += [(f"grad {text}" if i == 0 else text, kind) for i, text in enumerate(sums)]
+                sums = format_brief(total, show_shape=False, stat="norm")
+                lines += [(text, kind) for text in titled(sums, "grad")]
             attrs = {**self.label(lines), **NODE_STYLE[leaf.kind]}
             # Data and inputs stay outside; a parameter goes where all its users are.
             scope = ()
@@ -729,6 +758,9 @@ class _DotWriter:
         key = f"w{self.labels}"
         self.labels += 1
         attrs = {**self.label(lines), **WIRE_LABEL_STYLE}
+        tip = wire_tip(wire.source.tensor, wire.grad, self.opts, wire.source.tangent)
+        if tip:  # (the short label on the picture; the whole summary on hover)
+            attrs["tooltip"] = dot_label(tip)
         # At least as wide as the widest estimate of its text (visualize.quality's, which
         # errs wide), so the wires that enter and leave the box stay off every glyph.
         widest = max(text_width_em(text) for text, _ in lines) * EDGE_FONT_PT / 72
@@ -736,13 +768,26 @@ class _DotWriter:
         pad_x, pad_y = (
             (LABEL_PAD_ALONG, LABEL_PAD_ACROSS) if across else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG)
         )
+        scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
+        if not across and scope:
+            # A short label would make a narrow module box, whose title (at a corner)
+            # then reaches the wires down its middle: at least twice the title's width.
+            widest = max(widest, self.title_room(scope))
         attrs["width"] = f"{widest + 2 * pad_x:.2f}"
         attrs["margin"] = f"{pad_x:.2f},{pad_y:.2f}"
         attrs["class"] = " ".join(filter(None, (WIRE_LABEL_CLASS, attrs.get("class"))))
-        scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
         self.place(scope, key, attrs, near=near)
         self.edges.append((tail, key, {"arrowhead": "none", **style}))
         self.edges.append((key, head, style))
+
+    def title_room(self, scope: tuple[str, ...]) -> float:
+        """Twice the widest title (inches) of the module boxes ``scope`` is drawn in, and
+        TITLE_CLEARANCE."""
+        titled = [
+            scope[:k] for k in range(1, len(scope) + 1) if scope[:k] not in self.lone.values()
+        ]
+        em = max((text_width_em(module_title(self.model, p)) for p in titled), default=0.0)
+        return 2 * em * CLUSTER_FONT_PT / 72 + TITLE_CLEARANCE if em else 0.0
 
     def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a
@@ -848,3 +893,9 @@ def _connector_name(i: int) -> str:
         i, r = divmod(i - 1, 26)
         name = chr(65 + r) + name
     return name
+
+
+def row_plan(model: GraphModel, opts: DrawOptions) -> dict[str, int]:
+    """Which row (LR) or column (TB) each drawn op's node goes to when drawn with ``opts``
+    (``opts.rows`` rows; {} for one): visualize.fit measures the rows on a first drawing."""
+    return _DotWriter(model, opts, None, False).row

@@ -1,7 +1,10 @@
 """Text on the pictures: numbers and arrays written short, user text made safe for DOT.
 
 ``format_number`` and ``format_array`` decide what a value looks like (4 significant
-digits; small arrays in full, larger ones as shape, mean, min and max). ``dot_label``
+digits; small arrays in full, larger ones as shape, mean, min and max). ``format_brief``
+is the short form a wire carries on a slide (a large array as its shape and one statistic:
+``(64, 10) mean 0.0123`` for a value, ``grad norm 0.31`` for a gradient); the full summary
+goes in the wire's tooltip and the explorer. ``dot_label``
 turns lines of user text into a DOT label that Graphviz draws as exactly those characters;
 ``html_lines`` does the same for Graphviz's HTML-like labels (used only where the system
 ``dot`` draws PNG or PDF).
@@ -21,6 +24,9 @@ from autograd_lite.tensor import Tensor
 
 # Arrays with at most this many elements are printed in full; larger ones are summarized.
 SMALL_ARRAY = 6
+# A wire's label writes a small array in full only in at most this many lines of at most
+# this many characters (else as its shape and one statistic, like a large one).
+BRIEF_LINES, BRIEF_CHARS = 2, 32
 # User text longer than this is cut, so one long name cannot swamp the picture.
 MAX_TEXT = 48
 
@@ -102,6 +108,62 @@ def format_array(value: Any, show_shape: bool = True) -> list[str]:
         stats = f"mean {format_number(af.mean())}"
         stats += f"  min {format_number(af.min())}  max {format_number(af.max())}"
     return [f"shape {fmt_shape(a.shape)}", stats] if show_shape else [stats]
+
+
+def format_brief(value: Any, show_shape: bool = True, stat: str = "mean") -> list[str]:
+    """A value as a wire's label, short enough for a slide.
+
+    Scalars, and small arrays (at most ``SMALL_ARRAY`` elements) that print in at most
+    ``BRIEF_LINES`` short lines, print as :func:`format_array` does. Any other array is one
+    line: its shape (unless ``show_shape`` is False) and one
+    statistic, ``stat`` "mean" (a value or tangent: ``(64, 10) mean 0.0123``) or "norm" (a
+    gradient, whose size is what a learner watches: ``grad norm 0.31``, the L2 norm, as
+    a collapsed module's parameters say it). The statistic has 3 significant digits.
+    """
+    a = as_array(value)
+    if a.size == 0 or a.size == 1:
+        return format_array(a, show_shape=show_shape)
+    if a.size <= SMALL_ARRAY and a.ndim <= 2:
+        full = format_array(a, show_shape=False)
+        # In full only while it stays small: a column (6, 1) would be six lines.
+        if len(full) <= BRIEF_LINES and max(map(len, full)) <= BRIEF_CHARS:
+            return format_array(a, show_shape=show_shape)
+    shape = f"{fmt_shape(a.shape)} " if show_shape else ""
+    af = a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        if stat == "norm":
+            return [f"{shape}grad norm {_short(np.sqrt(np.sum(af * af)))}"]
+        return [f"{shape}mean {_short(af.mean())}"]
+
+
+def summary_tip(parts: list[tuple[str, Any]]) -> str | None:
+    """The full summary of the arrays a wire's short label abbreviates, for its tooltip:
+    ``value shape (9, 8) mean 0.0039  min -0.811  max 0.897; grad mean ...`` (None when
+    every part is drawn in full)."""
+    brief = [format_brief(v) for _, v in parts]
+    if all(lines == format_array(v) for lines, (_, v) in zip(brief, parts)):
+        return None
+    return "; ".join(f"{name} " + "  ".join(format_array(v)) for name, v in parts)
+
+
+def titled(lines: list[str], title: str) -> list[str]:
+    """``lines`` with ``title`` before the first: ``total grad 0.5``; a norm line reads
+    ``total grad norm 0.31`` (not ``total grad grad norm``)."""
+    if not lines:
+        return lines
+    first = lines[0]
+    word = title.split()[-1]
+    if first.startswith(word + " "):
+        first = first[len(word) + 1 :]
+    return [f"{title} {first}", *lines[1:]]
+
+
+def _short(x: float) -> str:
+    """3 significant digits: ``0.0123``, ``-1.5e-09``, ``1.23e+03`` -> ``1230``."""
+    x = float(x) + 0.0
+    if np.isfinite(x) and 1e-4 <= abs(x) < 1e5:
+        return f"{x:.3g}" if abs(x) < 1000 else str(round(x))
+    return f"{x:.3g}"
 
 
 def format_norm(value: Any) -> str:

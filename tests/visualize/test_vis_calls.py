@@ -125,7 +125,9 @@ def test_wrapped_rows_are_stacked_in_order():
 # wrapped one, is not measured again: Graphviz runs at most twice). Allowed here, and
 # only that kind.
 LEFT_OVER = {
-    ("shared_block_loss", "TB", False): 1,
+    # (2 since the labels are short: a residual wire runs past the titles of the
+    # blocks it skips, outside their boxes, on wasm.)
+    ("shared_block_loss", "TB", False): 2,
     ("shared_block_loss", "TB", True): 3,
     ("rnn_loss", "TB", True): 1,
     ("rnn_loss", "LR", False): 2,

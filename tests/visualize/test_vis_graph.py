@@ -169,9 +169,14 @@ def test_small_arrays_in_full_large_ones_summarized():
     f.backward(retain_graph=True)
     src = draw_graph(f).source
     attrs = wire(src, key_of(src, "W"))
-    assert wire_value(attrs) == "shape (10, 10)\\nmean 49.5  min 0  max 99"
-    # The gradient has the value's shape: it is not repeated.
-    assert wire_grad(attrs) == "mean 2  min 2  max 2"
+    # On the wire, short enough for a slide: the shape and the mean; the gradient's L2 norm
+    # (every element is 2: sqrt(100 * 4) = 20), its shape not repeated.
+    assert wire_value(attrs) == "(10, 10) mean 49.5"
+    assert wire_grad(attrs) == "grad norm 20"
+    # The whole summary is the label's tooltip (hover).
+    tips = [line for line in src.splitlines() if 'label="(10, 10) mean 49.5' in line]
+    assert len(tips) == 1
+    assert 'tooltip="value shape (10, 10)  mean 49.5  min 0  max 99; grad shape' in tips[0]
     assert format_array(big, show_shape=False) == ["mean 49.5  min 0  max 99"]
 
 
