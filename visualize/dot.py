@@ -8,6 +8,7 @@ are drawn, the title carries a legend naming the colours.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,9 @@ WIRE_LABEL_STYLE = {
 # Room (inches) around a label's text: little where its own wire enters and leaves (so
 # the wire reads as passing through it), more on the sides other wires pass by (so none
 # runs nearer to it than its own). Its own wire comes in along the reading direction.
-LABEL_PAD_ALONG, LABEL_PAD_ACROSS = 0.05, 0.09
+# Along, at least LABEL_MARGIN_PT (visualize.quality's, 4 pt) and a point: another wire may
+# graze the box's end.
+LABEL_PAD_ALONG, LABEL_PAD_ACROSS = 0.07, 0.09
 
 # Module boxes darken with depth (outermost first).
 MODULE_TINTS = ("#f5f7fa", "#e9edf3", "#dde3eb", "#d1d9e3")
@@ -228,9 +231,15 @@ class _Scopes:
     wrapped), filled with node statements, emitted at the end."""
 
     def __init__(
-        self, reverse_rows: bool, title: Any = None, bare: Any = (), **cluster_attrs: str
+        self,
+        reverse_rows: bool,
+        title: Any = None,
+        bare: Any = (),
+        pad_titles: bool = False,
+        **cluster_attrs: str,
     ) -> None:
         self.reverse_rows = reverse_rows
+        self.pad_titles = pad_titles  # (see title_label)
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
@@ -274,7 +283,7 @@ class _Scopes:
                         tint = MODULE_TINTS[min(len(modules), len(MODULE_TINTS)) - 1]
                         title = self.title(tuple(modules))
                         sub.attr(
-                            label=dot_label(title),
+                            label=title_label(title, self.pad_titles),
                             tooltip=dot_label(clean_text(".".join(modules), limit=4 * MAX_TEXT)),
                             style="rounded,filled",
                             peripheries="1",  # (a row's cluster around it has none)
@@ -286,6 +295,25 @@ class _Scopes:
                     fill(sub, child)
 
         fill(graph, ())
+
+
+# Module titles: Graphviz's size for them (points), and the room (points) to keep between a
+# title and a wire entering its box beside it.
+TITLE_FONT_PT = 14
+TITLE_ROOM_PT = 24.0
+
+
+def title_label(title: str, pad: bool) -> str:
+    """A module box's title as a DOT label. ``pad`` (top-to-bottom pictures, titles at the
+    top right): led by spaces as wide as the title and TITLE_ROOM_PT, so the box is at least
+    twice as wide as its title. The wire that enters the box from above, at its first
+    node's middle, then passes left of the title, not through it (a box only as wide as its
+    title has no room beside such a wire). visualize.layout.place_titles drops the spaces
+    from the SVG."""
+    if not pad:
+        return dot_label(title)
+    room = text_width_em(title) * TITLE_FONT_PT + TITLE_ROOM_PT
+    return dot_label(" " * math.ceil(room / (text_width_em(" ") * TITLE_FONT_PT)) + title)
 
 
 @dataclass
@@ -410,6 +438,7 @@ class _DotWriter:
             reverse_rows=opts.rankdir in ("LR", "RL"),
             title=lambda path: module_title(model, path),
             bare=self.lone.values(),
+            pad_titles=opts.rankdir in ("TB", "BT"),
             labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
             **({"labelloc": "b"} if opts.titles_below else {}),
         )
