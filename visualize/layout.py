@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any
 
+from visualize.quality import Box, read_svg, titles_crossed_by
+
 # max_aspect="slide" (the default): shape the picture by legibility on a 16:9 slide (see
 # visualize.fit), not by an aspect ratio. WRAP_ASPECT is the default's older name.
 SLIDE = "slide"
@@ -113,7 +115,9 @@ TITLE_INSET_PT = 8.0
 
 # A cluster's group: Graphviz writes every cluster's (its outline and title) before the
 # nodes, each closed at once, and a comment before each node, edge and cluster.
-_CLUSTER_GROUP = re.compile(r'<g id="(clust\d+)" class="cluster">((?:(?!<!--|<g id="clust).)*)', re.S)
+_CLUSTER_GROUP = re.compile(
+    r'<g id="(clust\d+)" class="cluster">((?:(?!<!--|<g id="clust).)*)', re.S
+)
 _OUTLINE = re.compile(r'<(?:path|polygon)\b[^>]*\b(?:d|points)="([^"]*)"')
 _TEXT_X = re.compile(r'(<text\b[^>]*\bx=")([-0-9.]+)(")')
 
@@ -175,8 +179,6 @@ def place_titles(svg: str) -> str:
     svg = _CLUSTER_GROUP.sub(
         lambda m: f'<g id="{m[1]}" class="cluster">{_drop_title_padding(m[2])}', svg
     )
-    from visualize.quality import Box, _union, read_svg, titles_crossed_by
-
     pic = read_svg(svg)
     crossed = titles_crossed_by(pic)
     if not crossed:
@@ -191,9 +193,9 @@ def place_titles(svg: str) -> str:
     shifts: dict[str, float] = {}
     c = TITLE_CLEARANCE_PT
     for cluster_id, frame in outlines.items():
-        mine = [t for t in pic.texts if t.owner_id == cluster_id]
-        title = _union([t.box for t in mine])
-        y0, y1 = title.y0 - c, title.y1 + c
+        mine = [t.box for t in pic.texts if t.owner_id == cluster_id]
+        x0, width = min(b.x0 for b in mine), max(b.x1 for b in mine) - min(b.x0 for b in mine)
+        y0, y1 = min(b.y0 for b in mine) - c, max(b.y1 for b in mine) + c
         blocked = []
         for wire in pic.wires.values():
             if wire.box.y1 < y0 or wire.box.y0 > y1:
@@ -205,12 +207,9 @@ def place_titles(svg: str) -> str:
         for box in others + [s.box for s in pic.shapes]:
             if box.y1 >= y0 and box.y0 <= y1:
                 blocked.append((box.x0 - c, box.x1 + c))
-        width = title.x1 - title.x0
-        spot = _free_spot(
-            frame.x0 + TITLE_INSET_PT, frame.x1 - TITLE_INSET_PT, width, title.x0, blocked
-        )
-        if spot is not None and abs(spot - title.x0) > 0.01:
-            shifts[cluster_id] = spot - title.x0
+        spot = _free_spot(frame.x0 + TITLE_INSET_PT, frame.x1 - TITLE_INSET_PT, width, x0, blocked)
+        if spot is not None and abs(spot - x0) > 0.01:
+            shifts[cluster_id] = spot - x0
 
     def shift(m: re.Match) -> str:
         dx = shifts.get(m[1])

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from vis_helpers import needs_dot
 
-from visualize.gallery import GALLERY, gallery_views
 from visualize.dot import title_label
+from visualize.gallery import GALLERY, gallery_views
 from visualize.layout import place_titles
 from visualize.quality import (
     connector_orders,
@@ -174,7 +174,7 @@ def test_a_module_title_moves_out_of_a_wires_way():
     moved = place_titles(crossed)
     assert titles_crossed(moved) == 0 and kinds(moved) == []
     title = next(t for t in read_svg(moved).texts if t.owner == "cluster")
-    assert 20 <= title.box.x0 and title.box.x1 <= 160  # still inside its box
+    assert title.box.x0 >= 20 and title.box.x1 <= 160  # still inside its box
     assert title.box.y0 == next(t for t in read_svg(crossed).texts).box.y0  # same band
     # A title clear of every wire stays where Graphviz put it.
     clear = titled_box("Sequential", 40)
