@@ -591,14 +591,17 @@ class _DotWriter:
         row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
         # Rows break at module boundaries: a module's box (each call's) stays whole, in
         # the row where it starts, unless it is most of the picture (the model itself).
+        # Whole with the boxes inside it, outer boxes first: a residual block's own + must
+        # not go back to the row where the block starts while its second layer stays in
+        # the next (its wire would run back a row).
         boxes: dict[tuple[str, ...], list[str]] = {}
         box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
         for op in model.ops:
             key = self.endpoint(op)
             box = box_of_module.get(key, op.cluster)
-            if box:
-                boxes.setdefault(box, []).append(key)
-        for keys in boxes.values():
+            for depth in range(1, len(box) + 1):
+                boxes.setdefault(box[:depth], []).append(key)
+        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0])):
             if len(keys) <= len(model.ops) // 2:
                 first = min(row[key] for key in keys)
                 for key in keys:
