@@ -21,7 +21,7 @@ slide trips over:
 * ``small on a slide``: fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x),
   the smallest text is under ``min_slide_pt`` (8 pt);
 * ``connector order``: a wrapped picture's lettered connectors do not read A, B, C ...
-  along the starts of its rows (or columns).
+  along the starts of its rows (or columns), or a wire continues in an earlier row.
 
 How text boxes are estimated. SVG gives each text's anchor point (``x``, baseline ``y``),
 ``font-size`` and ``text-anchor`` but not its extent, which depends on the font the viewer
@@ -442,11 +442,27 @@ def _connector_order(pic: Picture) -> list[Defect]:
     reader who reaches a letter at the end of a row looks for it at the next row's start).
     """
     letters = connector_orders(pic).get("from", [])
-    return [
+    found = [
         Defect("connector order", f"connector {a} comes before {b} at the rows' starts")
         for a, b in itertools.pairwise(letters)
         if _letters_value(a) > _letters_value(b)
     ]
+    # And a wire continues in a later row, never an earlier one (the reader would go back).
+    rows: dict[str, dict[str, int]] = {}
+    for owner_id, title in pic.titles.items():
+        end = re.fullmatch(r"(wrap\d+)_(to|from)", title)
+        row = next((c for c in pic.classes.get(owner_id, ()) if re.fullmatch(r"row\d+", c)), None)
+        if end is not None and row is not None:
+            rows.setdefault(end[1], {})[end[2]] = int(row[3:])
+    for pair, ends in sorted(rows.items()):
+        if ends.get("from", 1 << 30) < ends.get("to", -1):
+            found.append(
+                Defect(
+                    "connector order",
+                    f"{pair} leaves row {ends['to']} and comes back in row {ends['from']}",
+                )
+            )
+    return found
 
 
 def _overlaps(pic: Picture) -> list[Defect]:

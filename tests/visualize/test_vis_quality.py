@@ -153,6 +153,19 @@ def test_connectors_stacked_at_a_rows_start_read_top_down():
     assert kinds(picture) == []
 
 
+def test_a_wire_that_continues_in_an_earlier_row_is_out_of_order():
+    def connector(end, row, x):
+        return (
+            f'<g id="c{end}" class="node connector row{row} alongx">'
+            f"<title>wrap0_{end}</title>{text(x, -50, 'A')}</g>"
+        )
+
+    forward = svg_picture(connector("to", 0, 150) + connector("from", 1, 20))
+    back = svg_picture(connector("to", 1, 150) + connector("from", 0, 20))
+    assert kinds(forward) == []
+    assert kinds(back) == ["connector order"]
+
+
 def titled_box(title, wire_x, anchor="middle"):
     """A tinted module box from x 20 to 160 titled at its top right, and a wire into it
     from above at ``wire_x``."""
