@@ -320,6 +320,15 @@ def read_svg(svg: str) -> Picture:
         points = np.concatenate(pieces)
         if len(points):
             picture.wires[wire_id] = Wire(points)
+    # A node's text lies inside its outline: Graphviz sized the outline to the text with the
+    # font's own widths, which the estimate (rounded up) may exceed by a few points. Clipped
+    # to the outline, a wire grazing the outside of a long label's box is not counted as
+    # crossing its text.
+    outline = {s.owner_id: s.box for s in picture.shapes if s.ellipse is None}
+    for t in picture.texts:
+        frame = outline.get(t.owner_id) if t.owner == "node" else None
+        if frame is not None and (t.box.x0 < frame.x0 or t.box.x1 > frame.x1):
+            t.box = Box(max(t.box.x0, frame.x0), t.box.y0, min(t.box.x1, frame.x1), t.box.y1)
     return picture
 
 

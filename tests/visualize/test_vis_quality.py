@@ -166,6 +166,21 @@ def test_a_wire_that_continues_in_an_earlier_row_is_out_of_order():
     assert kinds(back) == ["connector order"]
 
 
+def test_a_wire_outside_a_nodes_outline_misses_its_text():
+    """A node's text is measured inside its outline (Graphviz sized the box to it; the
+    estimate, rounded up, may be a few points wider): a wire grazing the box passes by."""
+    node = (
+        '<g id="n1" class="node"><title>x</title>'
+        '<polygon points="50,-40 50,-60 90,-60 90,-40 50,-40"/>'
+        f"{text(70, -46, 'MMMMMM')}</g>"
+    )
+    for x, expected in ((92, []), (88, ["wire through text"])):  # (estimate: 44.5 to 95.5)
+        wire = edge("e1", f"M{x},-90 C{x},-70 {x},-30 {x},-10").replace(
+            "<path", "<title>a->b</title><path"
+        )
+        assert kinds(svg_picture(node + wire)) == expected
+
+
 def titled_box(title, wire_x, anchor="middle"):
     """A tinted module box from x 20 to 160 titled at its top right, and a wire into it
     from above at ``wire_x``."""
