@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     items = [(c.name, c.build(), c.options) for c in CORPUS if args.only in c.name]
     corpus_records = measure(items, args.renderers.split(","), args.out)
-    print("corpus:", summary(corpus_records))
+    if corpus_records:  # (--only may pick none: then only the programs)
+        print("corpus:", summary(corpus_records))
     programs_ = [(n, root, {}) for n, root in sample_programs(args.programs)]
     program_records = measure(programs_, args.renderers.split(","), args.out)
     if programs_:

@@ -8,6 +8,7 @@ are drawn, the title carries a legend naming the colours.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,11 @@ WIRE_LABEL_STYLE = {
 # Room (inches) around a label's text: little where its own wire enters and leaves (so
 # the wire reads as passing through it), more on the sides other wires pass by (so none
 # runs nearer to it than its own). Its own wire comes in along the reading direction.
-LABEL_PAD_ALONG, LABEL_PAD_ACROSS = 0.05, 0.09
+# Along (LR), at least LABEL_MARGIN_PT (visualize.quality's, 4 pt) and a point: another wire
+# may graze the box's end (measured in 1 of 40 random LR pictures at 0.05 in). TB keeps 0.05
+# (no such graze measured; more would make tall pictures taller on a slide).
+LABEL_PAD_ALONG, LABEL_PAD_ACROSS = 0.07, 0.09
+LABEL_PAD_ALONG_TB = 0.05
 
 # Module boxes darken with depth (outermost first).
 MODULE_TINTS = ("#f5f7fa", "#e9edf3", "#dde3eb", "#d1d9e3")
@@ -255,9 +260,15 @@ class _Scopes:
     wrapped), filled with node statements, emitted at the end."""
 
     def __init__(
-        self, reverse_rows: bool, title: Any = None, bare: Any = (), **cluster_attrs: str
+        self,
+        reverse_rows: bool,
+        title: Any = None,
+        bare: Any = (),
+        pad_titles: bool = False,
+        **cluster_attrs: str,
     ) -> None:
         self.reverse_rows = reverse_rows
+        self.pad_titles = pad_titles  # (see title_label)
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
@@ -301,7 +312,7 @@ class _Scopes:
                         tint = MODULE_TINTS[min(len(modules), len(MODULE_TINTS)) - 1]
                         title = self.title(tuple(modules))
                         sub.attr(
-                            label=dot_label(title),
+                            label=title_label(title, self.pad_titles),
                             tooltip=dot_label(clean_text(".".join(modules), limit=4 * MAX_TEXT)),
                             style="rounded,filled",
                             peripheries="1",  # (a row's cluster around it has none)
@@ -313,6 +324,25 @@ class _Scopes:
                     fill(sub, child)
 
         fill(graph, ())
+
+
+# Module titles: Graphviz's size for them (points), and the room (points) to keep between a
+# title and a wire entering its box beside it.
+TITLE_FONT_PT = 14
+TITLE_ROOM_PT = 24.0
+
+
+def title_label(title: str, pad: bool) -> str:
+    """A module box's title as a DOT label. ``pad`` (top-to-bottom pictures, titles at the
+    top right): led by spaces as wide as the title and TITLE_ROOM_PT, so the box is at least
+    twice as wide as its title. The wire that enters the box from above, at its first
+    node's middle, then passes left of the title, not through it (a box only as wide as its
+    title has no room beside such a wire). visualize.layout.place_titles drops the spaces
+    from the SVG."""
+    if not pad:
+        return dot_label(title)
+    room = text_width_em(title) * TITLE_FONT_PT + TITLE_ROOM_PT
+    return dot_label(" " * math.ceil(room / (text_width_em(" ") * TITLE_FONT_PT)) + title)
 
 
 @dataclass
@@ -403,8 +433,9 @@ class _DotWriter:
         across = opts.rankdir in ("LR", "RL")
         # Room between ranks and between nodes of a rank. A wire spans two ranks (its
         # label is a node between them), so ranks are half as far apart as a labelled
-        # edge's would be.
-        ranksep, nodesep = (0.14, 0.2) if across else (0.12, 0.25)
+        # edge's would be. (LR: 0.02 in less since label nodes keep LABEL_PAD_ALONG of 0.07
+        # in: the room moved into the label's box, where no other wire may pass.)
+        ranksep, nodesep = (0.12, 0.2) if across else (0.12, 0.25)
         graph_attr = {
             "rankdir": opts.rankdir,
             "fontname": FONT,
@@ -437,6 +468,7 @@ class _DotWriter:
             reverse_rows=opts.rankdir in ("LR", "RL"),
             title=lambda path: module_title(model, path),
             bare=self.lone.values(),
+            pad_titles=opts.rankdir in ("TB", "BT"),
             labeljust="r" if opts.rankdir in ("TB", "RL") else "l",
             **({"labelloc": "b"} if opts.titles_below else {}),
         )
@@ -589,19 +621,17 @@ class _DotWriter:
         row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
         # Rows break at module boundaries: a module's box (each call's) stays whole, in
         # the row where it starts, unless it is most of the picture (the model itself).
+        # Whole with the boxes inside it, outer boxes first: a residual block's own + must
+        # not go back to the row where the block starts while its second layer stays in
+        # the next (its wire would run back a row).
         boxes: dict[tuple[str, ...], list[str]] = {}
         box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
         for op in model.ops:
             key = self.endpoint(op)
             box = box_of_module.get(key, op.cluster)
-            if box:
-                boxes.setdefault(box, []).append(key)
-        # Outermost first, and a box with the boxes inside it (a block's Linear layers go
-        # with its ReLU); the box is as big as all of that: an RNN's own + and tanh are
-        # few, but the RNN box is the whole model.
-        outer = {box[:k] for box in boxes for k in range(1, len(box) + 1)}
-        for box in sorted(outer, key=len):
-            keys = [k for b, ks in boxes.items() if b[: len(box)] == box for k in ks]
+            for depth in range(1, len(box) + 1):
+                boxes.setdefault(box[:depth], []).append(key)
+        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0])):
             if len(keys) <= len(model.ops) // 2:
                 first = min(row[key] for key in keys)
                 for key in keys:
@@ -766,7 +796,9 @@ class _DotWriter:
         widest = max(text_width_em(text) for text, _ in lines) * EDGE_FONT_PT / 72
         across = self.opts.rankdir in ("LR", "RL")
         pad_x, pad_y = (
-            (LABEL_PAD_ALONG, LABEL_PAD_ACROSS) if across else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG)
+            (LABEL_PAD_ALONG, LABEL_PAD_ACROSS)
+            if across
+            else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG_TB)
         )
         scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
         if not across and scope:

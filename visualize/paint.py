@@ -19,6 +19,7 @@ import html
 import re
 
 from visualize.labels import dot_label, html_lines
+from visualize.layout import place_titles
 from visualize.quality import text_width_em
 
 VALUE_COLOR = "darkgreen"
@@ -142,6 +143,7 @@ def paint_svg(svg: str) -> str:
     svg = svg.replace(*FONT_FALLBACK)  # (text cannot contain it: its quotes are escaped)
     if "wrap1_from" in svg:  # (two or more pairs of connectors)
         svg = order_connectors(svg)
+    svg = place_titles(svg)  # (module titles out of the wires' way)
     if PAINT_PREFIX not in svg:
         return svg
     out: list[str] = []

@@ -21,7 +21,7 @@ slide trips over:
 * ``small on a slide``: fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x),
   the smallest text is under ``min_slide_pt`` (8 pt);
 * ``connector order``: a wrapped picture's lettered connectors do not read A, B, C ...
-  along the starts of its rows (or columns).
+  along the starts of its rows (or columns), or a wire continues in an earlier row.
 
 How text boxes are estimated. SVG gives each text's anchor point (``x``, baseline ``y``),
 ``font-size`` and ``text-anchor`` but not its extent, which depends on the font the viewer
@@ -151,7 +151,7 @@ class Shape:
 class Wire:
     """An edge's path and arrowhead, sampled at least every point (an (n, 2) array)."""
 
-    def __init__(self, points: list[tuple[float, float]]) -> None:
+    def __init__(self, points: list[tuple[float, float]] | np.ndarray) -> None:
         self.points = np.asarray(points, dtype=float).reshape(-1, 2)
         lo, hi = self.points.min(axis=0), self.points.max(axis=0)
         self.box = Box(lo[0], lo[1], hi[0], hi[1])
@@ -185,6 +185,20 @@ class Picture:
     clusters: list[tuple[str, Box]] = field(default_factory=list)  # (id, outline's box)
     titles: dict[str, str] = field(default_factory=dict)  # group id -> <title>: "a", "a->b"
     classes: dict[str, set[str]] = field(default_factory=dict)  # group id -> its classes
+    _wire_boxes: tuple[list[str], np.ndarray] | None = field(default=None, repr=False)
+
+    def wires_near(self, box: Box, reach: float = 0.0) -> list[tuple[str, Wire]]:
+        """The wires whose bounding boxes come within ``reach`` points of ``box`` (touching
+        it when 0), in drawing order: the only ones that can pass through or near it."""
+        if self._wire_boxes is None or len(self._wire_boxes[0]) != len(self.wires):
+            ids = list(self.wires)
+            boxes = [(w.box.x0, w.box.y0, w.box.x1, w.box.y1) for w in self.wires.values()]
+            self._wire_boxes = ids, np.asarray(boxes, dtype=float).reshape(-1, 4)
+        ids, b = self._wire_boxes
+        dx = np.maximum(np.maximum(box.x0 - b[:, 2], 0.0), b[:, 0] - box.x1)
+        dy = np.maximum(np.maximum(box.y0 - b[:, 3], 0.0), b[:, 1] - box.y1)
+        near = np.hypot(dx, dy) <= reach if reach > 0 else (dx == 0) & (dy == 0)
+        return [(ids[i], self.wires[ids[i]]) for i in np.flatnonzero(near)]
 
 
 @dataclass(frozen=True)
@@ -213,22 +227,16 @@ def _points(text: str) -> list[tuple[float, float]]:
 def _bezier_points(d: str, steps: int = 12) -> list[tuple[float, float]]:
     """Points along a Graphviz path ``M p0 C p1 p2 p3 p4 p5 p6 ...`` (cubic pieces)."""
     pts = _points(d)
-    if not pts:
-        return []
-    out = [pts[0]]
-    for i in range(1, len(pts) - 2, 3):
-        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
-        for k in range(1, steps + 1):
-            t = k / steps
-            u = 1 - t
-            a, b, c, e = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
-            out.append(
-                (
-                    a * p0[0] + b * p1[0] + c * p2[0] + e * p3[0],
-                    a * p0[1] + b * p1[1] + c * p2[1] + e * p3[1],
-                )
-            )
-    return out
+    if len(pts) < 4:
+        return pts[:1]
+    ctrl = np.asarray(pts[: 1 + 3 * ((len(pts) - 1) // 3)], dtype=float)
+    p0, p1, p2, p3 = ctrl[0:-1:3], ctrl[1::3], ctrl[2::3], ctrl[3::3]  # (pieces, 2) each
+    t = (np.arange(1, steps + 1) / steps)[None, :, None]
+    u = 1 - t
+    curve = (
+        u**3 * p0[:, None] + 3 * u * u * t * p1[:, None] + 3 * u * t * t * p2[:, None]
+    ) + t**3 * p3[:, None]
+    return [pts[0], *map(tuple, curve.reshape(-1, 2).tolist())]
 
 
 def _text_box(el: ET.Element, text: str) -> tuple[Box, float]:
@@ -297,7 +305,7 @@ def read_svg(svg: str) -> Picture:
                     pts = _bezier_points(child.get("d", ""))
                 else:
                     pts = _points(child.get("points", ""))
-                paths.setdefault(owner_id, []).extend(_densify(pts))
+                paths.setdefault(owner_id, []).append(_densify(pts))
             elif owner == "node" and tag in ("polygon", "path", "ellipse", "polyline"):
                 picture.shapes.append(_shape(child, tag, owner_id))
             elif owner == "cluster" and tag in ("polygon", "path"):
@@ -306,9 +314,21 @@ def read_svg(svg: str) -> Picture:
                 if stroke not in ("none", "transparent", child.get("fill")):
                     picture.clusters.append((owner_id, _shape(child, tag, owner_id).box))
 
-    paths: dict[str, list[tuple[float, float]]] = {}
+    paths: dict[str, list[np.ndarray]] = {}
     walk(graph, "graph", "graph")
-    picture.wires = {wire_id: Wire(points) for wire_id, points in paths.items() if points}
+    for wire_id, pieces in paths.items():
+        points = np.concatenate(pieces)
+        if len(points):
+            picture.wires[wire_id] = Wire(points)
+    # A node's text lies inside its outline: Graphviz sized the outline to the text with the
+    # font's own widths, which the estimate (rounded up) may exceed by a few points. Clipped
+    # to the outline, a wire grazing the outside of a long label's box is not counted as
+    # crossing its text.
+    outline = {s.owner_id: s.box for s in picture.shapes if s.ellipse is None}
+    for t in picture.texts:
+        frame = outline.get(t.owner_id) if t.owner == "node" else None
+        if frame is not None and (t.box.x0 < frame.x0 or t.box.x1 > frame.x1):
+            t.box = Box(max(t.box.x0, frame.x0), t.box.y0, min(t.box.x1, frame.x1), t.box.y1)
     return picture
 
 
@@ -322,13 +342,17 @@ def _shape(el: ET.Element, tag: str, owner_id: str) -> Shape:
     return Shape(Box(min(xs), min(ys), max(xs), max(ys)), owner_id)
 
 
-def _densify(points: list[tuple[float, float]], step: float = 1.0) -> list[tuple[float, float]]:
-    """The polyline through ``points`` sampled at least every ``step`` points."""
-    out = points[:1]
-    for (ax, ay), (bx, by) in itertools.pairwise(points):
-        n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / step))
-        out += [(ax + (bx - ax) * k / n, ay + (by - ay) * k / n) for k in range(1, n + 1)]
-    return out
+def _densify(points: list[tuple[float, float]], step: float = 1.0) -> np.ndarray:
+    """The polyline through ``points`` sampled at least every ``step`` points ((n, 2))."""
+    p = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(p) < 2:
+        return p
+    a, b = p[:-1], p[1:]
+    counts = np.maximum(1, np.ceil(np.hypot(*(b - a).T) / step)).astype(int)
+    piece = np.repeat(np.arange(len(a)), counts)
+    starts = np.cumsum(counts) - counts
+    t = (np.arange(counts.sum()) - starts[piece] + 1) / counts[piece]
+    return np.concatenate([p[:1], a[piece] + (b - a)[piece] * t[:, None]])
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -429,7 +453,9 @@ def connector_orders(pic: Picture) -> dict[str, list[str]]:
             continue
         classes = pic.classes.get(t.owner_id, set())
         row = next((int(c[3:]) for c in classes if re.fullmatch(r"row\d+", c)), 0)
-        cx, cy = (t.box.x0 + t.box.x1) / 2, (t.box.y0 + t.box.y1) / 2
+        # The text's middle, to Graphviz's 0.01 pt: connectors stacked at a row's start
+        # share it exactly (no float noise from the estimated widths of their letters).
+        cx, cy = round((t.box.x0 + t.box.x1) / 2, 2), round((t.box.y0 + t.box.y1) / 2, 2)
         key = (row, cx, cy) if "alongy" not in classes else (row, cy, cx)
         ends.setdefault(end[1], []).append((key, t.text))
     return {side: [letter for _, letter in sorted(found)] for side, found in ends.items()}
@@ -440,11 +466,27 @@ def _connector_order(pic: Picture) -> list[Defect]:
     reader who reaches a letter at the end of a row looks for it at the next row's start).
     """
     letters = connector_orders(pic).get("from", [])
-    return [
+    found = [
         Defect("connector order", f"connector {a} comes before {b} at the rows' starts")
         for a, b in itertools.pairwise(letters)
         if _letters_value(a) > _letters_value(b)
     ]
+    # And a wire continues in a later row, never an earlier one (the reader would go back).
+    rows: dict[str, dict[str, int]] = {}
+    for owner_id, title in pic.titles.items():
+        end = re.fullmatch(r"(wrap\d+)_(to|from)", title)
+        row = next((c for c in pic.classes.get(owner_id, ()) if re.fullmatch(r"row\d+", c)), None)
+        if end is not None and row is not None:
+            rows.setdefault(end[1], {})[end[2]] = int(row[3:])
+    for pair, ends in sorted(rows.items()):
+        if ends.get("from", 1 << 30) < ends.get("to", -1):
+            found.append(
+                Defect(
+                    "connector order",
+                    f"{pair} leaves row {ends['to']} and comes back in row {ends['from']}",
+                )
+            )
+    return found
 
 
 def _overlaps(pic: Picture) -> list[Defect]:
@@ -463,12 +505,18 @@ def _overlaps(pic: Picture) -> list[Defect]:
 
 def titles_crossed(svg: str) -> int:
     """How many module titles (cluster texts) of ``svg`` a wire passes through."""
-    pic = read_svg(svg)
-    pic.texts = [t for t in pic.texts if t.owner == "cluster"]
-    if not pic.texts:
-        return 0
-    found = _texts_on_nodes_wires_and_borders(pic)
-    return sum(1 for d in found if d.kind == "wire through text")
+    return len(titles_crossed_by(read_svg(svg)))
+
+
+def titles_crossed_by(pic: Picture) -> set[str]:
+    """The ids of the clusters whose title (text) a wire of ``pic`` passes through."""
+    crossed = set()
+    for t in pic.texts:
+        if t.owner == "cluster":
+            inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
+            if any(w.distance(inner) == 0.0 for _, w in pic.wires_near(inner)):
+                crossed.add(t.owner_id)
+    return crossed
 
 
 def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
@@ -483,9 +531,7 @@ def _texts_on_nodes_wires_and_borders(pic: Picture) -> list[Defect]:
         # A wire grazing a text is fine; one through it (half a point inside) is not. A wire
         # may start at its own node's text (a plain node is only text).
         inner = Box(t.box.x0 + 0.5, t.box.y0 + 0.5, t.box.x1 - 0.5, t.box.y1 - 0.5)
-        for wire_id, wire in pic.wires.items():
-            if _box_gap(inner, wire.box) > 0.0:
-                continue
+        for wire_id, wire in pic.wires_near(inner):
             if not _ends_at(pic, wire_id, t) and wire.distance(inner) == 0.0:
                 defects.append(Defect("wire through text", f"{wire_id} through {_describe(t)}"))
         for cluster_id, frame in pic.clusters:
@@ -525,7 +571,7 @@ def _ambiguous_labels(pic: Picture) -> list[Defect]:
         if lines[0].owner == "node" and len(own_ids) >= 2 and mine <= THROUGH_PT:
             # The wire enters the label's box and leaves it: it runs through the label.
             mine = 0.0
-        for other_id, wire in pic.wires.items():
+        for other_id, wire in pic.wires_near(block, mine + LABEL_MARGIN_PT):
             if other_id in own_ids or _box_gap(block, wire.box) >= mine + LABEL_MARGIN_PT:
                 continue
             other = wire.distance(block)

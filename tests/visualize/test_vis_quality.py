@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from vis_helpers import needs_dot
 
+from visualize.dot import title_label
 from visualize.gallery import GALLERY, gallery_views
+from visualize.layout import place_titles
 from visualize.quality import (
     connector_orders,
     find_defects,
     read_svg,
     smallest_on_slide,
     text_width_em,
+    titles_crossed,
 )
 from visualize.render import render_svg
 
@@ -132,6 +135,94 @@ def test_small_on_a_slide_and_connectors_out_of_order():
     body += connector(0, "from", "A", 20, -30) + connector(1, "from", "B", 20, -45)
     assert kinds(svg_picture(body)) == ["connector order"]
     assert connector_orders(read_svg(svg_picture(body))) == {"to": ["A", "B"], "from": ["B", "A"]}
+
+
+def test_connectors_stacked_at_a_rows_start_read_top_down():
+    """Connectors stacked at one row's start share their middle; the estimated widths of
+    their letters (D wider than E) must not order them (wasm's pictures read "E before D")."""
+
+    def connector(k, letter, y):
+        return (
+            f'<g id="c{k}" class="node connector row1 alongx"><title>wrap{k}_from</title>'
+            f"{text(280.55, y, letter, size=11)}</g>"
+        )
+
+    body = "".join(connector(k, c, -70 + 15 * k) for k, c in enumerate("CDEG"))
+    picture = svg_picture(body, width=400)
+    assert connector_orders(read_svg(picture))["from"] == list("CDEG")
+    assert kinds(picture) == []
+
+
+def test_a_wire_that_continues_in_an_earlier_row_is_out_of_order():
+    def connector(end, row, x):
+        return (
+            f'<g id="c{end}" class="node connector row{row} alongx">'
+            f"<title>wrap0_{end}</title>{text(x, -50, 'A')}</g>"
+        )
+
+    forward = svg_picture(connector("to", 0, 150) + connector("from", 1, 20))
+    back = svg_picture(connector("to", 1, 150) + connector("from", 0, 20))
+    assert kinds(forward) == []
+    assert kinds(back) == ["connector order"]
+
+
+def test_a_wire_outside_a_nodes_outline_misses_its_text():
+    """A node's text is measured inside its outline (Graphviz sized the box to it; the
+    estimate, rounded up, may be a few points wider): a wire grazing the box passes by."""
+    node = (
+        '<g id="n1" class="node"><title>x</title>'
+        '<polygon points="50,-40 50,-60 90,-60 90,-40 50,-40"/>'
+        f"{text(70, -46, 'MMMMMM')}</g>"
+    )
+    for x, expected in ((92, []), (88, ["wire through text"])):  # (estimate: 44.5 to 95.5)
+        wire = edge("e1", f"M{x},-90 C{x},-70 {x},-30 {x},-10").replace(
+            "<path", "<title>a->b</title><path"
+        )
+        assert kinds(svg_picture(node + wire)) == expected
+
+
+def titled_box(title, wire_x, anchor="middle"):
+    """A tinted module box from x 20 to 160 titled at its top right, and a wire into it
+    from above at ``wire_x``."""
+    box = (
+        '<g id="clust1" class="cluster"><title>cluster_1</title><g id="a_clust1"><a>'
+        '<path fill="#f5f7fa" stroke="#f5f7fa" d="M20,-10C20,-10 160,-10 160,-10 '
+        '160,-90 160,-90 20,-90 20,-90 20,-10 20,-10"/>'
+        f"{text(140 if anchor == 'end' else 120, -76, title, size=14, anchor=anchor)}</a></g></g>"
+    )
+    wire = edge("e1", f"M{wire_x},-100 C{wire_x},-80 {wire_x},-60 {wire_x},-40").replace(
+        "<path", "<title>a->b</title><path"
+    )
+    return svg_picture(box + "<!-- a -->" + wire)
+
+
+def test_a_module_title_moves_out_of_a_wires_way():
+    crossed = titled_box("Sequential", 120)
+    assert titles_crossed(crossed) == 1
+    moved = place_titles(crossed)
+    assert titles_crossed(moved) == 0 and kinds(moved) == []
+    title = next(t for t in read_svg(moved).texts if t.owner == "cluster")
+    assert title.box.x0 >= 20 and title.box.x1 <= 160  # still inside its box
+    assert title.box.y0 == next(t for t in read_svg(crossed).texts).box.y0  # same band
+    # A title clear of every wire stays where Graphviz put it.
+    clear = titled_box("Sequential", 40)
+    assert place_titles(clear) == clear
+
+
+def test_a_padded_module_title_keeps_its_right_end():
+    """visualize.dot pads top-to-bottom titles with leading spaces (so the box is twice as
+    wide as the title); place_titles drops them, and the title's right end stays put."""
+    padded = titled_box("&#160;&#160;&#160;&#160;Sequential", 40, anchor="end")
+    title = next(t for t in read_svg(place_titles(padded)).texts if t.owner == "cluster")
+    assert title.text == "Sequential" and title.box.x1 == pytest.approx(140)
+    middle = titled_box(" &#160;&#160;&#160;Sequential", 40)
+    title = next(t for t in read_svg(place_titles(middle)).texts if t.owner == "cluster")
+    assert title.text == "Sequential"
+    # Centred over the padded label: moved right by half the four spaces (Arial's 0.278 em).
+    assert (title.box.x0 + title.box.x1) / 2 == pytest.approx(120 + 2 * 0.278 * 14, abs=0.01)
+    label = title_label("Sequential", pad=True)
+    assert label.endswith("Sequential") and label.startswith(" " * 20)
+    assert title_label("Sequential", pad=False) == "Sequential"
 
 
 def test_own_wire_through_its_label_and_label_nodes():
