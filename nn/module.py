@@ -34,8 +34,11 @@ import numpy as np
 
 import autograd_lite
 from autograd_lite import ShapeError, Tensor
+from autograd_lite.data_array import DataArray, as_data_array
 
 # -- Parameter ---------------------------------------------------------------------------
+
+_DATA_SLOT = Tensor.__dict__["data"]  # the slot behind Tensor.data
 
 
 class Parameter(Tensor):
@@ -48,6 +51,26 @@ class Parameter(Tensor):
 
     # Tensor has __slots__; an empty __slots__ keeps Parameter as small (no __dict__).
     __slots__ = ()
+
+    # p.data and p.grad.data are DataArrays, ndarrays with PyTorch's in-place methods, so
+    # the blitz's f.data.sub_(f.grad.data * lr) and p.grad.data.zero_() run
+    # (autograd_lite/data_array.py). The getter is the slot's own (C) one; every array
+    # stored is viewed as a DataArray.
+    data = property(
+        _DATA_SLOT.__get__, lambda self, value: _DATA_SLOT.__set__(self, as_data_array(value))
+    )
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward left (as Tensor's), its ``.data`` a DataArray."""
+        grad = self._grad
+        if grad is not None and type(grad.data) is np.ndarray and grad.grad_fn is None:
+            grad.data = grad.data.view(DataArray)
+        return grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
