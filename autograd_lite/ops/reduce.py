@@ -26,6 +26,7 @@ __all__ = [
     "amin",
     "argmax",
     "argmin",
+    "cumsum",
     "log_softmax",
     "logsumexp",
     "max",
@@ -113,6 +114,41 @@ def sum(
     """Sum over ``axis`` (all axes by default)."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+class CumSum(Function):
+    """Running sums along an axis: out_i = Σ_{j≤i} a_j (``reverse``: Σ_{j≥i} a_j).
+    Shape kept.  d/da_j of Σ_i g_i·out_i = Σ_{i≥j} g_i: g's running sum from the other end."""
+
+    label = "cumsum"
+
+    def forward(self, a, *, axis, reverse=False):
+        self.axis, self.reverse = axis, reverse
+        if reverse:
+            return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis).copy()
+        return np.cumsum(a, axis=axis)
+
+    def backward(self, g):
+        return CumSum.apply(g, axis=self.axis, reverse=not self.reverse)
+
+    def jvp(self, ta):
+        return CumSum.apply(ta, axis=self.axis, reverse=self.reverse)
+
+
+def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """The running sums of ``a`` along ``dim`` (PyTorch's ``cumsum``): same shape,
+    ``out[..., i] = a[..., 0] + ... + a[..., i]``. Integer and bool inputs give int64, as in
+    PyTorch; ``dtype`` converts the input first."""
+    a = a if isinstance(a, Tensor) else Tensor(as_array(a, where="cumsum"))
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cumsum: dim must be an int (one axis), got {dim!r}")
+    if dtype is not None:
+        a = a.astype(dtype)
+    if a.ndim == 0:
+        normalize_axes(dim, 1, "cumsum", a.shape)
+        return CumSum.apply(a.reshape(1), axis=0).reshape(())
+    (axis,) = normalize_axes(dim, a.ndim, "cumsum", a.shape)
+    return CumSum.apply(a, axis=axis)
 
 
 class Prod(Function):
