@@ -89,42 +89,10 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     return return_types.topk(take_along(a, idx, axis), _make(idx.astype(np.int64, copy=False)))
 
 
-def gather(a: Tensor, dim: int, index: Any) -> Tensor:
-    """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (``a[i][index[i][j]]`` for ``dim=1``):
-    PyTorch's ``gather``, with ``index`` an int tensor of ``a``'s number of dimensions whose
-    sizes fit ``a``'s on the other axes. The gradient goes back to the elements taken."""
-    a = _as_tensor(a, "gather")
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
-    if idx.ndim != a.ndim:
-        raise ShapeError(
-            f"gather: index {fmt_shape(idx.shape)} must have as many dimensions as the input "
-            f"{fmt_shape(a.shape)}"
-        )
-    (axis,) = normalize_axes(dim, a.ndim, "gather", a.shape)
-    for d, (n, m) in enumerate(zip(idx.shape, a.shape)):
-        if d != axis and n > m:
-            raise ShapeError(
-                f"gather: index {fmt_shape(idx.shape)} is larger than the input "
-                f"{fmt_shape(a.shape)} in dimension {d}"
-            )
-    if idx.size and not (idx.min() >= 0 and idx.max() < a.shape[axis]):
-        raise IndexError(
-            f"gather: index values must be in [0, {a.shape[axis]}) along dim {dim}, got "
-            f"{idx.min()}..{idx.max()}"
-        )
-    sizes = [n if d != axis else a.shape[axis] for d, n in enumerate(idx.shape)]
-    trimmed = a[tuple(slice(0, n) for n in sizes)] if tuple(sizes) != a.shape else a
-    return take_along(trimmed, idx, axis)
-
-
-def scatter_args(
-    a: Tensor, dim: int, index: Any, src: Any, where: str, value_ok: bool = True
-) -> tuple[tuple, Any]:
-    """For ``scatter`` and ``scatter_add`` (and their in-place forms): the NumPy index that
-    puts ``src[i][j]`` at ``a[index[i][j]][j]`` (dim 0), and the values to put there (``src``
-    cut to ``index``'s shape, or a number). Checks PyTorch's rules, naming ``where``."""
+def _index_along(a: Tensor, dim: int, index: Any, where: str) -> tuple[int, np.ndarray]:
+    """``dim`` as an axis and ``index`` as an integer array, checked as PyTorch's gather and
+    scatter check them: as many dimensions as ``a``, no larger than ``a`` on the other axes,
+    values in [0, size along dim). Errors name ``where`` and the shapes."""
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{where}: index must be an integer tensor, got dtype {idx.dtype}")
@@ -145,6 +113,27 @@ def scatter_args(
             f"{where}: index values must be in [0, {a.shape[axis]}) along dim {dim} (input "
             f"{fmt_shape(a.shape)}), got {idx.min()}..{idx.max()}"
         )
+    return axis, idx
+
+
+def gather(a: Tensor, dim: int, index: Any) -> Tensor:
+    """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (``a[i][index[i][j]]`` for ``dim=1``):
+    PyTorch's ``gather``, with ``index`` an int tensor of ``a``'s number of dimensions whose
+    sizes fit ``a``'s on the other axes. The gradient goes back to the elements taken."""
+    a = _as_tensor(a, "gather")
+    axis, idx = _index_along(a, dim, index, "gather")
+    sizes = [n if d != axis else a.shape[axis] for d, n in enumerate(idx.shape)]
+    trimmed = a[tuple(slice(0, n) for n in sizes)] if tuple(sizes) != a.shape else a
+    return take_along(trimmed, idx, axis)
+
+
+def scatter_args(
+    a: Tensor, dim: int, index: Any, src: Any, where: str, value_ok: bool = True
+) -> tuple[tuple, Any]:
+    """For ``scatter`` and ``scatter_add`` (and their in-place forms): the NumPy index that
+    puts ``src[i][j]`` at ``a[index[i][j]][j]`` (dim 0), and the values to put there (``src``
+    cut to ``index``'s shape, or a number). Checks PyTorch's rules, naming ``where``."""
+    axis, idx = _index_along(a, dim, index, where)
     coords = list(np.ix_(*[np.arange(n) for n in idx.shape]))  # open grids, one per axis
     coords[axis] = idx
     if isinstance(src, (Tensor, np.ndarray, list)):

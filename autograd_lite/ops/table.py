@@ -194,6 +194,8 @@ GRID, GRID_SHIFTED = Domain(step=0.1, offset=0.0), Domain(step=0.1, offset=0.05)
 # across the seam sees the jump (gelu calls erf(x/√2)).
 ERF_SEAM = Domain(kinks=(-2.0, 2.0), gap=1e-3)
 GELU_SEAM = Domain(kinks=(-2 * 2**0.5, 2 * 2**0.5), gap=1e-3)
+# values on a grid of 0.5 from -1.5 to 1.5: zeros come up often (cumprod's other gradient)
+_WITH_ZEROS = Domain(low=-1.5, high=1.5, kinks=(), step=0.5)
 # scatter's index: distinct rows in each column (a position written twice keeps one value)
 _SCATTER = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])
 _SCATTER_ADD = np.array([[0, 1, 2, 0], [0, 0, 1, 2]])  # repeats: they add up
@@ -297,6 +299,11 @@ OPS: tuple[OpInfo, ...] = (
     _row(reduce, "cumsum", "CumSum", methods=("cumsum",), torch="torch.cumsum",
          samples=(Sample(args=(X, 1), shapes=_M), Sample(args=(X, 0), shapes=_M, label="dim 0")),
          unsupported={"onnx": "CumSum (its axis an input tensor) is not written in nn/export"}),
+    _row(reduce, "cumprod", "CumProd", methods=("cumprod",), torch="torch.cumprod",
+         samples=(Sample(args=(X, 1), shapes=_M), Sample(args=(X, 0), shapes=_M, label="dim 0"),
+                  Sample(args=(X, 1), shapes=((2, 5),), domains=(_WITH_ZEROS,),
+                         label="zeros")),
+         unsupported={"onnx": "ONNX has no cumulative product"}),
     _row(reduce, "var", methods=("var",), numpy=("var",), torch="torch.var",
          samples=_unary(kwargs={"dim": 1}, shapes=_M)),
     _row(reduce, "std", methods=("std",), numpy=("std",), torch="torch.std",

@@ -19,6 +19,8 @@ from autograd_lite.testing import arrays_for_grad, assert_grad_matches_numeric
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 # (kind, name): torch.<name> for "fn", Tensor.<name> for "method"
+# reductions PyTorch has both as a function and as a method, with dim
+REDUCTIONS = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod"]
 API = {
     "creation": [
         ("fn", n)
@@ -104,38 +106,8 @@ API = {
         ]
     ]
     + [("fn", n) for n in ["gather", "where", "scatter", "scatter_add"]],
-    "reductions with dim": [
-        ("method", n)
-        for n in [
-            "sum",
-            "mean",
-            "max",
-            "min",
-            "amax",
-            "amin",
-            "argmax",
-            "argmin",
-            "prod",
-            "var",
-            "std",
-            "cumsum",
-        ]
-    ]
-    + [
-        ("fn", n)
-        for n in [
-            "sum",
-            "mean",
-            "max",
-            "min",
-            "amax",
-            "amin",
-            "argmax",
-            "argmin",
-            "logsumexp",
-            "cumsum",
-        ]
-    ],
+    "reductions with dim": [("method", n) for n in [*REDUCTIONS, "prod", "var", "std"]]
+    + [("fn", n) for n in [*REDUCTIONS, "logsumexp"]],
     "ordering": [("method", n) for n in ["sort", "argsort", "topk", "unique"]]
     + [("fn", n) for n in ["sort", "argsort", "topk", "unique"]],
     "views and copies": [
@@ -187,7 +159,7 @@ API = {
     "NumPy interop": [("method", n) for n in ["numpy", "tolist", "item"]] + [("fn", "from_numpy")],
     # Names PyTorch users reach for that are not here (yet): each is listed in the README
     # section "Coming from PyTorch" with its reason.
-    "not here": [("fn", n) for n in ["cumprod", "autograd"]] + [("method", "cumprod")],
+    "not here": [("fn", "autograd")],
 }
 TABLE = [(group, kind, name) for group, rows in API.items() for kind, name in rows]
 
@@ -581,7 +553,8 @@ def test_inplace_scatter_records_the_gradient():
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
-def test_cumsum_dtypes_and_dims_match_torch():
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_dtypes_and_dims_match_torch(name):
     torch = pytest.importorskip("torch")
     for data, kwargs in [
         ([[1, 2], [3, 4]], {"dim": 1}),
@@ -592,11 +565,12 @@ def test_cumsum_dtypes_and_dims_match_torch():
         ([1, 2, 3], {"dim": 0, "dtype": al.float64}),
     ]:
         tkw = dict(kwargs, dtype=torch.float64) if "dtype" in kwargs else kwargs
-        ours = al.cumsum(al.tensor(data), **kwargs)
-        theirs = torch.cumsum(torch.tensor(data), **tkw)
+        ours = getattr(al, name)(al.tensor(data), **kwargs)
+        theirs = getattr(torch, name)(torch.tensor(data), **tkw)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), data
         np.testing.assert_array_equal(ours, theirs.numpy())
     assert al.tensor([1.0, 2.0]).cumsum(0).tolist() == [1.0, 3.0]
+    assert al.tensor([[2.0, 3.0]]).cumprod(dim=1).tolist() == [[2.0, 6.0]]
 
 
 def test_scatter_and_cumsum_refuse_clearly():
@@ -625,3 +599,5 @@ def test_scatter_and_cumsum_refuse_clearly():
         al.cumsum(x, 2)
     with pytest.raises(TypeError, match=r"cumsum: dim must be an int"):
         al.cumsum(x, None)
+    with pytest.raises(TypeError, match=r"cumprod: dim must be an int"):
+        x.cumprod((0, 1))
