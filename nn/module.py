@@ -34,11 +34,9 @@ import numpy as np
 
 import autograd_lite
 from autograd_lite import ShapeError, Tensor
-from autograd_lite.data_array import DataArray, as_data_array
+from autograd_lite.data_array import DataArray
 
 # -- Parameter ---------------------------------------------------------------------------
-
-_DATA_SLOT = Tensor.__dict__["data"]  # the slot behind Tensor.data
 
 
 class Parameter(Tensor):
@@ -54,23 +52,19 @@ class Parameter(Tensor):
 
     # p.data and p.grad.data are DataArrays, ndarrays with PyTorch's in-place methods, so
     # the blitz's f.data.sub_(f.grad.data * lr) and p.grad.data.zero_() run
-    # (autograd_lite/data_array.py). The getter is the slot's own (C) one; every array
-    # stored is viewed as a DataArray.
-    data = property(
-        _DATA_SLOT.__get__, lambda self, value: _DATA_SLOT.__set__(self, as_data_array(value))
-    )
-
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient backward left (as Tensor's), its ``.data`` a DataArray."""
-        grad = self._grad
-        if grad is not None and type(grad.data) is np.ndarray and grad.grad_fn is None:
-            grad.data = grad.data.view(DataArray)
-        return grad
-
-    @grad.setter
-    def grad(self, value: Tensor | None) -> None:
-        self._grad = value
+    # (autograd_lite/data_array.py). Each array is viewed as one when it is stored, so that
+    # reading .data and .grad stays the slot's own (C) read, as fast as a plain tensor's.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "data" and type(value) is np.ndarray:
+            value = value.view(DataArray)
+        elif (
+            name == "_grad"
+            and isinstance(value, Tensor)
+            and value._node is None  # (a gradient recorded by create_graph stays as it is)
+            and type(value.data) is np.ndarray
+        ):
+            value.data = value.data.view(DataArray)
+        object.__setattr__(self, name, value)
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
