@@ -2,7 +2,8 @@
 conversions (``x.int()``, ``x.bool()``, ``x.type(...)``, ``x.to(dtype)``), copies
 (``x.clone()``, ``x.contiguous()``), transposes (``x.t()``, ``x.mT``), masked ops, the
 products and norms (``x.dot``, ``x.mm``, ``x.bmm``, ``x.norm``), ordering (``x.sort``,
-``x.topk``, ``x.argsort``, ``x.unique``, ``x.gather``), ``x.exp_()`` and ``__index__``.
+``x.topk``, ``x.argsort``, ``x.unique``, ``x.gather``), ``x.exp_()``, ``x.scatter_`` and
+``x.scatter_add_``, and ``__index__``.
 
 Like ``tensor_methods.TensorMethods``, one class whose members ``attach()`` copies onto
 Tensor when ``autograd_lite`` is imported; kept apart so that each file says what it holds.
@@ -16,10 +17,11 @@ import numpy as np
 
 from autograd_lite import inplace
 from autograd_lite.device import CPU, device, is_device
-from autograd_lite.ops import reduce, selection, shape
+from autograd_lite.ops import reduce, selection, shape, sorting
+from autograd_lite.ops.arithmetic import Add
 from autograd_lite.ops.composites import Clone
 from autograd_lite.ops.elementary import Exp
-from autograd_lite.ops.shape import SetItem
+from autograd_lite.ops.shape import IndexBackward, SetItem
 from autograd_lite.tensor import Tensor, full, ones, zeros
 from autograd_lite.tensor import tensor as copy_of
 
@@ -261,6 +263,30 @@ class TorchMethods:
         """``masked_fill`` in place."""
         m = np.broadcast_to(_bool_mask(mask, "masked_fill_"), self.shape)
         return inplace.update(self, "masked_fill_", SetItem, (value,), {"index": m})
+
+    def scatter_(
+        self: Tensor,
+        dim: int,
+        index: Any,
+        src: Any = None,
+        *,
+        value: Any = None,
+        reduce: Any = None,
+    ) -> Tensor:
+        """``scatter`` in place: ``src``'s values (or a number) written where ``index`` says."""
+        if reduce is not None:
+            raise NotImplementedError(
+                f"scatter_: reduce={reduce!r} is not supported; use scatter_add_ for 'add'"
+            )
+        where = value if src is None else src
+        coords, values = sorting.scatter_args(self, dim, index, where, "scatter_")
+        return inplace.update(self, "scatter_", SetItem, (values,), {"index": coords})
+
+    def scatter_add_(self: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+        """``scatter_add`` in place: ``src``'s values added where ``index`` says."""
+        coords, values = sorting.scatter_args(self, dim, index, src, "scatter_add_", False)
+        spread = IndexBackward.apply(values, shape=self.shape, index=coords)
+        return inplace.update(self, "scatter_add_", Add, (spread,))
 
     def exp_(self: Tensor) -> Tensor:
         """``self = exp(self)``, in place."""

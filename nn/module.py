@@ -34,6 +34,7 @@ import numpy as np
 
 import autograd_lite
 from autograd_lite import ShapeError, Tensor
+from autograd_lite.data_array import DataArray
 
 # -- Parameter ---------------------------------------------------------------------------
 
@@ -48,6 +49,22 @@ class Parameter(Tensor):
 
     # Tensor has __slots__; an empty __slots__ keeps Parameter as small (no __dict__).
     __slots__ = ()
+
+    # p.data and p.grad.data are DataArrays, ndarrays with PyTorch's in-place methods, so
+    # the blitz's f.data.sub_(f.grad.data * lr) and p.grad.data.zero_() run
+    # (autograd_lite/data_array.py). Each array is viewed as one when it is stored, so that
+    # reading .data and .grad stays the slot's own (C) read, as fast as a plain tensor's.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "data" and type(value) is np.ndarray:
+            value = value.view(DataArray)
+        elif (
+            name == "_grad"
+            and isinstance(value, Tensor)
+            and value._node is None  # (a gradient recorded by create_graph stays as it is)
+            and type(value.data) is np.ndarray
+        ):
+            value.data = value.data.view(DataArray)
+        object.__setattr__(self, name, value)
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:

@@ -248,6 +248,7 @@ def nn_may_import(module: str) -> bool:
         "autograd_lite.anomaly",
         "autograd_lite.engine",
         "autograd_lite.serialization",  # check_suffix: the file names al.save and nn.save share
+        "autograd_lite.data_array",  # data_array: nn.Parameter's .data (PyTorch's in-place methods)
     ) or module.startswith("autograd_lite.ops.")
 
 

@@ -184,3 +184,47 @@ def test_no_test_asserts_wall_clock_time():
         if clocks.search(line)
     ]
     assert offenders == [], "timing belongs to benchmarks/run.py, not to a test"
+
+
+# -- a parameter's .data and .grad.data: PyTorch's in-place methods ---------------------------
+
+
+def test_parameter_data_has_pytorchs_inplace_methods_outside_the_graph():
+    p = nn.Parameter(al.tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]]))
+    (p * p).sum().backward()
+    version = p._version
+    assert p.data.sub_(p.grad.data * 0.5) is p.data  # returns the array, as PyTorch's
+    np.testing.assert_array_equal(p, [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    assert p._version == version and p.is_leaf and p.grad_fn is None  # no graph, as .data
+    p.data.add_(np.ones(3, np.float32), alpha=2).mul_(3).div_(2)  # broadcasts, chains
+    np.testing.assert_array_equal(p, np.full((2, 3), 3.0))
+    p.data[0].zero_()  # a view of .data writes into p, as in PyTorch
+    p.data.clamp_(max=2.0)
+    np.testing.assert_array_equal(p, [[0.0, 0.0, 0.0], [2.0, 2.0, 2.0]])
+    p.data.copy_(al.tensor([7, 8, 9]))  # any dtype, broadcast to p's shape
+    p.grad.data.fill_(1.5)
+    np.testing.assert_array_equal(p, [[7, 8, 9], [7, 8, 9]])
+    np.testing.assert_array_equal(p.grad, np.full((2, 3), 1.5))
+    # What NumPy computes from it is a plain array; it prints as one.
+    assert type(p.data * 2) is np.ndarray and type(p.data.sum()) is np.float32
+    assert repr(p.data).startswith("array([[7., 8., 9.]")
+    # After a copy-on-write or an assignment, .data is still one.
+    p.data = np.zeros((2, 3), np.float32)
+    p.data.add_(1)
+    with al.no_grad():
+        p -= 1
+    p.data.sub_(1)
+    np.testing.assert_array_equal(p, np.full((2, 3), -1.0))
+
+
+def test_parameter_data_methods_refuse_clearly():
+    p = nn.Parameter(al.zeros(2, 3))
+    with pytest.raises(al.ShapeError, match=r"\.data\.sub_.*\(4,\).*\(2, 3\)"):
+        p.data.sub_(np.ones(4))
+    with pytest.raises(al.ShapeError, match=r"\.data\.copy_.*\(3, 3\).*\(2, 3\)"):
+        p.data.copy_(np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"\.data\.fill_: value must be a number"):
+        p.data.fill_(np.ones(2))
+    labels = nn.Parameter(np.arange(3), requires_grad=False)
+    with pytest.raises(TypeError, match=r"\.data\.add_: cannot write float64 values into a int64"):
+        labels.data.add_(0.5)

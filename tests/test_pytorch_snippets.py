@@ -766,6 +766,49 @@ def blitz_manual_sgd_without_data(torch, nn, optim, data, F):
     return {"fc3.weight": net.fc3.weight}
 
 
+@snippet
+def blitz_manual_sgd_through_data(torch, nn, optim, data, F):
+    # The blitz's own line: a parameter's .data and its gradient's .data, updated in place.
+    net = _lenet(nn, F, torch)
+    loss = net(torch.tensor(A(1, 1, 32, 32, seed=24))).pow(2).sum()
+    loss.backward()
+    learning_rate = 0.01
+    for f in net.parameters():
+        f.data.sub_(f.grad.data * learning_rate)
+    loss2 = net(torch.tensor(A(1, 1, 32, 32, seed=24))).pow(2).sum()
+    return {"fc3.weight": net.fc3.weight, "conv1.bias": net.conv1.bias, "loss2": loss2}
+
+
+@snippet
+def old_style_grad_data_zero(torch, nn, optim, data, F):
+    # Before zero_grad(): p.grad.data.zero_() between steps, so grads never accumulate.
+    model = init(nn.Linear(3, 2), torch)
+    x = torch.tensor(A(4, 3, seed=40))
+    grads = []
+    for _ in range(2):
+        model(x).pow(2).sum().backward()
+        grads.append(model.weight.grad.clone())
+        for p in model.parameters():
+            p.grad.data.zero_()
+    return {"first": grads[0], "second": grads[1], "zeroed": model.bias.grad}
+
+
+@snippet
+def data_copy_add_mul_habits(torch, nn, optim, data, F):
+    # A target network's soft update (copy_), weight decay (mul_), a noise step (add_).
+    source, target = init(nn.Linear(3, 2), torch), nn.Linear(3, 2)
+    for t, s in zip(target.parameters(), source.parameters()):
+        t.data.copy_(s.data)
+    tau = 0.25
+    for t, s in zip(target.parameters(), source.parameters()):
+        t.data.copy_(tau * s.data + (1 - tau) * t.data)
+        t.data.mul_(0.5)
+        t.data.add_(torch.tensor(np.ones(tuple(t.shape), np.float32)), alpha=0.1)
+    out = target(torch.tensor(A(2, 3, seed=41)))
+    out.sum().backward()
+    return {"weight": target.weight, "bias": target.bias, "grad": target.weight.grad}
+
+
 # ---------------------------------------------------------------------------------------
 # The 60-minute blitz: training a classifier (CIFAR-10's loop on made-up data)
 

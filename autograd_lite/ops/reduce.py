@@ -26,6 +26,8 @@ __all__ = [
     "amin",
     "argmax",
     "argmin",
+    "cumprod",
+    "cumsum",
     "log_softmax",
     "logsumexp",
     "max",
@@ -113,6 +115,92 @@ def sum(
     """Sum over ``axis`` (all axes by default)."""
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+class CumSum(Function):
+    """Running sums along an axis: out_i = Σ_{j≤i} a_j (``reverse``: Σ_{j≥i} a_j).
+    Shape kept.  d/da_j of Σ_i g_i·out_i = Σ_{i≥j} g_i: g's running sum from the other end."""
+
+    label = "cumsum"
+
+    def forward(self, a, *, axis, reverse=False):
+        self.axis, self.reverse = axis, reverse
+        if reverse:
+            return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis).copy()
+        return np.cumsum(a, axis=axis)
+
+    def backward(self, g):
+        return CumSum.apply(g, axis=self.axis, reverse=not self.reverse)
+
+    def jvp(self, ta):
+        return CumSum.apply(ta, axis=self.axis, reverse=self.reverse)
+
+
+def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """The running sums of ``a`` along ``dim`` (PyTorch's ``cumsum``): same shape,
+    ``out[..., i] = a[..., 0] + ... + a[..., i]``. Integer and bool inputs give int64, as in
+    PyTorch; ``dtype`` converts the input first."""
+    return _running(CumSum, a, dim, dtype, "cumsum")
+
+
+class CumProd(Function):
+    """Running products along an axis: out_i = Π_{j≤i} a_j.  Shape kept.
+    d out_i/d a_k = Π_{j≤i, j≠k} a_j for k ≤ i (0 for k > i): out_i / a_k where no element of
+    the slice is 0, so the gradient is (Σ_{i≥k} g_i·out_i) / a_k; with zeros, the products of
+    the others are taken directly (O(n²) per slice, as prod's)."""
+
+    label = "cumprod"
+
+    def forward(self, a, *, axis):
+        self.axis = axis
+        return np.cumprod(a, axis=axis)
+
+    def backward(self, g):
+        (a,) = self.inputs
+        if not (a.data == 0).any():
+            return CumSum.apply(g * self.output, axis=self.axis, reverse=True) / a
+        partials, perm = self._partials(a)  # (..., k, i)
+        grad = (partials * g.permute(*perm).unsqueeze(-2)).sum(-1)  # Σ_i g_i ∂out_i/∂a_k
+        return grad.permute(*np.argsort(perm).tolist())
+
+    def jvp(self, ta):
+        (a,) = self.inputs
+        if not (a.data == 0).any():
+            return self.output * CumSum.apply(ta / a, axis=self.axis)
+        partials, perm = self._partials(a)
+        tangent = (partials * ta.permute(*perm).unsqueeze(-1)).sum(-2)  # Σ_k ∂out_i/∂a_k ta_k
+        return tangent.permute(*np.argsort(perm).tolist())
+
+    def _partials(self, a: Tensor) -> tuple[Tensor, list[int]]:
+        """∂out_i/∂a_k for every slice, the axis moved last: (..., k, i), and the order of
+        axes that moved it. Row k is the running product of the slice with a_k set to 1,
+        kept where k ≤ i."""
+        n = a.shape[self.axis]
+        perm = [d for d in range(a.ndim) if d != self.axis] + [self.axis]
+        copies = where(np.eye(n, dtype=bool), 1.0, a.permute(*perm).unsqueeze(-2))
+        running = CumProd.apply(copies, axis=copies.ndim - 1)
+        return where(np.triu(np.ones((n, n), dtype=bool)), running, 0.0), perm
+
+
+def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """The running products of ``a`` along ``dim`` (PyTorch's ``cumprod``): same shape,
+    ``out[..., i] = a[..., 0] · ... · a[..., i]``. Integer and bool inputs give int64, as in
+    PyTorch; ``dtype`` converts the input first. Zeros are fine for the gradient."""
+    return _running(CumProd, a, dim, dtype, "cumprod")
+
+
+def _running(op: type[Function], a: Any, dim: int, dtype: Any, where: str) -> Tensor:
+    """cumsum and cumprod: ``op`` applied along the one axis ``dim`` (a 0-d tensor as 1-D)."""
+    a = a if isinstance(a, Tensor) else Tensor(as_array(a, where=where))
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{where}: dim must be an int (one axis), got {dim!r}")
+    if dtype is not None:
+        a = a.astype(dtype)
+    if a.ndim == 0:
+        normalize_axes(dim, 1, where, a.shape)
+        return op.apply(a.reshape(1), axis=0).reshape(())
+    (axis,) = normalize_axes(dim, a.ndim, where, a.shape)
+    return op.apply(a, axis=axis)
 
 
 class Prod(Function):

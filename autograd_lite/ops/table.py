@@ -114,6 +114,7 @@ class Sample:
     shapes: tuple[tuple[int, ...], ...] | None = None
     label: str = ""
     smooth: bool = True
+    output: str | None = None  # the field checked of a (values, indices) result: "values"
 
     @property
     def n_inputs(self) -> int:
@@ -136,7 +137,8 @@ class Sample:
                 return [fill(b) for b in a]
             return convert(a) if isinstance(a, np.ndarray) else a
 
-        return function(*[fill(a) for a in self.args], **self.kwargs)
+        out = function(*[fill(a) for a in self.args], **self.kwargs)
+        return out if self.output is None else getattr(out, self.output)
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,11 @@ GRID, GRID_SHIFTED = Domain(step=0.1, offset=0.0), Domain(step=0.1, offset=0.05)
 # across the seam sees the jump (gelu calls erf(x/√2)).
 ERF_SEAM = Domain(kinks=(-2.0, 2.0), gap=1e-3)
 GELU_SEAM = Domain(kinks=(-2 * 2**0.5, 2 * 2**0.5), gap=1e-3)
-# sort and topk return (values, indices): gradchecked and compared with torch on .values in
-# tests/autograd_lite/test_torch_api.py
-_PAIR = {"samples": "returns (values, indices): see test_torch_api.py",
-         "torch": "see test_torch_api.py"}  # fmt: skip
+# values on a grid of 0.5 from -1.5 to 1.5: zeros come up often (cumprod's other gradient)
+_WITH_ZEROS = Domain(low=-1.5, high=1.5, kinks=(), step=0.5)
+# scatter's index: distinct rows in each column (a position written twice keeps one value)
+_SCATTER = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])
+_SCATTER_ADD = np.array([[0, 1, 2, 0], [0, 0, 1, 2]])  # repeats: they add up
 NO_ONNX_LOSS = {"onnx": "a loss: export the model, compute the loss outside"}
 
 # -- the table ---------------------------------------------------------------------------------
@@ -293,6 +296,14 @@ OPS: tuple[OpInfo, ...] = (
          samples=_unary(shapes=_M, domains=(DISTINCT,), smooth=False)),
     _row(reduce, "min", methods=("min",), torch="torch.min",
          samples=_unary(shapes=_M, domains=(DISTINCT,), smooth=False)),
+    _row(reduce, "cumsum", "CumSum", methods=("cumsum",), torch="torch.cumsum",
+         samples=(Sample(args=(X, 1), shapes=_M), Sample(args=(X, 0), shapes=_M, label="dim 0")),
+         unsupported={"onnx": "CumSum (its axis an input tensor) is not written in nn/export"}),
+    _row(reduce, "cumprod", "CumProd", methods=("cumprod",), torch="torch.cumprod",
+         samples=(Sample(args=(X, 1), shapes=_M), Sample(args=(X, 0), shapes=_M, label="dim 0"),
+                  Sample(args=(X, 1), shapes=((2, 5),), domains=(_WITH_ZEROS,),
+                         label="zeros")),
+         unsupported={"onnx": "ONNX has no cumulative product"}),
     _row(reduce, "var", methods=("var",), numpy=("var",), torch="torch.var",
          samples=_unary(kwargs={"dim": 1}, shapes=_M)),
     _row(reduce, "std", methods=("std",), numpy=("std",), torch="torch.std",
@@ -309,14 +320,29 @@ OPS: tuple[OpInfo, ...] = (
     _row(reduce, "argmin", methods=("argmin",),
          unsupported={"samples": "indices have no gradient", "torch": "indices only: no check"}),
     # sorting.py: values taken by indexing (GetItem), indices without gradient
-    _row(sorting, "sort", methods=("sort",), unsupported=_PAIR),
+    # (sort and topk return (values, indices): their samples check .values)
+    _row(sorting, "sort", methods=("sort",), torch="torch.sort",
+         samples=(Sample(kwargs={"dim": 1}, shapes=_M, domains=(DISTINCT,), output="values"),
+                  Sample(kwargs={"dim": 0, "descending": True}, shapes=_M, domains=(DISTINCT,),
+                         output="values", label="descending"))),
     _row(sorting, "argsort", methods=("argsort",),
          unsupported={"samples": "indices have no gradient", "torch": "indices only: no check"}),
-    _row(sorting, "topk", methods=("topk",), unsupported=_PAIR),
+    _row(sorting, "topk", methods=("topk",), torch="torch.topk",
+         samples=(Sample(args=(X, 2), kwargs={"dim": 1}, shapes=_M, domains=(DISTINCT,),
+                         output="values"),
+                  Sample(args=(X, 2), kwargs={"dim": 0, "largest": False}, shapes=_M,
+                         domains=(DISTINCT,), output="values", label="smallest"))),
     _row(sorting, "unique", methods=("unique",),
          unsupported={"samples": "values without gradient", "torch": "values only: no check"}),
     _row(sorting, "gather", methods=("gather",), torch="torch.gather",
          samples=_unary(args=(X, 1, np.array([[0, 3], [2, 2], [1, 0]])), shapes=_M)),
+    _row(sorting, "scatter", methods=("scatter",), torch="torch.scatter",
+         samples=(Sample(args=(X, 0, _SCATTER, X), shapes=((3, 4), (2, 4))),
+                  Sample(args=(X, 1, _SCATTER.T, X), shapes=((4, 3), (4, 2)), label="dim 1"),
+                  Sample(args=(X, 0, _SCATTER, 0.5), shapes=_M, label="value"))),
+    _row(sorting, "scatter_add", methods=("scatter_add",), torch="torch.scatter_add",
+         samples=(Sample(args=(X, 0, _SCATTER_ADD, X), shapes=((3, 4), (2, 4))),
+                  Sample(args=(X, 1, _SCATTER_ADD, X), shapes=((2, 4), (2, 4)), label="dim 1"))),
     # composites.py
     _row(composites, "dot", methods=("dot",), torch="torch.dot",
          samples=_unary(args=(X, X), shapes=((4,), (4,)))),

@@ -10,7 +10,7 @@ from pathlib import Path
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as al
@@ -19,6 +19,8 @@ from autograd_lite.testing import arrays_for_grad, assert_grad_matches_numeric
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 # (kind, name): torch.<name> for "fn", Tensor.<name> for "method"
+# reductions PyTorch has both as a function and as a method, with dim
+REDUCTIONS = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod"]
 API = {
     "creation": [
         ("fn", n)
@@ -97,29 +99,15 @@ API = {
             "index_select",
             "masked_select",
             "gather",
+            "scatter",
+            "scatter_",
+            "scatter_add",
+            "scatter_add_",
         ]
     ]
-    + [("fn", "gather"), ("fn", "where")],
-    "reductions with dim": [
-        ("method", n)
-        for n in [
-            "sum",
-            "mean",
-            "max",
-            "min",
-            "amax",
-            "amin",
-            "argmax",
-            "argmin",
-            "prod",
-            "var",
-            "std",
-        ]
-    ]
-    + [
-        ("fn", n)
-        for n in ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp"]
-    ],
+    + [("fn", n) for n in ["gather", "where", "scatter", "scatter_add"]],
+    "reductions with dim": [("method", n) for n in [*REDUCTIONS, "prod", "var", "std"]]
+    + [("fn", n) for n in [*REDUCTIONS, "logsumexp"]],
     "ordering": [("method", n) for n in ["sort", "argsort", "topk", "unique"]]
     + [("fn", n) for n in ["sort", "argsort", "topk", "unique"]],
     "views and copies": [
@@ -171,8 +159,7 @@ API = {
     "NumPy interop": [("method", n) for n in ["numpy", "tolist", "item"]] + [("fn", "from_numpy")],
     # Names PyTorch users reach for that are not here (yet): each is listed in the README
     # section "Coming from PyTorch" with its reason.
-    "not here": [("fn", n) for n in ["scatter", "cumsum", "autograd"]]
-    + [("method", n) for n in ["scatter_", "cumsum"]],
+    "not here": [("fn", "autograd")],
 }
 TABLE = [(group, kind, name) for group, rows in API.items() for kind, name in rows]
 
@@ -312,6 +299,35 @@ def test_numpy_then_inplace_shares_as_pytorch():
     b.add_(3)
     assert a.tolist() == [3.0, 3.0]
     assert t.numpy(force=True) is not t.numpy()
+
+
+def test_numpy_sharing_matches_torch_side_by_side():
+    torch = pytest.importorskip("torch")
+    for lib in (al, torch):
+        t = lib.ones(3)
+        n = t.numpy()
+        t.add_(1)
+        n[0] = 5.0  # writes into the array show in the tensor too
+        assert n.tolist() == [5.0, 2.0, 2.0] and t.tolist() == [5.0, 2.0, 2.0], lib
+        a = np.zeros(2, np.float32)
+        b = lib.from_numpy(a)
+        b.mul_(2).add_(3)
+        a[1] = 7.0
+        assert a.tolist() == [3.0, 7.0] and b.tolist() == [3.0, 7.0], lib
+        w = lib.ones(2, requires_grad=True)
+        (w * w).sum().backward()
+        g = w.grad.numpy()  # a gradient does not require grad: numpy() is allowed
+        taken = w.detach().numpy()
+        with lib.no_grad():
+            w -= 0.5 * w.grad
+        assert g.tolist() == [2.0, 2.0] and taken.tolist() == [0.0, 0.0], lib
+    # PyTorch refuses numpy() on a tensor that requires grad; here it gives the same shared
+    # array detach().numpy() gives (outside the graph): a difference on purpose that never
+    # gives another value (README, "Coming from PyTorch").
+    w = al.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
+        torch.ones(2, requires_grad=True).numpy()
+    assert np.shares_memory(w.numpy(), w.detach().numpy())
 
 
 def test_index_and_numpy_interop():
@@ -479,3 +495,109 @@ def test_generator_and_random_creation():
     assert al.rand_like(al.ones(2, 3)).shape == (2, 3)
     assert al.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
     assert re.match(r"autograd_lite.return_types.max\(", repr(al.ones(2, 2).max(0)))
+
+
+# -- scatter, scatter_add, cumsum: beyond the op table's samples -------------------------------
+
+
+def test_scatter_family_matches_torch_in_place_and_with_a_larger_src():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    a, src = rng.standard_normal((3, 5)), rng.standard_normal((4, 4))
+    idx = np.array([[0, 4, 2], [1, 3, 0]])  # (2, 3): src larger, index smaller than a
+    for dim in (0, 1):
+        i = idx if dim == 1 else idx % 3
+        ours = al.tensor(a).scatter(dim, al.tensor(i), al.tensor(src))
+        theirs = torch.tensor(a).scatter(dim, torch.tensor(i), torch.tensor(src))
+        np.testing.assert_array_equal(ours, theirs.numpy())
+        ours = al.scatter_add(al.tensor(a), dim, al.tensor(i), al.tensor(src))
+        theirs = torch.scatter_add(torch.tensor(a), dim, torch.tensor(i), torch.tensor(src))
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
+    x, tx = al.tensor(a), torch.tensor(a)
+    x.scatter_(1, al.tensor(idx), 2.5)
+    tx.scatter_(1, torch.tensor(idx), 2.5)
+    x.scatter_add_(0, al.tensor(idx % 3), al.tensor(src))
+    tx.scatter_add_(0, torch.tensor(idx % 3), torch.tensor(src))
+    x.scatter_(0, al.tensor([[2, 0]]), value=-1.0)
+    tx.scatter_(0, torch.tensor([[2, 0]]), value=-1.0)
+    np.testing.assert_allclose(x, tx.numpy(), rtol=1e-12)
+    # int tensors scatter without a gradient (one_hot's way), dtype kept
+    labels = al.tensor([2, 0, 1])
+    hot = al.zeros(3, 4, dtype=al.long).scatter_(1, labels.unsqueeze(1), 1)
+    t_hot = torch.zeros(3, 4, dtype=torch.long).scatter_(1, torch.tensor([[2], [0], [1]]), 1)
+    assert hot.dtype == np.int64 and hot.tolist() == t_hot.tolist()
+
+
+@given(x=arrays_for_grad((3, 5)), src=arrays_for_grad((4, 4)))
+@settings(max_examples=30)
+def test_scatter_with_a_larger_src_gradcheck(x, src):
+    idx = np.array([[0, 4, 2], [1, 3, 0]])
+    assert_grad_matches_numeric(lambda a, s: al.scatter(a, 1, idx, s), x, src)
+    assert_grad_matches_numeric(lambda a, s: al.scatter_add(a, 0, idx % 3, s), x, src)
+
+
+def test_inplace_scatter_records_the_gradient():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    a, src, v = rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), rng.standard_normal(4)
+    idx = np.array([[0, 1, 2, 0], [2, 0, 1, 1]])
+    grads = []
+    for lib in (al, torch):
+        x, s, w = (lib.tensor(z, requires_grad=True) for z in (a, src, v))
+        y = x * 1.0
+        y.scatter_(0, lib.tensor(idx), s)
+        y.scatter_add_(0, lib.tensor(idx), s * 2.0)
+        (y * w).sum().backward()
+        grads.append([np.asarray(t.grad) for t in (x, s, w)])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_dtypes_and_dims_match_torch(name):
+    torch = pytest.importorskip("torch")
+    for data, kwargs in [
+        ([[1, 2], [3, 4]], {"dim": 1}),
+        ([[True, False], [True, True]], {"dim": 0}),
+        (np.arange(6, dtype=np.int32).reshape(2, 3), {"dim": -1}),
+        (np.ones((2, 3), np.float32), {"dim": 0}),
+        (2.5, {"dim": 0}),
+        ([1, 2, 3], {"dim": 0, "dtype": al.float64}),
+    ]:
+        tkw = dict(kwargs, dtype=torch.float64) if "dtype" in kwargs else kwargs
+        ours = getattr(al, name)(al.tensor(data), **kwargs)
+        theirs = getattr(torch, name)(torch.tensor(data), **tkw)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), data
+        np.testing.assert_array_equal(ours, theirs.numpy())
+    assert al.tensor([1.0, 2.0]).cumsum(0).tolist() == [1.0, 3.0]
+    assert al.tensor([[2.0, 3.0]]).cumprod(dim=1).tolist() == [[2.0, 6.0]]
+
+
+def test_scatter_and_cumsum_refuse_clearly():
+    x = al.zeros(3, 4)
+    with pytest.raises(
+        al.ShapeError, match=r"scatter: index \(2,\) must have as many dim.*\(3, 4\)"
+    ):
+        al.scatter(x, 0, np.array([0, 1]), al.ones(2))
+    with pytest.raises(al.ShapeError, match=r"scatter_add: index \(2, 5\) is larger.*\(3, 4\)"):
+        al.scatter_add(x, 0, np.zeros((2, 5), np.int64), al.ones(2, 5))
+    with pytest.raises(al.ShapeError, match=r"scatter: src \(1, 4\) .* index \(2, 4\)"):
+        x.scatter(0, np.zeros((2, 4), np.int64), al.ones(1, 4))
+    with pytest.raises(IndexError, match=r"scatter_: index values must be in \[0, 3\)"):
+        x.scatter_(0, np.full((1, 4), 3), 1.0)
+    with pytest.raises(
+        TypeError, match=r"scatter: src has dtype float64 but the input has float32"
+    ):
+        x.scatter(0, np.zeros((1, 4), np.int64), al.ones(1, 4, dtype=al.float64))
+    with pytest.raises(TypeError, match=r"scatter: index must be an integer tensor"):
+        x.scatter(0, al.zeros(1, 4), 1.0)
+    with pytest.raises(TypeError, match=r"scatter_add: src must be a tensor, got float"):
+        al.scatter_add(x, 0, np.zeros((1, 4), np.int64), 1.0)
+    with pytest.raises(NotImplementedError, match=r"scatter: reduce='multiply'.*scatter_add"):
+        x.scatter(0, np.zeros((1, 4), np.int64), 1.0, reduce="multiply")
+    with pytest.raises(al.ShapeError, match=r"cumsum: axis 2 is out of range"):
+        al.cumsum(x, 2)
+    with pytest.raises(TypeError, match=r"cumsum: dim must be an int"):
+        al.cumsum(x, None)
+    with pytest.raises(TypeError, match=r"cumprod: dim must be an int"):
+        x.cumprod((0, 1))

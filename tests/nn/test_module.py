@@ -30,7 +30,10 @@ def test_parameter_is_a_tensor_that_requires_grad_and_shares_data():
     data = np.ones((2, 3), dtype=np.float32)
     p = nn.Parameter(data)
     assert isinstance(p, al.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is data
+    # p.data is a view of data (a DataArray: PyTorch's .data.sub_ & co.), sharing its memory
+    assert isinstance(p.data, np.ndarray) and p.data.base is data
+    data[0, 0] = 5
+    assert p.data[0, 0] == 5
     assert not nn.Parameter(al.zeros(2), requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(")
 
@@ -143,7 +146,8 @@ def test_state_dict_keys_and_sharing():
         "3.weight",
         "3.bias",
     ]
-    assert sd["0.weight"].data is m[0].weight.data and not sd["0.weight"].requires_grad
+    assert np.shares_memory(sd["0.weight"].data, m[0].weight.data)
+    assert not sd["0.weight"].requires_grad
     assert sd["2.num_batches_tracked"].dtype == np.int64
 
 
