@@ -116,8 +116,8 @@ def norm(
     a: Tensor, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
 ) -> Tensor:
     """The p-norm of ``a`` over ``dim`` (all elements by default), ``torch.norm``:
-    ``p=2`` or ``"fro"`` √(Σ a²); ``p=1`` Σ|a|; ``p=inf`` max|a|; ``p=-inf`` min|a|; another
-    number (Σ|a|^p)^(1/p). Shape: ``a``'s without ``dim`` (kept as 1 with ``keepdim``)."""
+    ``p=2`` or ``"fro"`` √(Σ a²); ``p=1`` ``Σ|a|``; ``p=inf`` ``max|a|``; ``p=-inf`` ``min|a|``; another
+    number ``(Σ|a|^p)^(1/p)``. Shape: ``a``'s without ``dim`` (kept as 1 with ``keepdim``)."""
     if dtype is not None:
         a = (a if isinstance(a, Tensor) else Tensor(as_array(a, where="norm"))).astype(dtype)
     if p in ("fro", 2, 2.0):

@@ -258,7 +258,7 @@ def mse_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tenso
 
 
 def l1_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tensor:
-    """Mean absolute error: ℓ_i = |input_i - target_i| (gradient sign(input_i - target_i)).
+    """Mean absolute error: ℓ_i = ``|input_i - target_i|`` (gradient sign(input_i - target_i)).
 
     input, target: same shape (*) -> () for 'mean' and 'sum', (*) for 'none'.
     """
