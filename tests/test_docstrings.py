@@ -49,8 +49,7 @@ def public_names() -> Iterator[tuple[str, object]]:
     """Yield (qualified name, object) for every public function and class, once each."""
     seen: set[int] = set()
     modules = [autograd_lite, nn, visualize] + [
-        sys.modules[m] if m in sys.modules else __import__(m, fromlist=["_"])
-        for m in NN_SUBMODULES
+        sys.modules[m] if m in sys.modules else __import__(m, fromlist=["_"]) for m in NN_SUBMODULES
     ]
     for module in modules:
         for name in module.__all__:
@@ -71,7 +70,11 @@ def _is_shaped(obj: object) -> bool:
 
 def problems(obj: object) -> list[str]:
     """What the docstring of ``obj`` lacks (an empty list: nothing)."""
-    doc = obj.__doc__ if "__doc__" in getattr(obj, "__dict__", {}) or not inspect.isclass(obj) else None
+    doc = (
+        obj.__doc__
+        if "__doc__" in getattr(obj, "__dict__", {}) or not inspect.isclass(obj)
+        else None
+    )
     if not doc:
         return ["no docstring"]
     doc = inspect.cleandoc(doc)

@@ -23,8 +23,17 @@ FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 # NumPy's own defaults, set explicitly: the examples show what a reader's session prints
 # (a test elsewhere may have changed the options in this process)
 NUMPY_DEFAULTS = dict(
-    precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
-    nanstr="nan", infstr="inf", sign="-", formatter=None, floatmode="maxprec", legacy=False,
+    precision=8,
+    threshold=1000,
+    edgeitems=3,
+    linewidth=75,
+    suppress=False,
+    nanstr="nan",
+    infstr="inf",
+    sign="-",
+    formatter=None,
+    floatmode="maxprec",
+    legacy=False,
 )
 
 
