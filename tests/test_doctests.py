@@ -3,7 +3,8 @@
 One test per module, so a failure names the module. The examples assume the names a reader
 has after ``import numpy as np``, ``import autograd_lite as al`` and ``import nn`` (the API
 reference says so); each module's doctests also see the module's own globals. NumPy's print
-options are fixed (to NumPy's defaults) and the random generators seeded before each module, so outputs are stable.
+options are fixed (to NumPy's defaults) and the random generators seeded before each
+docstring's examples, so outputs are stable.
 """
 
 from __future__ import annotations
