@@ -46,14 +46,19 @@ class TensorMethods:
     ) -> None:
         """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
-        Args:
-            grad: d(loss)/d(self), same shape as self. Optional for a single-element tensor
-                (it defaults to 1).
-            retain_graph: keep the graph (its saved values, and each node's gradient in
-                ``node.grad``) so backward can run through it again or it can be drawn.
-            create_graph: record the backward pass itself, so the gradients can be
-                differentiated again (higher-order derivatives). Implies retain_graph.
-            gradient: PyTorch's name for ``grad`` (``Q.backward(gradient=external_grad)``).
+        Parameters
+        ----------
+        grad
+            d(loss)/d(self), same shape as self. Optional for a single-element tensor
+            (it defaults to 1).
+        retain_graph
+            keep the graph (its saved values, and each node's gradient in
+            ``node.grad``) so backward can run through it again or it can be drawn.
+        create_graph
+            record the backward pass itself, so the gradients can be
+            differentiated again (higher-order derivatives). Implies retain_graph.
+        gradient
+            PyTorch's name for ``grad`` (``Q.backward(gradient=external_grad)``).
         """
         if gradient is not None:
             grad = gradient

@@ -44,6 +44,12 @@ class Parameter(Tensor):
 
     ``Parameter(data)`` shares ``data``'s array when it is a Tensor or ndarray (no copy).
     Ops on a parameter return ordinary tensors.
+
+    Examples
+    --------
+    >>> w = nn.Parameter(al.zeros(2, 3))
+    >>> w.requires_grad, w.shape
+    (True, (2, 3))
     """
 
     # Tensor has __slots__; an empty __slots__ keeps Parameter as small (no __dict__).
@@ -79,7 +85,25 @@ _MACHINERY = frozenset(
 class Module:
     """Base class of layers and models. Subclasses call ``super().__init__()`` first, assign
     parameters, buffers (``register_buffer``) and submodules as attributes, and define
-    ``forward``. Call the module (``model(x)``), not ``forward``."""
+    ``forward``. Call the module (``model(x)``), not ``forward``.
+
+    Shape: whatever the subclass's ``forward`` takes and returns.
+
+    Examples
+    --------
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(4, 8)
+    ...         self.out = nn.Linear(8, 2)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> model(al.ones(3, 4)).shape
+    (3, 2)
+    """
 
     training: bool
 
@@ -470,6 +494,18 @@ class Sequential(_ModuleSequence):
 
     Children are named "0", "1", ... (so parameters are "0.weight", "0.bias", "2.weight", ...),
     or by the keys of an OrderedDict. Supports ``len``, indexing, slicing, iteration, append.
+
+    Shape: the input shape of the first module, the output shape of the last.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
+    >>> model(al.ones(5, 2)).shape
+    (5, 3)
+    >>> [name for name, _ in model.named_parameters()]
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> model[0]
+    Linear(in_features=2, out_features=100, bias=True)
     """
 
     def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
@@ -501,7 +537,16 @@ class Sequential(_ModuleSequence):
 
 class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain Python list hides them
-    from ``parameters()``). Children are named "0", "1", ...; it has no forward."""
+    from ``parameters()``). Children are named "0", "1", ...; it has no forward.
+
+    Shape: it has no forward, so no shapes of its own.
+
+    Examples
+    --------
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()

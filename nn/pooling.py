@@ -30,7 +30,15 @@ class _Pool2d(Module):
 
 class MaxPool2d(_Pool2d):
     """Max over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); stride defaults to
-    kernel_size (non-overlapping windows). The gradient goes to each window's maximum."""
+    kernel_size (non-overlapping windows). The gradient goes to each window's maximum.
+
+    Examples
+    --------
+    >>> pool = nn.MaxPool2d(2)
+    >>> pool(al.arange(16.0).reshape(1, 1, 4, 4))
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
@@ -39,7 +47,13 @@ class MaxPool2d(_Pool2d):
 
 class AvgPool2d(_Pool2d):
     """Mean over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); padding counts as
-    zeros in the mean. The gradient is shared equally by each window's elements."""
+    zeros in the mean. The gradient is shared equally by each window's elements.
+
+    Examples
+    --------
+    >>> nn.AvgPool2d(2)(al.ones(8, 3, 32, 32)).shape
+    (8, 3, 16, 16)
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)

@@ -23,6 +23,20 @@ class Adagrad(Optimizer):
 
     Elements with large past gradients take small steps, rarely-updated ones large steps;
     since s only grows, the steps shrink over time (RMSprop and Adam fix that).
+
+    Examples
+    --------
+    Minimize (w - 3)² from w = 0:
+
+    >>> w = al.tensor([0.0], requires_grad=True)
+    >>> opt = nn.optim.Adagrad([w], lr=0.5)
+    >>> for _ in range(100):
+    ...     opt.zero_grad()
+    ...     loss = ((w - 3.0) ** 2).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    >>> w
+    tensor([2.9993], requires_grad=True)
     """
 
     non_negative = (*Optimizer.non_negative, "lr_decay", "initial_accumulator_value")

@@ -53,12 +53,35 @@ class Optimizer:
 
     Subclasses call ``super().__init__(params, defaults)`` (``hyperparameters(locals())``
     builds ``defaults`` from their ``__init__`` arguments) and implement
-    ``_update(p, grad, state, group)``: one parameter's update, in place on ``p.data``.
+    ``_update(p, grad, state, group)``: one parameter's update, in place on its array ``p``
+    (``grad`` is an array too).
 
-    Attributes:
-        param_groups: list of dicts, each ``{"params": [Tensor, ...], "lr": ..., ...}``.
-        state: ``{parameter: {"step": int, "<buffer>": ndarray, ...}}``.
-        defaults: the hyperparameters a group gets when it does not set them.
+    Attributes
+    ----------
+    param_groups
+        list of dicts, each ``{"params": [Tensor, ...], "lr": ..., ...}``.
+    state
+        ``{parameter: {"step": int, "<buffer>": ndarray, ...}}``.
+    defaults
+        the hyperparameters a group gets when it does not set them.
+
+    Examples
+    --------
+    Plain gradient descent as a subclass:
+
+    >>> class GD(nn.optim.Optimizer):
+    ...     def __init__(self, params, lr=0.1):
+    ...         super().__init__(params, {"lr": lr})
+    ...     def _update(self, p, grad, state, group):
+    ...         p -= group["lr"] * grad    # p, grad: the parameter's NumPy arrays
+    >>> w = al.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = GD([w], lr=0.25)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.5, -1. ], requires_grad=True)
+    >>> opt.param_groups[0]["lr"]
+    0.25
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:

@@ -24,6 +24,20 @@ class RMSprop(Optimizer):
             d = √v + ε
         if μ > 0:  b ← μ·b + g / d;  θ ← θ - η·b
         else:      θ ← θ - η·g / d
+
+    Examples
+    --------
+    Minimize (w - 3)² from w = 0:
+
+    >>> w = al.tensor([0.0], requires_grad=True)
+    >>> opt = nn.optim.RMSprop([w], lr=0.1)
+    >>> for _ in range(100):
+    ...     opt.zero_grad()
+    ...     loss = ((w - 3.0) ** 2).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    >>> w
+    tensor([3.], requires_grad=True)
     """
 
     def __init__(
