@@ -1,17 +1,20 @@
 """The docstrings' examples run: doctest over every module of autograd_lite, nn and visualize.
 
 One test per module, so a failure names the module. The examples assume the names a reader
-has after ``import numpy as np``, ``import autograd_lite as al`` and ``import nn`` (the API
-reference says so); each module's doctests also see the module's own globals. NumPy's print
-options are fixed (to NumPy's defaults) and the random generators seeded before each
-docstring's examples, so outputs are stable.
+has after ``import numpy as np``, ``import autograd_lite as al``, ``import nn`` and
+``import visualize`` (the API reference says so); each module's doctests also see the
+module's own globals. NumPy's print options are fixed (to NumPy's defaults) and the random
+generators seeded before each docstring's examples, so outputs are stable. Examples run in
+a temporary directory (those that save a file write it there).
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,21 +50,29 @@ def _modules() -> list[str]:
             if info.name.rsplit(".", 1)[-1] == "__main__":
                 continue  # running it would start the command line
             names.append(info.name)
-    return sorted(names)
+    # only modules with examples: importing the others costs time (nn.export's torch
+    # modules import PyTorch) and runs nothing
+    return sorted(n for n in names if ">>>" in _source(n))
+
+
+def _source(name: str) -> str:
+    spec = importlib.util.find_spec(name)
+    return Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
 
 
 MODULES = _modules()
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_doctests(name: str) -> None:
+def test_doctests(name: str, tmp_path, monkeypatch) -> None:
     try:
         module = importlib.import_module(name)
     except ImportError as e:  # an optional extra (torch, onnx) the module needs at import
         pytest.skip(f"{name} needs an optional package: {e}")
+    monkeypatch.chdir(tmp_path)  # examples that save a file write it here
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=FLAGS)
-    globs = {"np": np, "al": autograd_lite, "nn": nn}
+    globs = {"np": np, "al": autograd_lite, "nn": nn, "visualize": visualize}
     saved = np.get_printoptions()
     np.set_printoptions(**NUMPY_DEFAULTS)
     try:

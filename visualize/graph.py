@@ -105,6 +105,18 @@ class GraphView:
     drawn as one node each to fit (empty when none was), and ``fits_slide`` says whether
     every label is at least 8 pt once the picture is fitted to a 16:9 slide (None when not
     measured: Graphviz could not run, or the caller fixed the size).
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> view = visualize.draw_graph(y)
+    >>> isinstance(view, visualize.GraphView), "sin" in view.source
+    (True, True)
+    >>> svg = view.svg()
+    >>> svg.lstrip().startswith("<")
+    True
     """
 
     def __init__(
@@ -250,6 +262,23 @@ def draw_graph(
         forward mode: write each wire's tangent (blue) when the graph is
         drawn inside a dual level and its tensors have tangents there
         (``autograd_lite.forward_ad``); a legend then names the colours.
+
+    Returns
+    -------
+    GraphView
+        The drawing: ``.source`` (DOT), ``.svg()``, ``.save(path)``; it shows itself in Jupyter.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> y.backward(retain_graph=True)
+    >>> view = visualize.draw_graph(y, title="y = x² + sin x")
+    >>> view.source.startswith("digraph")
+    True
+    >>> view.save("graph.svg")
+    PosixPath('graph.svg')
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
