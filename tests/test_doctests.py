@@ -23,6 +23,8 @@ import autograd_lite
 import nn
 import visualize
 
+# modules whose examples need an optional extra: skipped cleanly where it is absent
+NEEDS = {"nn.export.pytorch": ("torch",), "nn.export.onnx_export": ("onnx",)}
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 # NumPy's own defaults, set explicitly: the examples show what a reader's session prints
 # (a test elsewhere may have changed the options in this process)
@@ -65,6 +67,8 @@ MODULES = _modules()
 
 @pytest.mark.parametrize("name", MODULES)
 def test_doctests(name: str, tmp_path, monkeypatch) -> None:
+    for package in NEEDS.get(name, ()):
+        pytest.importorskip(package)
     try:
         module = importlib.import_module(name)
     except ImportError as e:  # an optional extra (torch, onnx) the module needs at import
