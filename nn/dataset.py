@@ -197,7 +197,8 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
 
     Examples
     --------
-    >>> train, val = nn.data.random_split(range(10), [0.8, 0.2], generator=al.Generator().manual_seed(0))
+    >>> g = al.Generator().manual_seed(0)
+    >>> train, val = nn.data.random_split(range(10), [0.8, 0.2], generator=g)
     >>> len(train), len(val)
     (8, 2)
     """
