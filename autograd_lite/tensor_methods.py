@@ -145,7 +145,7 @@ class TensorMethods:
         return inplace.update(self, "@=", MatMul, (other,), needs_old=True)
 
     def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
-        """``self += alpha * other``, in place (PyTorch's add_)."""
+        """``self += alpha * other``, in place (PyTorch's ``add_``)."""
         return inplace.update(self, "add_", Add, (_scaled(other, alpha),))
 
     def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:

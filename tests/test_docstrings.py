@@ -17,11 +17,14 @@ Run it as a script to print the count: ``python tests/test_docstrings.py``.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
+import io
 import re
-import sys
 import types
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,6 +34,8 @@ import visualize
 from autograd_lite.ops import table
 
 # the public subpackages of nn whose names the API reference lists (each with its __all__)
+# the engine's public submodules the API reference lists besides the top namespace
+ENGINE_SUBMODULES = ("autograd_lite.func", "autograd_lite.forward_ad", "autograd_lite.testing")
 NN_SUBMODULES = (
     "nn.data",
     "nn.datasets",
@@ -49,10 +54,10 @@ def public_names() -> Iterator[tuple[str, object]]:
     """Yield (qualified name, object) for every public function and class, once each."""
     seen: set[int] = set()
     modules = [autograd_lite, nn, visualize] + [
-        sys.modules[m] if m in sys.modules else __import__(m, fromlist=["_"]) for m in NN_SUBMODULES
+        importlib.import_module(m) for m in ENGINE_SUBMODULES + NN_SUBMODULES
     ]
     for module in modules:
-        for name in module.__all__:
+        for name in _public(module):
             obj = getattr(module, name)
             if isinstance(obj, types.ModuleType) or not callable(obj):
                 continue  # subpackages are listed above; constants (dtypes) are not documented
@@ -60,6 +65,33 @@ def public_names() -> Iterator[tuple[str, object]]:
                 continue  # an alias (clamp is clip) or a re-export (nn.functional.relu)
             seen.add(id(obj))
             yield f"{module.__name__}.{name}", obj
+
+
+def _public(module: types.ModuleType) -> list[str]:
+    """``__all__``, or (autograd_lite.testing has none) the public names defined there."""
+    if hasattr(module, "__all__"):
+        return list(module.__all__)
+    return [
+        name
+        for name, obj in vars(module).items()
+        if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__
+    ]
+
+
+def public_members(cls: type) -> Iterator[tuple[str, object]]:
+    """The public methods and properties a class defines itself (or gets from a base of this
+    project): what the API reference's class pages (``:members:``) render."""
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        obj = inspect.getattr_static(cls, name)
+        obj = getattr(obj, "__func__", obj)  # classmethod, staticmethod
+        if isinstance(obj, property):
+            obj = obj.fget
+        if not callable(obj) or not getattr(obj, "__doc__", None):
+            continue
+        if getattr(obj, "__module__", "").split(".")[0] in ("autograd_lite", "nn", "visualize"):
+            yield f"{cls.__qualname__}.{name}", obj
 
 
 def _is_shaped(obj: object) -> bool:
@@ -86,24 +118,36 @@ def problems(obj: object) -> list[str]:
     return out
 
 
-def render_warnings(obj: object) -> str:
-    """The docutils warnings of ``obj``'s docstring as numpydoc renders it for Sphinx."""
-    import io
-
-    import docutils.core
+@functools.cache
+def _rst() -> tuple[Any, Any]:
+    """A reStructuredText parser and its settings, made once (docutils' option parsing is
+    the slow part of publishing), with Sphinx's roles standing in as literals."""
     from docutils import nodes
-    from docutils.parsers.rst import roles
-    from numpydoc.docscrape_sphinx import get_doc_object
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser, roles
 
     def literal(name, rawtext, text, lineno, inliner, options=None, content=None):
         return [nodes.literal(rawtext, text)], []
 
     for role in ("obj", "func", "class", "meth", "attr", "mod", "data", "exc", "ref", "doc"):
         roles.register_local_role(role, literal)
+    from docutils.readers.standalone import Reader
+
+    settings = get_default_settings(Parser, Reader)
+    settings.report_level, settings.halt_level = 2, 5
+    return Parser(), settings
+
+
+def render_warnings(obj: object) -> str:
+    """The docutils warnings of ``obj``'s docstring as numpydoc renders it for Sphinx."""
+    from docutils.core import publish_doctree
+    from numpydoc.docscrape_sphinx import get_doc_object
+
+    parser, settings = _rst()
     text = str(get_doc_object(obj, config={"use_plots": False, "show_class_members": False}))
     stream = io.StringIO()
-    settings = {"report_level": 2, "halt_level": 5, "warning_stream": stream}
-    docutils.core.publish_doctree(text, settings_overrides=settings)
+    settings.warning_stream = stream
+    publish_doctree(text, parser=parser, settings=settings)  # with the standalone transforms
     return stream.getvalue()
 
 
@@ -117,6 +161,20 @@ def test_public_name_has_docstring_with_example(qualname: str, obj: object) -> N
 
 @pytest.mark.parametrize("qualname,obj", NAMES, ids=[n for n, _ in NAMES])
 def test_docstring_renders_without_warnings(qualname: str, obj: object) -> None:
+    pytest.importorskip("numpydoc")
+    pytest.importorskip("docutils")
+    assert render_warnings(obj) == "", qualname
+
+
+# each member once (Tensor.exp is autograd_lite.exp; Parameter inherits Tensor's)
+MEMBERS = sorted(
+    {id(m): (q, m) for _, c in NAMES if inspect.isclass(c) for q, m in public_members(c)}.values()
+)
+
+
+@pytest.mark.parametrize("qualname,obj", MEMBERS, ids=[n for n, _ in MEMBERS])
+def test_member_docstring_renders_without_warnings(qualname: str, obj: object) -> None:
+    """The class pages render their members' docstrings too (with warnings as errors)."""
     pytest.importorskip("numpydoc")
     pytest.importorskip("docutils")
     assert render_warnings(obj) == "", qualname
