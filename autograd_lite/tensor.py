@@ -165,9 +165,11 @@ class Tensor:
         The node that produced this tensor; None for leaves.
     name : str or None
         An optional label, shown by ``repr`` and by the graph drawings.
-    _version : int
-        How many times the tensor was changed in place (PyTorch's name; a property, the
-        counts are kept by autograd_lite/inplace.py).
+
+    Notes
+    -----
+    ``x._version`` counts how many times the tensor was changed in place (PyTorch's name;
+    a property, the counts are kept by autograd_lite/inplace.py).
 
     Examples
     --------
