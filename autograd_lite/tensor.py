@@ -224,7 +224,18 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """d(loss)/d(self) after ``backward()``: kept for leaves, and for non-leaves only
         after ``retain_grad()``. Reading it on a non-leaf that does not retain it warns
-        (once per tensor), because None there is usually a mistake."""
+        (once per tensor), because None there is usually a mistake.
+
+        Examples
+        --------
+        >>> w = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> (w * w).sum().backward()
+        >>> w.grad
+        tensor([2., 4.])
+        >>> (w * w).sum().backward()  # gradients add up until zeroed
+        >>> w.grad
+        tensor([4., 8.])
+        """
         grad = self._grad
         if grad is None and self._node is not None and self not in _WARNED:
             if self not in _RETAINING:
@@ -246,7 +257,14 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place and return self. Only float tensors can require grad."""
+        """Set ``requires_grad`` in place and return self. Only float tensors can require grad.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0]).requires_grad_()
+        >>> x.requires_grad
+        True
+        """
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, "
@@ -262,7 +280,14 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        """True for tensors not produced by a recorded op (inputs, parameters, constants)."""
+        """True for tensors not produced by a recorded op (inputs, parameters, constants).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self._node is None
 
     @property
@@ -276,7 +301,17 @@ class Tensor:
         return self._node is not None and self in _RETAINING
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 3
+        >>> h.retain_grad()
+        >>> (h * h).sum().backward()
+        >>> h.grad
+        tensor([ 6., 12.])
+        """
         if self._node is None:
             return
         if not self._requires_grad:
@@ -286,7 +321,17 @@ class Tensor:
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
-        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> x.sum().backward()
+        >>> x.grad
+        tensor([10., 10.])
+        >>> handle.remove()
+        """
         if not callable(hook):
             raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
         if not self._requires_grad:
@@ -308,7 +353,15 @@ class Tensor:
         """A tensor sharing this one's data, outside the graph (requires_grad=False).
 
         An in-place change of either one gives it its own copy first (see the class
-        docstring), so it never reaches the other."""
+        docstring), so it never reaches the other.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * 2).detach()
+        >>> y, y.requires_grad
+        (tensor([2., 4.]), False)
+        """
         return _make(self.data)
 
     # -- array facts and conversions --------------------------------------------
@@ -326,7 +379,14 @@ class Tensor:
         return self.data.dtype
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape (PyTorch's ``size()``), or the length of dimension ``dim``."""
+        """The shape (PyTorch's ``size()``), or the length of dimension ``dim``.
+
+        Examples
+        --------
+        >>> x = al.zeros(2, 3)
+        >>> x.size(), x.size(1)
+        ((2, 3), 3)
+        """
         if dim is None:
             return self.data.shape
         return self.data.shape[_norm_axis(dim, self.data.ndim, "size")]
@@ -340,7 +400,14 @@ class Tensor:
         return self.data.ndim
 
     def item(self) -> float | int | bool:
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        Examples
+        --------
+        >>> loss = al.tensor([1.0, 2.0]).mean()
+        >>> loss.item()
+        1.5
+        """
         if self.data.size != 1:
             raise ValueError(
                 f"item: only one-element tensors can be converted to a Python number, "
@@ -351,7 +418,14 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying ndarray, shared as in PyTorch: writing into it changes the tensor
         (behind the version counter's back), and in-place ops on the tensor (``add_``,
-        ``+=``, an optimizer's step) change it. ``force=True`` gives a copy."""
+        ``+=``, an optimizer's step) change it. ``force=True`` gives a copy.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0])
+        >>> x.numpy()
+        array([1., 2.], dtype=float32)
+        """
         if force:
             return self.data.copy()
         share_with_numpy(self.data)
