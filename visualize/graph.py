@@ -135,7 +135,14 @@ class GraphView:
         self._svg: dict[str | None, str] = {}
 
     def svg(self, renderer: str | None = None) -> str:
-        """The picture as SVG text (rendered once per renderer, then cached)."""
+        """The picture as SVG text (rendered once per renderer, then cached).
+
+        Examples
+        --------
+        >>> view = visualize.draw_graph(al.tensor(2.0, requires_grad=True) * 3)
+        >>> view.svg().lstrip().startswith("<")
+        True
+        """
         renderer = renderer if renderer is not None else self.renderer
         if renderer not in self._svg:
             self._svg[renderer] = paint_svg(render_svg(self.source, renderer))
@@ -146,6 +153,12 @@ class GraphView:
 
         ``.svg`` (works everywhere), ``.dot``/``.gv`` (the DOT text), ``.png``/``.pdf``
         (need the system Graphviz program ``dot``). The file is written atomically.
+
+        Examples
+        --------
+        >>> view = visualize.draw_graph(al.tensor(2.0, requires_grad=True) * 3)
+        >>> view.save("product.svg")
+        PosixPath('product.svg')
         """
         path = Path(path)
         ext = path.suffix.lower()
