@@ -213,6 +213,8 @@ def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
     ----------
     a : Tensor or array_like
         Input of any shape.
+    negative_slope : float
+        The slope for a ≤ 0 (0.01 by default, as in PyTorch).
 
     Returns
     -------
@@ -258,6 +260,8 @@ def elu(a: Any, alpha: float = 1.0) -> Tensor:
     ----------
     a : Tensor or array_like
         Input of any shape.
+    alpha : float
+        ELU tends to -alpha as a goes to -∞ (1.0 by default).
 
     Returns
     -------
@@ -315,6 +319,8 @@ def gelu(a: Any, approximate: str = "none") -> Tensor:
     ----------
     a : Tensor or array_like
         Input of any shape.
+    approximate : {'none', 'tanh'}
+        The exact erf form, or the tanh approximation.
 
     Returns
     -------
