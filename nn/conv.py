@@ -22,6 +22,19 @@ class Conv2d(Module):
     Shape: input (N, C_in, H, W), output (N, C_out, H', W') with
     H' = (H + 2·padding - kh) // stride + 1 (W' likewise).
 
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        C_in and C_out: the channels of the input and of the output (one kernel each).
+    kernel_size : int or (int, int)
+        The kernel's height and width (kh, kw).
+    stride : int or (int, int)
+        The step between kernel positions.
+    padding : int or (int, int)
+        Zeros added on each side of H and W (``padding=(k - 1) // 2`` keeps the size for odd k).
+    bias : bool
+        Learn one bias per output channel.
+
     Examples
     --------
     >>> conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)

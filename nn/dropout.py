@@ -12,6 +12,11 @@ class Dropout(Module):
     ("inverted dropout": the expected output equals the input, so eval needs no change).
     In eval mode (``model.eval()``) it is the identity. Any shape.
 
+    Parameters
+    ----------
+    p : float
+        The probability of zeroing an element, in [0, 1).
+
     Examples
     --------
     >>> drop = nn.Dropout(p=0.5)

@@ -150,6 +150,17 @@ class CrossEntropyLoss(_Loss):
     Shape: input (N, C) logits, or (N, C, d1, ...); target (N,) or (N, d1, ...) int64
     class indices; output () for 'mean' and 'sum', the target's shape for 'none'.
 
+    Parameters
+    ----------
+    weight : Tensor of shape (C,), optional
+        A weight per class (rare classes counted more).
+    ignore_index : int
+        Targets with this value add nothing (nor count in the mean).
+    reduction : {'mean', 'sum', 'none'}
+        Average over the examples, add them up, or return one loss per example.
+    label_smoothing : float
+        ε in [0, 1]: the target becomes (1 - ε)·onehot + ε/C.
+
     Examples
     --------
     >>> loss_fn = nn.CrossEntropyLoss()

@@ -114,6 +114,19 @@ class BatchNorm1d(_BatchNorm):
     Shape: input (N, C) or (N, C, L), output the same shape; weight, bias, running_mean and
     running_var are (C,).
 
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels (features).
+    eps : float
+        Added to the variance before the square root.
+    momentum : float or None
+        The weight of each batch in the running averages (None: a plain cumulative average).
+    affine : bool
+        Learn a per-channel scale (weight, starting at 1) and shift (bias, starting at 0).
+    track_running_stats : bool
+        Keep running averages for eval mode (otherwise batch statistics are used in both modes).
+
     Notes
     -----
     y = (x - mean) / √(var + eps) · weight + bias, per channel: the batch's statistics in

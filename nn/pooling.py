@@ -32,6 +32,15 @@ class MaxPool2d(_Pool2d):
     """Max over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); stride defaults to
     kernel_size (non-overlapping windows). The gradient goes to each window's maximum.
 
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        The window's height and width (kh, kw).
+    stride : int or (int, int), optional
+        The step between windows; the kernel size by default (windows do not overlap).
+    padding : int or (int, int)
+        Added on each side of H and W, as -inf (so never the maximum).
+
     Examples
     --------
     >>> pool = nn.MaxPool2d(2)
@@ -48,6 +57,15 @@ class MaxPool2d(_Pool2d):
 class AvgPool2d(_Pool2d):
     """Mean over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); padding counts as
     zeros in the mean. The gradient is shared equally by each window's elements.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        The window's height and width (kh, kw).
+    stride : int or (int, int), optional
+        The step between windows; the kernel size by default (windows do not overlap).
+    padding : int or (int, int)
+        Zeros added on each side of H and W (counted in the mean).
 
     Examples
     --------

@@ -186,6 +186,22 @@ def conv2d(
     """2-D convolution: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> (N, F, H', W'),
     H' = (H + 2·padding - kh) // stride + 1.
 
+    Parameters
+    ----------
+    x : Tensor of shape (N, C, H, W)
+        A batch of images with C channels.
+    weight : Tensor of shape (F, C, kh, kw)
+        F kernels, each across all C input channels.
+    bias : Tensor of shape (F,), optional
+        One bias per output channel.
+    stride, padding : int or (int, int)
+        The step between kernel positions; the zeros added on each side of H and W.
+
+    Returns
+    -------
+    Tensor of shape (N, F, H', W')
+        H' = (H + 2·padding - kh) // stride + 1, W' likewise.
+
     Notes
     -----
     out[n, f, i, j] = bias[f] + Σ_c Σ_u Σ_v x[n, c, i·stride + u, j·stride + v] · weight[f, c, u, v]

@@ -541,6 +541,26 @@ def cross_entropy(
     (q = (1-ε)·onehot + ε/C). Returns () for 'mean' and 'sum', the target's shape for 'none'.
     See ``SoftmaxCrossEntropy`` for the formulas.
 
+    Parameters
+    ----------
+    input : Tensor of shape (N, C)
+        Raw scores (logits), or (N, C, d1, ...), or (C,) for one example.
+    target : Tensor of shape (N,)
+        Integer class indices in [0, C).
+    weight : Tensor of shape (C,), optional
+        A weight per class.
+    ignore_index : int
+        Targets with this value add nothing.
+    reduction : {'mean', 'sum', 'none'}
+        Average over the examples, add them up, or return one loss per example.
+    label_smoothing : float
+        ε in [0, 1].
+
+    Returns
+    -------
+    Tensor
+        () for 'mean' and 'sum', the target's shape for 'none'.
+
     Examples
     --------
     >>> scores = al.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)

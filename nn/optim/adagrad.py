@@ -24,6 +24,21 @@ class Adagrad(Optimizer):
     Elements with large past gradients take small steps, rarely-updated ones large steps;
     since s only grows, the steps shrink over time (RMSprop and Adam fix that).
 
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    lr_decay : float
+        δ: the learning rate at step t is η / (1 + (t - 1)·δ).
+    weight_decay : float
+        λ, the L2 penalty folded into the gradient.
+    initial_accumulator_value : float
+        The starting value of the sum of squares s.
+    eps : float
+        Added to √s so no step divides by zero.
+
     Examples
     --------
     Minimize (w - 3)² from w = 0:

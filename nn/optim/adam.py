@@ -27,6 +27,21 @@ class Adam(Optimizer):
     Each element's step is about η in size whatever the gradient's scale, which is why
     Adam's default η = 0.001 works for most problems.
 
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    betas : (float, float)
+        β₁ and β₂, the decay rates of the first and second moments.
+    eps : float
+        Added to √v̂ so no step divides by zero.
+    weight_decay : float, optional
+        λ, the L2 penalty folded into the gradient (0 by default).
+    amsgrad : bool
+        Use the largest v̂ so far (AMSGrad).
+
     Examples
     --------
     Minimize (w - 3)² from w = 0:
@@ -113,6 +128,21 @@ class AdamW(Adam):
     In Adam, the L2 term λθ passes through the division by √v̂, so weights with large
     gradients are barely decayed; AdamW decays every weight at the same rate. Default
     λ = 0.01.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    betas : (float, float)
+        β₁ and β₂, the decay rates of the first and second moments.
+    eps : float
+        Added to √v̂ so no step divides by zero.
+    weight_decay : float, optional
+        λ, the decoupled decay (0.01 by default).
+    amsgrad : bool
+        Use the largest v̂ so far (AMSGrad).
 
     Examples
     --------

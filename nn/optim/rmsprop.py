@@ -25,6 +25,23 @@ class RMSprop(Optimizer):
         if μ > 0:  b ← μ·b + g / d;  θ ← θ - η·b
         else:      θ ← θ - η·g / d
 
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    alpha : float
+        α, the smoothing of the running mean of g².
+    eps : float
+        Added to the denominator so no step divides by zero.
+    weight_decay : float
+        λ, the L2 penalty folded into the gradient.
+    momentum : float
+        μ: with μ > 0, the scaled steps are accumulated in a momentum buffer.
+    centered : bool
+        Divide by an estimate of g's standard deviation instead of its root mean square.
+
     Examples
     --------
     Minimize (w - 3)² from w = 0:
