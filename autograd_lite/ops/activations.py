@@ -58,16 +58,6 @@ def tanh(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     tanh(a) = (e ** a - e ** -a) / (e ** a + e ** -a); the derivative is 1 - tanh²(a), from the
@@ -112,16 +102,6 @@ def sigmoid(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     σ(a) = 1 / (1 + e ** -a); the derivative is σ(a)(1 - σ(a)), from the output.
@@ -159,16 +139,6 @@ def relu(a: Any) -> Tensor:
     """max(a, 0).
 
     Elementwise: the output has the shape of ``a``.
-
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
 
     Notes
     -----

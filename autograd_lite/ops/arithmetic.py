@@ -47,15 +47,8 @@ class Add(Function):
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting.
 
-    Parameters
-    ----------
-    a, b : Tensor or array_like or scalar
-        Operands whose shapes broadcast together (NumPy's rules).
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape of ``a`` and ``b``.
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
 
     Notes
     -----
@@ -94,15 +87,8 @@ class Sub(Function):
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, broadcasting.
 
-    Parameters
-    ----------
-    a, b : Tensor or array_like or scalar
-        Operands whose shapes broadcast together (NumPy's rules).
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape of ``a`` and ``b``.
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
 
     Notes
     -----
@@ -146,15 +132,8 @@ class Mul(Function):
 def mul(a: Any, b: Any) -> Tensor:
     """a * b elementwise, broadcasting.
 
-    Parameters
-    ----------
-    a, b : Tensor or array_like or scalar
-        Operands whose shapes broadcast together (NumPy's rules).
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape of ``a`` and ``b``.
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
 
     Notes
     -----
@@ -198,15 +177,8 @@ class Div(Function):
 def div(a: Any, b: Any) -> Tensor:
     """a / b elementwise (true division), broadcasting.
 
-    Parameters
-    ----------
-    a, b : Tensor or array_like or scalar
-        Operands whose shapes broadcast together (NumPy's rules).
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape of ``a`` and ``b``.
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
 
     Notes
     -----

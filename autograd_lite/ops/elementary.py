@@ -39,16 +39,6 @@ def exp(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     exp(a) = e ** a; the derivative is exp(a) itself: backward reuses the output.
@@ -80,16 +70,6 @@ def log(a: Any) -> Tensor:
     """Natural logarithm.
 
     Elementwise: the output has the shape of ``a``.
-
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
 
     Notes
     -----
@@ -125,16 +105,6 @@ def sqrt(a: Any) -> Tensor:
     """Square root.
 
     Elementwise: the output has the shape of ``a``.
-
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
 
     Notes
     -----
@@ -172,16 +142,6 @@ def abs(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     The absolute value; the derivative is sign(a), 0 at a = 0 as in PyTorch.
@@ -217,16 +177,6 @@ def sin(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     sin(a), a in radians; the derivative is cos(a).
@@ -261,16 +211,6 @@ def cos(a: Any) -> Tensor:
     """Cosine, elementwise.
 
     Elementwise: the output has the shape of ``a``.
-
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
 
     Notes
     -----
@@ -309,16 +249,6 @@ def sinh(a: Any) -> Tensor:
 
     Elementwise: the output has the shape of ``a``.
 
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
-
     Notes
     -----
     sinh(a) = (e ** a - e ** -a) / 2; the derivative is cosh(a).
@@ -351,16 +281,6 @@ def erf(a: Any) -> Tensor:
     """The error function 2/√π ∫₀ᵃ e^(-t²) dt (absolute error < 1e-9).
 
     Elementwise: the output has the shape of ``a``.
-
-    Parameters
-    ----------
-    a : Tensor or array_like
-        Input of any shape.
-
-    Returns
-    -------
-    Tensor
-        Same shape as ``a``.
 
     Notes
     -----

@@ -41,17 +41,17 @@ class Adagrad(Optimizer):
 
     Examples
     --------
-    Minimize (w - 3)² from w = 0:
+    The first step is ``lr`` (g / √(g²)); later ones shrink as s grows:
 
-    >>> w = al.tensor([0.0], requires_grad=True)
-    >>> opt = nn.optim.Adagrad([w], lr=0.5)
-    >>> for _ in range(100):
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.Adagrad([w], lr=0.1)
+    >>> for _ in range(2):
     ...     opt.zero_grad()
-    ...     loss = ((w - 3.0) ** 2).sum()
-    ...     loss.backward()
+    ...     (w * w).sum().backward()
     ...     opt.step()
-    >>> w
-    tensor([2.9993], requires_grad=True)
+    ...     print(w)
+    tensor([0.9], requires_grad=True)
+    tensor([0.8331], requires_grad=True)
     """
 
     non_negative = (*Optimizer.non_negative, "lr_decay", "initial_accumulator_value")

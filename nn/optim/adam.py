@@ -44,17 +44,14 @@ class Adam(Optimizer):
 
     Examples
     --------
-    Minimize (w - 3)² from w = 0:
+    The first step is about ``lr`` whatever the gradient's scale (m̂ / √v̂ = g / |g|):
 
-    >>> w = al.tensor([0.0], requires_grad=True)
+    >>> w = al.tensor([1.0], requires_grad=True)
     >>> opt = nn.optim.Adam([w], lr=0.1)
-    >>> for _ in range(100):
-    ...     opt.zero_grad()
-    ...     loss = ((w - 3.0) ** 2).sum()
-    ...     loss.backward()
-    ...     opt.step()
+    >>> (1000 * w * w).sum().backward()  # gradient 2000
+    >>> opt.step()
     >>> w
-    tensor([2.9807], requires_grad=True)
+    tensor([0.9], requires_grad=True)
     """
 
     decoupled = False  # AdamW sets this: weight decay on θ itself, not through g
@@ -146,17 +143,14 @@ class AdamW(Adam):
 
     Examples
     --------
-    Minimize (w - 3)² from w = 0:
+    One step: first the decay θ - η·λ·θ = 1 - 0.1·0.01·1, then Adam's step of about η:
 
-    >>> w = al.tensor([0.0], requires_grad=True)
-    >>> opt = nn.optim.AdamW([w], lr=0.1, weight_decay=0.0)
-    >>> for _ in range(100):
-    ...     opt.zero_grad()
-    ...     loss = ((w - 3.0) ** 2).sum()
-    ...     loss.backward()
-    ...     opt.step()
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.AdamW([w], lr=0.1, weight_decay=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
     >>> w
-    tensor([2.9807], requires_grad=True)
+    tensor([0.899], requires_grad=True)
     """
 
     decoupled = True

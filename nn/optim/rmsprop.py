@@ -44,17 +44,14 @@ class RMSprop(Optimizer):
 
     Examples
     --------
-    Minimize (w - 3)² from w = 0:
+    The first step divides by √((1 - α)·g²) = 0.1·|g|, so it is 10·lr:
 
-    >>> w = al.tensor([0.0], requires_grad=True)
-    >>> opt = nn.optim.RMSprop([w], lr=0.1)
-    >>> for _ in range(100):
-    ...     opt.zero_grad()
-    ...     loss = ((w - 3.0) ** 2).sum()
-    ...     loss.backward()
-    ...     opt.step()
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
     >>> w
-    tensor([3.], requires_grad=True)
+    tensor([0.9], requires_grad=True)
     """
 
     def __init__(
