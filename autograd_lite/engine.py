@@ -204,7 +204,7 @@ def grad(
     >>> y = x ** 3
     >>> (dy,) = al.grad(y, x, create_graph=True)
     >>> dy
-    tensor(27., grad_fn=<...>)
+    tensor(27., grad_fn=<Mul>)
     >>> al.grad(dy, x)
     (tensor(18.),)
     """

@@ -167,7 +167,7 @@ class CrossEntropyLoss(_Loss):
     >>> scores = al.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)
     >>> loss = loss_fn(scores, al.tensor([0, 1]))
     >>> loss
-    tensor(0.3185, grad_fn=<...>)
+    tensor(0.3185, grad_fn=<SoftmaxCrossEntropy>)
     >>> loss.backward()
     >>> scores.grad.shape
     (2, 3)

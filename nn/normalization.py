@@ -138,7 +138,7 @@ class BatchNorm1d(_BatchNorm):
     >>> x = al.tensor([[1.0, 10.0], [3.0, 30.0]])
     >>> bn(x)
     tensor([[-1., -1.],
-            [ 1.,  1.]], grad_fn=<...>)
+            [ 1.,  1.]], grad_fn=<Add>)
     >>> bn.running_mean
     tensor([0.2, 2. ])
     """

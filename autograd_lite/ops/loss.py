@@ -256,7 +256,7 @@ def mse_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tenso
     >>> pred = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> loss = al.mse_loss(pred, al.tensor([1.0, 0.0, 0.0]))
     >>> loss
-    tensor(4.3333, grad_fn=<...>)
+    tensor(4.3333, grad_fn=<Div>)
     >>> loss.backward()
     >>> pred.grad
     tensor([0.    , 1.3333, 2.    ])
@@ -436,7 +436,7 @@ def binary_cross_entropy_with_logits(
     >>> logits = al.tensor([2.0, -1.0], requires_grad=True)
     >>> loss = al.binary_cross_entropy_with_logits(logits, al.tensor([1.0, 0.0]))
     >>> loss
-    tensor(0.2201, grad_fn=<...>)
+    tensor(0.2201, grad_fn=<Div>)
     >>> loss.backward()
     >>> logits.grad  # (sigmoid(x) - y) / N
     tensor([-0.0596,  0.1345])
@@ -566,7 +566,7 @@ def cross_entropy(
     >>> scores = al.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)
     >>> loss = al.cross_entropy(scores, al.tensor([0, 1]))
     >>> loss
-    tensor(0.3185, grad_fn=<...>)
+    tensor(0.3185, grad_fn=<SoftmaxCrossEntropy>)
     >>> loss.backward()
     >>> scores.grad  # (softmax(scores) - onehot(y)) / N
     tensor([[-0.1705,  0.1212,  0.0493],

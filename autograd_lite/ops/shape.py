@@ -232,7 +232,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     >>> x = al.tensor([10.0, 20.0, 30.0], requires_grad=True)
     >>> y = al.getitem(x, [0, 2, 2])
     >>> y
-    tensor([10., 30., 30.], grad_fn=<...>)
+    tensor([10., 30., 30.], grad_fn=<GetItem>)
     >>> y.sum().backward()
     >>> x.grad
     tensor([1., 0., 2.])

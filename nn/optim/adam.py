@@ -44,7 +44,7 @@ class Adam(Optimizer):
 
     Examples
     --------
-    The first step is about ``lr`` whatever the gradient's scale (m̂ / √v̂ = g / |g|):
+    The first step is about ``lr`` whatever the gradient's scale (``m̂ / √v̂ = g / |g|``):
 
     >>> w = al.tensor([1.0], requires_grad=True)
     >>> opt = nn.optim.Adam([w], lr=0.1)

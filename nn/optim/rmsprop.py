@@ -44,7 +44,7 @@ class RMSprop(Optimizer):
 
     Examples
     --------
-    The first step divides by √((1 - α)·g²) = 0.1·|g|, so it is 10·lr:
+    The first step divides by √((1 - α)·g²) = 0.1·``|g|``, so it is 10·lr:
 
     >>> w = al.tensor([1.0], requires_grad=True)
     >>> opt = nn.optim.RMSprop([w], lr=0.01)
