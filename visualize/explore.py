@@ -128,8 +128,8 @@ def explore(root: Any, max_nodes: int = 5000, title: str | None = None) -> Explo
     >>> y.name = "y"
     >>> y.backward(retain_graph=True)
     >>> page = visualize.explore(y)
-    >>> sorted(page.data)
-    ['active', 'edges', 'nodes', 'note', 'omitted', 'steps']
+    >>> {"nodes", "edges", "steps"} <= set(page.data)  # the graph as the page reads it
+    True
     >>> page.save("explorer.html")
     PosixPath('explorer.html')
     """
