@@ -20,7 +20,22 @@ LIBRARY_DIRS: list[str] = [os.path.dirname(__file__) + os.sep]
 
 
 class detect_anomaly:
-    """Context manager: ``with detect_anomaly(): loss = model(x); loss.backward()``."""
+    """Context manager: ``with detect_anomaly(): loss = model(x); loss.backward()``.
+
+    Inside, every backward checks its gradients for NaN (``check_nan``) and an error names
+    the op that made one and the line of user code that recorded it.
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0], requires_grad=True)
+    >>> with al.detect_anomaly():
+    ...     y = al.sqrt(x) * 0.0
+    ...     try:
+    ...         y.backward()
+    ...     except RuntimeError as e:
+    ...         print(type(e).__name__)
+    AutogradError
+    """
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan

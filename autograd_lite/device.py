@@ -14,7 +14,15 @@ __all__ = ["accelerator", "cuda", "device"]
 
 
 class device:
-    """A device: ``device("cpu")`` (or ``device("cpu", 0)``, ``device("cpu:0")``) only."""
+    """A device: ``device("cpu")`` (or ``device("cpu", 0)``, ``device("cpu:0")``) only.
+
+    Examples
+    --------
+    >>> al.device("cpu")
+    device(type='cpu')
+    >>> al.zeros(2).device
+    device(type='cpu')
+    """
 
     __slots__ = ("index", "type")
 

@@ -179,6 +179,34 @@ def grad(
     ``grad_outputs`` weights each output (defaults to 1 for one-element outputs).
     With ``create_graph=True`` the results are themselves differentiable, which is how
     second derivatives are taken: ``grad(grad(y, x, create_graph=True)[0], x)``.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+        What to differentiate (one-element tensors unless ``grad_outputs`` is given).
+    inputs : Tensor or sequence of Tensor
+        With respect to what.
+    grad_outputs : Tensor or sequence, optional
+        The vector of the vector-Jacobian product; the shapes of ``outputs``.
+    retain_graph, create_graph : bool
+        Keep the graph for another pass; record the backward pass itself.
+    allow_unused : bool
+        Give None for an input the outputs do not depend on (otherwise an error).
+
+    Returns
+    -------
+    tuple of Tensor
+        One gradient per input, of that input's shape.
+
+    Examples
+    --------
+    >>> x = al.tensor(3.0, requires_grad=True)
+    >>> y = x ** 3
+    >>> (dy,) = al.grad(y, x, create_graph=True)
+    >>> dy
+    tensor(27., grad_fn=<Mul>)
+    >>> al.grad(dy, x)
+    (tensor(18.),)
     """
     outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)

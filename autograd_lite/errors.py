@@ -9,15 +9,53 @@
 
 
 class ShapeError(ValueError):
-    """Shapes that do not fit an op's rule; the message names the op and the shapes."""
+    """Shapes that do not fit an op's rule; the message names the op and the shapes.
+
+    It is a ``ValueError``, so ``except ValueError`` catches it too.
+
+    Examples
+    --------
+    >>> try:
+    ...     al.ones(3, 2) @ al.ones(3, 5)
+    ... except al.ShapeError as e:
+    ...     print(e)
+    matmul: (3, 2) @ (3, 5): inner dimensions 2 and 3 differ
+    """
 
 
 class AutogradError(RuntimeError):
-    """Misuse of the graph or the backward pass."""
+    """Misuse of the graph or the backward pass.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0], requires_grad=True)
+    >>> y = x * 2
+    >>> y.backward()
+    >>> try:
+    ...     y.backward()
+    ... except al.AutogradError as e:
+    ...     print(type(e).__name__)
+    AutogradError
+    """
 
 
 class GradcheckError(AutogradError):
-    """Analytic and numerical gradients disagree (raised by ``gradcheck``)."""
+    """Analytic and numerical gradients disagree (raised by ``gradcheck``).
+
+    Examples
+    --------
+    >>> class Wrong(al.Function):
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, grad):
+    ...         return grad          # should be grad * 2 * x
+    >>> x = al.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    >>> try:
+    ...     al.gradcheck(Wrong.apply, [x])
+    ... except al.GradcheckError:
+    ...     print("gradients disagree")
+    gradients disagree
+    """
 
 
 def fmt_shape(shape: tuple) -> str:

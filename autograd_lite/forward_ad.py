@@ -124,7 +124,18 @@ _thread = _PerThread()
 
 
 def enter_dual_level() -> int:
-    """Open a new dual level (inside the open ones) and return its index (0 for the first)."""
+    """Open a new dual level (inside the open ones) and return its index (0 for the first).
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> level = fwAD.enter_dual_level()
+    >>> fwAD.is_active()
+    True
+    >>> fwAD.exit_dual_level(level=level)
+    >>> fwAD.is_active()
+    False
+    """
     global open_levels
     levels = _thread.levels
     level = _Level(len(levels))
@@ -137,7 +148,17 @@ def enter_dual_level() -> int:
 
 def exit_dual_level(*, level: int | None = None) -> None:
     """Close the innermost dual level (``level``, if given, must be it): every tangent of
-    that level is dropped."""
+    that level is dropped.
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> level = fwAD.enter_dual_level()
+    >>> x = fwAD.make_dual(al.tensor(1.0), al.tensor(1.0))
+    >>> fwAD.exit_dual_level()
+    >>> fwAD.tangent(x) is None
+    True
+    """
     global open_levels
     levels = _thread.levels
     if not levels:
@@ -156,7 +177,19 @@ def exit_dual_level(*, level: int | None = None) -> None:
 
 class dual_level:
     """``with dual_level():`` opens a dual level for the block (see :func:`make_dual`);
-    tangents made inside are dropped at its end. ``as`` gives the level's index."""
+    tangents made inside are dropped at its end. ``as`` gives the level's index.
+
+    Examples
+    --------
+    The derivative of x³ at 2, by forward mode:
+
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(al.tensor(2.0), al.tensor(1.0))
+    ...     y = x ** 3
+    ...     fwAD.unpack_dual(y).tangent
+    tensor(12.)
+    """
 
     def __enter__(self) -> int:
         return enter_dual_level()
@@ -169,7 +202,17 @@ def is_active() -> bool:
     """True when ops in this thread carry tangents now (a dual level is open and visible).
 
     Ops whose backward keeps a fast path on arrays take the Tensor-op path then, so that
-    their gradients carry tangents too (forward over reverse)."""
+    their gradients carry tangents too (forward over reverse).
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> fwAD.is_active()
+    False
+    >>> with fwAD.dual_level():
+    ...     fwAD.is_active()
+    True
+    """
     return bool(open_levels) and bool(_thread.visible)
 
 
@@ -210,6 +253,16 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
     was); ops on it carry the tangent along. Gradients flow from it back to ``tensor``
     (it is a view of it), and its tangent keeps the graph ``tangent`` has.
     ``tangent`` must have ``tensor``'s shape; it is converted to ``tensor``'s dtype.
+
+    Shape: that of ``tensor``.
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(al.tensor([0.0, 1.0]), al.tensor([1.0, 1.0]))
+    ...     fwAD.unpack_dual(x.exp()).tangent  # d exp(x)/dx · 1
+    tensor([1.    , 2.7183])
     """
     where = "make_dual"
     lv = _level(level, where)
@@ -238,7 +291,17 @@ def make_dual(tensor: Tensor, tangent: Any, *, level: int | None = None) -> Tens
 
 
 class UnpackedDualTensor(NamedTuple):
-    """What :func:`unpack_dual` returns: the value and its tangent (None if it has none)."""
+    """What :func:`unpack_dual` returns: the value and its tangent (None if it has none).
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     y = fwAD.make_dual(al.tensor(2.0), al.tensor(1.0)) ** 2
+    ...     primal, tangent = fwAD.unpack_dual(y)
+    >>> primal, tangent
+    (tensor(4.), tensor(4.))
+    """
 
     primal: Tensor
     tangent: Tensor | None
@@ -249,6 +312,14 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
     ``primal`` is a view of the tensor without that level's tangent; ``tangent`` is None
     when the tensor has none (or no level is open).
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(al.tensor(0.0), al.tensor(1.0))
+    ...     fwAD.unpack_dual(al.sin(x))
+    UnpackedDualTensor(primal=tensor(0.), tangent=tensor(1.))
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"unpack_dual: expected a Tensor, got {type(tensor).__name__}")
@@ -265,7 +336,16 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
 
 def tangent(tensor: Tensor, *, level: int | None = None) -> Tensor | None:
     """Just the tangent of ``unpack_dual`` (None when there is none): for tools that read
-    tangents, such as the drawings."""
+    tangents, such as the drawings.
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(al.tensor(3.0), al.tensor(1.0))
+    ...     fwAD.tangent(x * x)
+    tensor(6.)
+    """
     if not _thread.levels:
         return None
     t = _level(level, "tangent").get(tensor)
@@ -390,7 +470,14 @@ _new = object.__new__
 
 
 def zero_tangent(shape: tuple[int, ...], dtype: Any) -> ZeroTangent:
-    """A :class:`ZeroTangent` of ``shape`` and ``dtype``."""
+    """A :class:`ZeroTangent` of ``shape`` and ``dtype``.
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> fwAD.zero_tangent((2, 2), np.float64).shape
+    (2, 2)
+    """
     key = (tuple(shape), np.dtype(dtype))
     data = _ZERO_DATA.get(key)
     if data is None:
@@ -402,7 +489,14 @@ def zero_tangent(shape: tuple[int, ...], dtype: Any) -> ZeroTangent:
 
 
 def is_zero(t: Any) -> bool:
-    """True for a :class:`ZeroTangent` (a rule may skip a costly term with it)."""
+    """True for a :class:`ZeroTangent` (a rule may skip a costly term with it).
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> fwAD.is_zero(fwAD.zero_tangent((3,), np.float32)), fwAD.is_zero(al.zeros(3))
+    (True, False)
+    """
     return isinstance(t, ZeroTangent)
 
 
@@ -415,6 +509,13 @@ class ZeroTangent(Tensor):
     and costs nothing for the inputs that are not moving (the weights, when the input is
     perturbed). Python tries a subclass's reflected operator first, so ``a * tb`` with a
     Tensor ``a`` also reaches ``tb.__rmul__``.
+
+    Examples
+    --------
+    >>> import autograd_lite.forward_ad as fwAD
+    >>> z = fwAD.zero_tangent((2,), np.float32)
+    >>> z, fwAD.is_zero(z * al.tensor([1.0, 2.0]))
+    (tensor([0., 0.]), True)
     """
 
     __slots__ = ()

@@ -61,6 +61,13 @@ def vjp(f: Callable[..., Any], *primals: Tensor, has_aux: bool = False) -> tuple
     ``vjp_fn(cotangents)`` takes one tensor per output of ``f`` (a tuple for a tuple of
     outputs), each of its output's shape, and returns the vector-Jacobian products uᵀ·J, a
     tuple with one gradient per primal. It can be called again with other cotangents.
+
+    Examples
+    --------
+    >>> from autograd_lite.func import vjp
+    >>> value, vjp_fn = vjp(lambda x: x ** 2, al.tensor([1.0, 3.0]))
+    >>> vjp_fn(al.tensor([1.0, 0.5]))
+    (tensor([2., 3.]),)
     """
     for i, p in enumerate(primals):
         _check_float_tensor(p, f"vjp: primal {i}")
@@ -87,7 +94,17 @@ def vjp(f: Callable[..., Any], *primals: Tensor, has_aux: bool = False) -> tuple
 def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     """The function computing the gradient of ``f`` (which must return one element) with
     respect to the argument(s) ``argnums``: a tensor of each argument's shape (a tuple for a
-    tuple ``argnums``), then ``aux`` with ``has_aux`` (``(grad, aux)``)."""
+    tuple ``argnums``), then ``aux`` with ``has_aux`` (``(grad, aux)``).
+
+    Examples
+    --------
+    >>> from autograd_lite.func import grad
+    >>> f = lambda x: (x ** 3).sum()
+    >>> grad(f)(al.tensor([1.0, 2.0]))
+    tensor([ 3., 12.])
+    >>> grad(grad(lambda x: x ** 3))(al.tensor(2.0))  # second derivative 6x
+    tensor(12.)
+    """
     value_and_grad = grad_and_value(f, argnums, has_aux)
 
     def gradient(*args: Any) -> Any:
@@ -99,7 +116,15 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> 
 
 def grad_and_value(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     """Like :func:`grad`, returning ``(gradient, value)`` (``(gradient, (value, aux))`` with
-    ``has_aux``): the value comes free with the gradient."""
+    ``has_aux``): the value comes free with the gradient.
+
+    Examples
+    --------
+    >>> from autograd_lite.func import grad_and_value
+    >>> g, value = grad_and_value(lambda x: (x * x).sum())(al.tensor([1.0, 2.0]))
+    >>> g, value
+    (tensor([2., 4.]), tensor(5., grad_fn=<Sum>))
+    """
 
     def gradient_and_value(*args: Any) -> tuple:
         nums, single = _argnums(argnums, len(args), "grad")
@@ -122,7 +147,17 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0, *, has_aux: bool = False
     """The function computing the Jacobian of ``f`` with respect to ``argnums`` by reverse
     mode: one backward pass per element of the output (cheap for few outputs).
 
-    For an output of shape (m...) and an argument of shape (n...): shape (m..., n...)."""
+    For an output of shape (m...) and an argument of shape (n...): shape (m..., n...).
+
+    Examples
+    --------
+    >>> from autograd_lite.func import jacrev
+    >>> w = al.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> jacrev(lambda x: w @ x)(al.tensor([1.0, 1.0]))  # the Jacobian of w @ x is w: (3, 2)
+    tensor([[1., 2.],
+            [3., 4.],
+            [5., 6.]])
+    """
 
     def jacobian(*args: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
@@ -248,6 +283,13 @@ def jvp(
 
     ``primals`` and ``tangents`` are tuples, one tangent per primal, of its shape. The
     output's tangent has the output's structure (a tuple for a tuple of outputs).
+
+    Examples
+    --------
+    >>> from autograd_lite.func import jvp
+    >>> value, tangent = jvp(lambda x: x ** 2, (al.tensor([1.0, 3.0]),), (al.tensor([1.0, 1.0]),))
+    >>> value, tangent
+    (tensor([1., 9.]), tensor([2., 6.]))
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(
@@ -271,7 +313,15 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
     """The function computing the Jacobian of ``f`` with respect to ``argnums`` by forward
     mode: one forward pass per element of the argument(s) (cheap for few inputs).
 
-    For an output of shape (m...) and an argument of shape (n...): shape (m..., n...)."""
+    For an output of shape (m...) and an argument of shape (n...): shape (m..., n...).
+
+    Examples
+    --------
+    >>> from autograd_lite.func import jacfwd
+    >>> jacfwd(al.sin)(al.tensor([0.0, 1.0]))
+    tensor([[1.    , 0.    ],
+            [0.    , 0.5403]])
+    """
 
     def jacobian(*args: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
@@ -311,14 +361,31 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0, has_aux: bool = False) -
 def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable:
     """The function computing the Hessian of a one-element ``f``: ``jacfwd(jacrev(f))``,
     forward mode over reverse mode (as torch.func does). Shape (n..., n...) for an argument
-    of shape (n...); for a tuple ``argnums``, a tuple of tuples of blocks."""
+    of shape (n...); for a tuple ``argnums``, a tuple of tuples of blocks.
+
+    Examples
+    --------
+    >>> from autograd_lite.func import hessian
+    >>> f = lambda x: (x[0] ** 2) * x[1]
+    >>> hessian(f)(al.tensor([1.0, 3.0]))
+    tensor([[6., 2.],
+            [2., 0.]])
+    """
     return jacfwd(jacrev(f, argnums), argnums)
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[Tensor], tangents: Sequence[Any]) -> Any:
     """The Hessian-vector product H·v of a one-element ``f`` at ``primals``, without forming
     H: the forward-mode derivative of the gradient along ``tangents`` (one forward pass
-    through a backward pass). A tensor for one primal, else a tuple (one block row each)."""
+    through a backward pass). A tensor for one primal, else a tuple (one block row each).
+
+    Examples
+    --------
+    >>> from autograd_lite.func import hvp
+    >>> f = lambda x: (x[0] ** 2) * x[1]
+    >>> hvp(f, (al.tensor([1.0, 3.0]),), (al.tensor([1.0, 0.0]),))
+    tensor([6., 2.])
+    """
     if not isinstance(primals, (tuple, list)):
         raise TypeError("hvp: primals and tangents must be tuples, e.g. hvp(f, (x,), (v,))")
     argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))

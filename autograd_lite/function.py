@@ -62,15 +62,44 @@ KEEP_AFTER_BACKWARD = 256
 class Function:
     """Base class of every differentiable op (a node of the graph once recorded).
 
-    Attributes set on a recorded node:
-        inputs: the tuple of inputs (Tensors and constants), None once backward freed it.
-        scope: the name-scope path active when it was recorded (module names).
-        grad: the gradient of the output, kept by ``backward(retain_graph=True)``.
-        options: the keyword options ``apply`` gave forward (``axis=1``, ``negative_slope``),
-            for tools that read a graph (nn.export); empty when there were none.
+    A subclass writes ``forward`` on NumPy arrays and ``backward`` (and, for forward mode,
+    ``jvp``) with Tensor ops, so that the backward pass is differentiable again; ``apply``
+    runs forward and records the node when an input requires grad.
 
+    Attributes
+    ----------
+    inputs : tuple
+        The inputs (Tensors and constants); None once backward freed it.
+    scope : tuple of str
+        The name-scope path active when it was recorded (module names).
+    grad : Tensor or None
+        The gradient of the output, kept by ``backward(retain_graph=True)``.
+    options : Mapping
+        The keyword options ``apply`` gave forward (``axis=1``, ``negative_slope``), for
+        tools that read a graph (nn.export); empty when there were none.
+
+    Notes
+    -----
     Once a plain ``backward()`` has freed it, ``inputs`` is None and ``kept()`` gives what
     a drawing needs (see ``release``).
+
+    Examples
+    --------
+    Your own op, y = x², with its derivative 2x beside it:
+
+    >>> class Square(al.Function):
+    ...     def forward(self, x):            # x: a NumPy array
+    ...         return x * x
+    ...     def backward(self, grad):        # grad: dL/dy, a Tensor
+    ...         (x,) = self.inputs
+    ...         return grad * 2 * x
+    >>> x = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = Square.apply(x)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    >>> al.gradcheck(Square.apply, [al.tensor([0.5, -1.5], dtype=np.float64, requires_grad=True)])
+    True
     """
 
     # Every op creates a node, so the attributes every recorded node has are slots

@@ -51,7 +51,16 @@ per_thread = _PerThread()
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
+    """True when ops record the graph (the default).
+
+    Examples
+    --------
+    >>> al.is_grad_enabled()
+    True
+    >>> with al.no_grad():
+    ...     al.is_grad_enabled()
+    False
+    """
     return per_thread.state.grad_enabled
 
 
@@ -97,13 +106,36 @@ class _GradModeContext:
 
 
 class no_grad(_GradModeContext):
-    """Do not record the graph: ``with no_grad(): ...``, ``@no_grad()`` or ``@no_grad``."""
+    """Do not record the graph: ``with no_grad(): ...``, ``@no_grad()`` or ``@no_grad``.
+
+    Use it for evaluation and for updating parameters by hand: the results do not require
+    grad and no graph is kept.
+
+    Examples
+    --------
+    >>> w = al.tensor([1.0, 2.0], requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> with al.no_grad():
+    ...     w -= 0.1 * w.grad
+    >>> w
+    tensor([0.8, 1.6], requires_grad=True)
+    """
 
     mode = False
 
 
 class enable_grad(_GradModeContext):
-    """Record the graph again, e.g. inside a ``no_grad`` block (same three forms)."""
+    """Record the graph again, e.g. inside a ``no_grad`` block (same three forms).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0], requires_grad=True)
+    >>> with al.no_grad():
+    ...     with al.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
 
     mode = True
 
@@ -111,7 +143,16 @@ class enable_grad(_GradModeContext):
 class set_grad_enabled(_GradModeContext):
     """Set grad mode: as a function call (``set_grad_enabled(False)``, until changed again),
     a context manager (``with set_grad_enabled(is_training):``, restored on exit) or a
-    decorator (``@set_grad_enabled(False)``: only while the function runs)."""
+    decorator (``@set_grad_enabled(False)``: only while the function runs).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0], requires_grad=True)
+    >>> with al.set_grad_enabled(False):
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
 
     def __init__(self, mode: bool) -> None:
         state = per_thread.state
@@ -147,6 +188,14 @@ class name_scope:
     Scopes nest: ops recorded in ``name_scope("model")`` then ``name_scope("0")``
     carry ``node.scope == ("model", "0")``. ``kind`` (optional) says what the scope is, e.g.
     the module's type: the component is then a ``ScopeName`` carrying it.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0], requires_grad=True)
+    >>> with al.name_scope("encoder"):
+    ...     y = x * 2
+    >>> y.grad_fn.scope
+    ('encoder',)
     """
 
     def __init__(self, name: str, kind: str | None = None) -> None:
@@ -169,7 +218,16 @@ class inference_mode(_GradModeContext):
     """PyTorch's ``inference_mode``: here the same as ``no_grad``, and ``inference_mode(False)``
     changes nothing. The same three forms: ``with``, ``@inference_mode()``, ``@inference_mode``.
     (PyTorch also marks the tensors made inside as never usable by autograd later; here they
-    are plain tensors that do not require grad, as under ``no_grad``.)"""
+    are plain tensors that do not require grad, as under ``no_grad``.)
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0], requires_grad=True)
+    >>> with al.inference_mode():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
 
     mode = False
 

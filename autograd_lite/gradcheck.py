@@ -57,7 +57,20 @@ def numerical_grad(
     grad_output: Any = None,
 ) -> tuple[np.ndarray | None, ...]:
     """Central-difference gradient of ``Σ fn(*inputs) ⊙ grad_output`` (grad_output defaults
-    to ones) for every input that requires grad; None for the others."""
+    to ones) for every input that requires grad; None for the others.
+
+    Returns
+    -------
+    tuple of ndarray or None
+        One array per input, of that input's shape.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    >>> (g,) = al.numerical_grad(lambda t: (t * t).sum(), [x])
+    >>> np.round(g, 6)
+    array([2., 4.])
+    """
     inputs = _as_inputs(inputs)
     with no_grad():
         v = 1.0 if grad_output is None else np.asarray(grad_output, dtype=np.float64)
@@ -97,6 +110,12 @@ def gradcheck(
 
     Inputs are copied to float64 first. An element fails when
     ``|analytic - numeric| > atol + rtol * |numeric|``.
+
+    Examples
+    --------
+    >>> x = al.tensor([0.5, 1.5], dtype=np.float64, requires_grad=True)
+    >>> al.gradcheck(lambda t: (t.sin() * t).sum(), [x])
+    True
     """
     inputs = _float64_copies(_as_inputs(inputs))
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -148,7 +167,14 @@ def gradgradcheck(
     raise_exception: bool = True,
 ) -> bool:
     """Check second derivatives: ``gradcheck`` of the first derivatives (computed with
-    ``create_graph=True``) with respect to the inputs and the output gradient ``v``."""
+    ``create_graph=True``) with respect to the inputs and the output gradient ``v``.
+
+    Examples
+    --------
+    >>> x = al.tensor([0.5, 1.5], dtype=np.float64, requires_grad=True)
+    >>> al.gradgradcheck(al.tanh, [x])
+    True
+    """
     inputs = _float64_copies(_as_inputs(inputs))
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:

@@ -260,7 +260,17 @@ def increment_version(tensor: Tensor) -> None:
     """Count a change of ``tensor``'s values that the engine did not see, made through its
     array (``t.data``, ``t.numpy()``): backward will refuse values of it saved before, as
     after any in-place op. (PyTorch: ``torch.autograd.graph.increment_version``; the
-    optimizers call it after each step.)"""
+    optimizers call it after each step.)
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0])
+    >>> v = x._version
+    >>> x.data[0] = 5.0
+    >>> al.increment_version(x)
+    >>> x._version - v
+    1
+    """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"increment_version: expected a Tensor, got {type(tensor).__name__}")
     node = tensor._node

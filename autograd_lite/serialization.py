@@ -69,6 +69,15 @@ def save(obj: Tensor | Mapping[str, Any], f: PathLike) -> None:
     ``f`` ends in ``.npz`` or ``.safetensors`` (see the module docstring); values may be
     Tensors or NumPy arrays of numbers. Raises ``TypeError`` for anything else (a nested
     dict: use ``nn.save``) before touching the disk; the write is atomic.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> al.save({"w": al.ones(2, 2)}, path)
+    >>> al.load(path)["w"]
+    tensor([[1., 1.],
+            [1., 1.]])
     """
     suffix = check_suffix(f, "save")
     if isinstance(obj, Tensor):
@@ -115,6 +124,14 @@ def load(f: PathLike) -> Tensor | dict[str, Tensor]:
     Reads ``.npz`` (also flat ones written by ``nn.save`` or ``np.savez``) and
     ``.safetensors``. Raises ``ValueError`` naming the file for anything else: a pickle, a
     damaged file, an array of Python objects (never unpickled), nested containers.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.npz")
+    >>> al.save(al.arange(3), path)
+    >>> al.load(path)
+    tensor([0, 1, 2])
     """
     suffix = check_suffix(f, "load")
     name = repr(str(f))

@@ -40,7 +40,17 @@ _NUMERIC_KINDS = "biuf"
 
 
 def set_default_dtype(dtype: Any) -> None:
-    """Set the dtype that Python floats become: ``np.float32`` (default) or ``np.float64``."""
+    """Set the dtype that Python floats become: ``np.float32`` (default) or ``np.float64``.
+
+    Examples
+    --------
+    >>> al.set_default_dtype(np.float64)
+    >>> al.tensor([1.0]).dtype
+    dtype('float64')
+    >>> al.set_default_dtype(np.float32)
+    >>> al.tensor([1.0]).dtype
+    dtype('float32')
+    """
     global _default_dtype
     try:
         d = np.dtype(dtype)
@@ -52,7 +62,13 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype Python floats become (float32 unless changed)."""
+    """The dtype Python floats become (float32 unless changed).
+
+    Examples
+    --------
+    >>> al.get_default_dtype()
+    dtype('float32')
+    """
     return _default_dtype
 
 
@@ -117,16 +133,8 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)`` shares memory with
     ``data`` when it is already an ndarray of the right dtype; ``tensor(...)`` copies.
-
-    Attributes:
-        data: the ``numpy.ndarray`` holding the values.
-        grad: the gradient accumulated by ``backward()`` (a Tensor), or None. Only leaves
-            keep one, unless ``retain_grad()`` was called (reading it on a non-leaf warns).
-        requires_grad: whether ops on this tensor are recorded.
-        grad_fn: the node (a ``Function``) that produced this tensor; None for leaves.
-        name: an optional label, shown by ``repr`` and by the graph drawings.
-        _version: how many times the tensor was changed in place (PyTorch's name; a
-            property, the counts are kept by autograd_lite/inplace.py).
+    Its ops are the functions of ``autograd_lite`` as methods (``x.exp()`` is ``al.exp(x)``,
+    ``x @ w`` is ``al.matmul(x, w)``); each one's page gives its shapes and formula.
 
     In-place changes follow PyTorch: ``x += y``, ``x[i] = v``, ``x.add_(y)``, ``x.zero_()``
     ... are recorded like any op (gradients reach ``y`` and ``v``, and the old ``x``), but
@@ -143,6 +151,40 @@ class Tensor:
     ``t = x[0]; t += 1; x[0] = t``). What the counter cannot see: writes into an array you
     took from a tensor (``x.data[...] = 0``, ``x.numpy() += 1``, ``np.asarray(x)``): they
     change the values behind the graph's back, as PyTorch's ``.data`` does.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values; ``shape`` and ``dtype`` are its shape and dtype.
+    grad : Tensor or None
+        The gradient accumulated by ``backward()``, of the tensor's shape. Only leaves keep
+        one, unless ``retain_grad()`` was called (reading it on a non-leaf warns).
+    requires_grad : bool
+        Whether ops on this tensor are recorded.
+    grad_fn : Function or None
+        The node that produced this tensor; None for leaves.
+    name : str or None
+        An optional label, shown by ``repr`` and by the graph drawings.
+
+    Notes
+    -----
+    ``x._version`` counts how many times the tensor was changed in place (PyTorch's name;
+    a property, the counts are kept by autograd_lite/inplace.py).
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x.shape, x.dtype
+    ((2, 2), dtype('float32'))
+    >>> y = (x.exp() * 2).sum()
+    >>> y
+    tensor(169.582, grad_fn=<Sum>)
+    >>> y.backward()
+    >>> x.grad
+    tensor([[  5.4366,  14.7781],
+            [ 40.1711, 109.1963]])
+    >>> x.grad.shape == x.shape
+    True
     """
 
     # No per-instance __dict__: a tensor is created by every op, so it must be small
@@ -182,7 +224,18 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """d(loss)/d(self) after ``backward()``: kept for leaves, and for non-leaves only
         after ``retain_grad()``. Reading it on a non-leaf that does not retain it warns
-        (once per tensor), because None there is usually a mistake."""
+        (once per tensor), because None there is usually a mistake.
+
+        Examples
+        --------
+        >>> w = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> (w * w).sum().backward()
+        >>> w.grad
+        tensor([2., 4.])
+        >>> (w * w).sum().backward()  # gradients add up until zeroed
+        >>> w.grad
+        tensor([4., 8.])
+        """
         grad = self._grad
         if grad is None and self._node is not None and self not in _WARNED:
             if self not in _RETAINING:
@@ -204,7 +257,14 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place and return self. Only float tensors can require grad."""
+        """Set ``requires_grad`` in place and return self. Only float tensors can require grad.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0]).requires_grad_()
+        >>> x.requires_grad
+        True
+        """
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"requires_grad: only floating-point tensors can require gradients, "
@@ -220,7 +280,14 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        """True for tensors not produced by a recorded op (inputs, parameters, constants)."""
+        """True for tensors not produced by a recorded op (inputs, parameters, constants).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self._node is None
 
     @property
@@ -234,7 +301,17 @@ class Tensor:
         return self._node is not None and self in _RETAINING
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do)."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always do).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 3
+        >>> h.retain_grad()
+        >>> (h * h).sum().backward()
+        >>> h.grad
+        tensor([ 6., 12.])
+        """
         if self._node is None:
             return
         if not self._requires_grad:
@@ -244,7 +321,17 @@ class Tensor:
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
-        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> x.sum().backward()
+        >>> x.grad
+        tensor([10., 10.])
+        >>> handle.remove()
+        """
         if not callable(hook):
             raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
         if not self._requires_grad:
@@ -266,7 +353,15 @@ class Tensor:
         """A tensor sharing this one's data, outside the graph (requires_grad=False).
 
         An in-place change of either one gives it its own copy first (see the class
-        docstring), so it never reaches the other."""
+        docstring), so it never reaches the other.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * 2).detach()
+        >>> y, y.requires_grad
+        (tensor([2., 4.]), False)
+        """
         return _make(self.data)
 
     # -- array facts and conversions --------------------------------------------
@@ -284,7 +379,14 @@ class Tensor:
         return self.data.dtype
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape (PyTorch's ``size()``), or the length of dimension ``dim``."""
+        """The shape (PyTorch's ``size()``), or the length of dimension ``dim``.
+
+        Examples
+        --------
+        >>> x = al.zeros(2, 3)
+        >>> x.size(), x.size(1)
+        ((2, 3), 3)
+        """
         if dim is None:
             return self.data.shape
         return self.data.shape[_norm_axis(dim, self.data.ndim, "size")]
@@ -298,7 +400,14 @@ class Tensor:
         return self.data.ndim
 
     def item(self) -> float | int | bool:
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        Examples
+        --------
+        >>> loss = al.tensor([1.0, 2.0]).mean()
+        >>> loss.item()
+        1.5
+        """
         if self.data.size != 1:
             raise ValueError(
                 f"item: only one-element tensors can be converted to a Python number, "
@@ -309,7 +418,14 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying ndarray, shared as in PyTorch: writing into it changes the tensor
         (behind the version counter's back), and in-place ops on the tensor (``add_``,
-        ``+=``, an optimizer's step) change it. ``force=True`` gives a copy."""
+        ``+=``, an optimizer's step) change it. ``force=True`` gives a copy.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0])
+        >>> x.numpy()
+        array([1., 2.], dtype=float32)
+        """
         if force:
             return self.data.copy()
         share_with_numpy(self.data)
@@ -506,7 +622,32 @@ def _compare(ufunc: np.ufunc, a: Tensor, b: Any, symbol: str) -> Tensor:
 def tensor(
     data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
 ) -> Tensor:
-    """A new tensor holding a copy of ``data`` (number, nested list, ndarray or Tensor)."""
+    """A new tensor holding a copy of ``data`` (number, nested list, ndarray or Tensor).
+
+    Parameters
+    ----------
+    data : number, nested list, ndarray or Tensor
+        The values (copied).
+    dtype : dtype, optional
+        Python floats become the default dtype (float32), ints int64, bools bool.
+    requires_grad : bool
+        Record the ops applied to it, so ``backward()`` fills its ``.grad``.
+    name : str, optional
+        A label shown by ``repr`` and the graph drawings.
+
+    Returns
+    -------
+    Tensor
+        The shape of ``data``.
+
+    Examples
+    --------
+    >>> al.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    tensor([[1., 2.],
+            [3., 4.]], requires_grad=True)
+    >>> al.tensor(3)
+    tensor(3)
+    """
     arr = as_array(data, dtype, where="tensor")
     t = Tensor(np.array(arr, copy=True), name=name)
     if requires_grad:
@@ -516,7 +657,15 @@ def tensor(
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """A tensor sharing ``data``'s memory when it is an ndarray (or Tensor) of the right dtype,
-    else a new one (PyTorch's ``as_tensor``)."""
+    else a new one (PyTorch's ``as_tensor``).
+
+    Examples
+    --------
+    >>> a = np.zeros(3, dtype=np.float32)
+    >>> t = al.as_tensor(a)
+    >>> t.data is a
+    True
+    """
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
         return data
     return Tensor(data, dtype=dtype)
@@ -541,12 +690,30 @@ def _filled(fill: Any, shape: tuple, dtype: Any, requires_grad: bool, where: str
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    """
     return _filled(0, _shape_arg(shape, "zeros"), dtype, requires_grad, "zeros")
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.ones(2, 3)
+    tensor([[1., 1., 1.],
+            [1., 1., 1.]])
+    """
     return _filled(1, _shape_arg(shape, "ones"), dtype, requires_grad, "ones")
 
 
@@ -554,7 +721,16 @@ def full(
     shape: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``. Without ``dtype``, the dtype follows
-    the value, as in PyTorch: a bool gives bool, an int int64, a float the default dtype."""
+    the value, as in PyTorch: a bool gives bool, an int int64, a float the default dtype.
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.full((2, 2), 7.0)
+    tensor([[7., 7.],
+            [7., 7.]])
+    """
     shape = _shape_arg((shape,) if isinstance(shape, int) else (tuple(shape),), "full")
     if dtype is None:
         dtype = _scalar_dtype(fill_value)
@@ -562,7 +738,15 @@ def full(
 
 
 def full_like(t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """``fill_value`` everywhere, with the shape (and, unless given, the dtype) of ``t``."""
+    """``fill_value`` everywhere, with the shape (and, unless given, the dtype) of ``t``.
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.full_like(al.zeros(3), 0.5)
+    tensor([0.5, 0.5, 0.5])
+    """
     arr = as_array(t, where="full_like")
     return _filled(fill_value, arr.shape, dtype or arr.dtype, requires_grad, "full_like")
 
@@ -578,12 +762,29 @@ def _scalar_dtype(value: Any) -> np.dtype | None:
 
 def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """PyTorch's ``empty``: here a tensor of zeros (NumPy's uninitialised memory would make
-    results depend on what was there before)."""
+    results depend on what was there before).
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.empty(2, 3).shape
+    (2, 3)
+    """
     return _filled(0, _shape_arg(shape, "empty"), dtype, requires_grad, "empty")
 
 
 def empty_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and dtype) of ``t`` (see ``empty``)."""
+    """Zeros with the shape (and dtype) of ``t`` (see ``empty``).
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.empty_like(al.ones(2, 2))
+    tensor([[0., 0.],
+            [0., 0.]])
+    """
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -591,7 +792,15 @@ def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (default
-    dtype unless ``dtype``)."""
+    dtype unless ``dtype``).
+
+    Shape: (steps,).
+
+    Examples
+    --------
+    >>> al.linspace(0.0, 1.0, 5)
+    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     dtype = np.dtype(dtype or _default_dtype)
@@ -601,7 +810,16 @@ def linspace(
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing ``array``'s memory, as PyTorch's ``from_numpy``: writes into either
-    one show in the other, in-place ops on the tensor included (see ``share_with_numpy``)."""
+    one show in the other, in-place ops on the tensor included (see ``share_with_numpy``).
+
+    Examples
+    --------
+    >>> a = np.array([1.0, 2.0])
+    >>> t = al.from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t
+    tensor([5., 2.], dtype=float64)
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     t = Tensor(as_array(array, where="from_numpy"))
@@ -630,13 +848,29 @@ def shared_with_numpy(arr: np.ndarray) -> bool:
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and, unless given, the dtype) of ``t``."""
+    """Zeros with the shape (and, unless given, the dtype) of ``t``.
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.zeros_like(al.ones(3))
+    tensor([0., 0., 0.])
+    """
     arr = as_array(t, where="zeros_like")
     return _filled(0, arr.shape, dtype or arr.dtype, requires_grad, "zeros_like")
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and, unless given, the dtype) of ``t``."""
+    """Ones with the shape (and, unless given, the dtype) of ``t``.
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.ones_like(al.zeros(2, dtype=np.int64))
+    tensor([1, 1])
+    """
     arr = as_array(t, where="ones_like")
     return _filled(1, arr.shape, dtype or arr.dtype, requires_grad, "ones_like")
 
@@ -651,6 +885,15 @@ def arange(
     """Values from ``start`` to ``end`` (exclusive) by ``step``; ``arange(n)`` is 0..n-1.
 
     Integer arguments give an int64 tensor, as in PyTorch; any float gives the default dtype.
+
+    Shape: (ceil((end - start) / step),).
+
+    Examples
+    --------
+    >>> al.arange(4)
+    tensor([0, 1, 2, 3])
+    >>> al.arange(0.0, 1.0, 0.25)
+    tensor([0.  , 0.25, 0.5 , 0.75])
     """
     if end is None:
         start, end = 0, start
@@ -664,7 +907,16 @@ def arange(
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """The identity matrix, (n, m) with ones on the diagonal."""
+    """The identity matrix, (n, m) with ones on the diagonal.
+
+    Shape: (n, m), m = n by default.
+
+    Examples
+    --------
+    >>> al.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     for name, v in (("n", n), ("m", m)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0):
             raise ValueError(f"eye: {name} must be a non-negative int, got {v!r}")
@@ -677,7 +929,16 @@ _rng = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator behind ``rand`` and ``randn`` (and nn's initializers)."""
+    """Seed the generator behind ``rand`` and ``randn`` (and nn's initializers).
+
+    Examples
+    --------
+    >>> al.manual_seed(0)
+    >>> a = al.randn(3)
+    >>> al.manual_seed(0)
+    >>> al.equal(a, al.randn(3))
+    True
+    """
     global _rng
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"manual_seed: seed must be an int, got {seed!r}")
@@ -686,7 +947,16 @@ def manual_seed(seed: int) -> None:
 
 class Generator:
     """PyTorch's ``Generator``, for ``generator=`` arguments (``random_split``, ``DataLoader``,
-    samplers): ``al.Generator().manual_seed(42)``. Wraps a NumPy generator, ``.rng``."""
+    samplers): ``al.Generator().manual_seed(42)``. Wraps a NumPy generator, ``.rng``.
+
+    Examples
+    --------
+    >>> g = al.Generator().manual_seed(42)
+    >>> a = g.rng.random(2)
+    >>> b = al.Generator().manual_seed(42).rng.random(2)
+    >>> bool((a == b).all())
+    True
+    """
 
     def __init__(self, device: Any = "cpu") -> None:
         self.rng = np.random.default_rng()
@@ -704,19 +974,48 @@ class Generator:
 
 
 def default_generator() -> np.random.Generator:
-    """The generator seeded by ``manual_seed`` (for nn.init, dropout, data shuffling)."""
+    """The generator seeded by ``manual_seed`` (for nn.init, dropout, data shuffling).
+
+    Examples
+    --------
+    >>> al.manual_seed(0)
+    >>> a = al.default_generator().random()
+    >>> al.manual_seed(0)
+    >>> a == al.default_generator().random()
+    True
+    """
     return _rng
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1)."""
+    """Uniform samples from [0, 1).
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.manual_seed(0)
+    >>> x = al.rand(2, 3)
+    >>> x.shape, bool(x.min() >= 0), bool(x.max() < 1)
+    ((2, 3), True, True)
+    """
     dtype = np.dtype(dtype or _default_dtype)
     t = Tensor(_rng.random(_shape_arg(shape, "rand")).astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples (mean 0, standard deviation 1)."""
+    """Standard normal samples (mean 0, standard deviation 1).
+
+    Shape: ``shape``.
+
+    Examples
+    --------
+    >>> al.manual_seed(0)
+    >>> al.randn(2, 3)
+    tensor([[ 0.1257, -0.1321,  0.6404],
+            [ 0.1049, -0.5357,  0.3616]])
+    """
     dtype = np.dtype(dtype or _default_dtype)
     if dtype.kind != "f":
         raise TypeError(f"randn: dtype must be floating, got {dtype}")
@@ -725,20 +1024,46 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 
 def rand_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1) with the shape (and, unless given, the dtype) of ``t``."""
+    """Uniform samples from [0, 1) with the shape (and, unless given, the dtype) of ``t``.
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.rand_like(al.zeros(4, 2)).shape
+    (4, 2)
+    """
     arr = as_array(t, where="rand_like")
     return rand(*arr.shape, dtype=dtype or arr.dtype, requires_grad=requires_grad)
 
 
 def randn_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples with the shape (and, unless given, the dtype) of ``t``."""
+    """Standard normal samples with the shape (and, unless given, the dtype) of ``t``.
+
+    Shape: that of ``t``.
+
+    Examples
+    --------
+    >>> al.randn_like(al.zeros(3, 2)).shape
+    (3, 2)
+    """
     arr = as_array(t, where="randn_like")
     return randn(*arr.shape, dtype=dtype or arr.dtype, requires_grad=requires_grad)
 
 
 def randint(*args: Any, size: Any = None, dtype: Any = None) -> Tensor:
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
-    (PyTorch's signature; ``size`` a tuple). int64 unless ``dtype``."""
+    (PyTorch's signature; ``size`` a tuple). int64 unless ``dtype``.
+
+    Shape: ``size``.
+
+    Examples
+    --------
+    >>> al.manual_seed(0)
+    >>> x = al.randint(0, 10, (5,))
+    >>> x.dtype, bool(x.min() >= 0), bool(x.max() < 10)
+    (dtype('int64'), True, True)
+    """
     if size is not None:
         args = (*args, size)
     if len(args) == 2:
@@ -761,7 +1086,13 @@ def randint(*args: Any, size: Any = None, dtype: Any = None) -> Tensor:
 def allclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> bool:
-    """Whether ``|a - b| <= atol + rtol·|b|`` everywhere (``torch.allclose``): a Python bool."""
+    """Whether ``|a - b| <= atol + rtol·|b|`` everywhere (``torch.allclose``): a Python bool.
+
+    Examples
+    --------
+    >>> al.allclose(al.tensor([1.0, 2.0]), al.tensor([1.0, 2.0 + 1e-7]))
+    True
+    """
     return bool(
         np.allclose(
             as_array(a, where="allclose"),
@@ -774,16 +1105,36 @@ def allclose(
 
 
 def equal(a: Any, b: Any) -> bool:
-    """Whether ``a`` and ``b`` have the same shape and elements (``torch.equal``)."""
+    """Whether ``a`` and ``b`` have the same shape and elements (``torch.equal``).
+
+    Examples
+    --------
+    >>> al.equal(al.tensor([1, 2]), al.tensor([1, 2]))
+    True
+    >>> al.equal(al.tensor([1, 2]), al.tensor([[1, 2]]))
+    False
+    """
     x, y = as_array(a, where="equal"), as_array(b, where="equal")
     return x.shape == y.shape and bool((x == y).all())
 
 
 def is_tensor(x: Any) -> bool:
-    """Whether ``x`` is a Tensor."""
+    """Whether ``x`` is a Tensor.
+
+    Examples
+    --------
+    >>> al.is_tensor(al.zeros(1)), al.is_tensor(np.zeros(1))
+    (True, False)
+    """
     return isinstance(x, Tensor)
 
 
 def numel(x: Tensor) -> int:
-    """The number of elements of ``x``."""
+    """The number of elements of ``x``.
+
+    Examples
+    --------
+    >>> al.numel(al.zeros(2, 3, 4))
+    24
+    """
     return as_array(x, where="numel").size

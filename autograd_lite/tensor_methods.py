@@ -46,14 +46,34 @@ class TensorMethods:
     ) -> None:
         """Backpropagate from this tensor: accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
-        Args:
-            grad: d(loss)/d(self), same shape as self. Optional for a single-element tensor
-                (it defaults to 1).
-            retain_graph: keep the graph (its saved values, and each node's gradient in
-                ``node.grad``) so backward can run through it again or it can be drawn.
-            create_graph: record the backward pass itself, so the gradients can be
-                differentiated again (higher-order derivatives). Implies retain_graph.
-            gradient: PyTorch's name for ``grad`` (``Q.backward(gradient=external_grad)``).
+        Parameters
+        ----------
+        grad
+            d(loss)/d(self), same shape as self. Optional for a single-element tensor
+            (it defaults to 1).
+        retain_graph
+            keep the graph (its saved values, and each node's gradient in
+            ``node.grad``) so backward can run through it again or it can be drawn.
+        create_graph
+            record the backward pass itself, so the gradients can be
+            differentiated again (higher-order derivatives). Implies retain_graph.
+        gradient
+            PyTorch's name for ``grad`` (``Q.backward(gradient=external_grad)``).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        tensor([2., 4.])
+
+        A non-scalar output needs the gradient of what it feeds, of its shape:
+
+        >>> x.grad = None
+        >>> (x * 3).backward(al.tensor([1.0, 0.5]))
+        >>> x.grad
+        tensor([3. , 1.5])
         """
         if gradient is not None:
             grad = gradient
@@ -140,7 +160,14 @@ class TensorMethods:
         return inplace.update(self, "@=", MatMul, (other,), needs_old=True)
 
     def add_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
-        """``self += alpha * other``, in place (PyTorch's add_)."""
+        """``self += alpha * other``, in place (PyTorch's ``add_``).
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0])
+        >>> x.add_(al.tensor([10.0, 10.0]), alpha=0.5)
+        tensor([6., 7.])
+        """
         return inplace.update(self, "add_", Add, (_scaled(other, alpha),))
 
     def sub_(self: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
@@ -164,18 +191,38 @@ class TensorMethods:
     clip_ = clamp_
 
     def fill_(self: Tensor, value: Any) -> Tensor:
-        """Set every element to ``value`` (a number or a one-element tensor), in place."""
+        """Set every element to ``value`` (a number or a one-element tensor), in place.
+
+        Examples
+        --------
+        >>> al.zeros(3).fill_(7.0)
+        tensor([7., 7., 7.])
+        """
         if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
             raise ValueError(f"fill_: value must be a number or a 0-d tensor, got {value!r}")
         return inplace.update(self, "fill_", SetItem, (value,), {"index": Ellipsis})
 
     def zero_(self: Tensor) -> Tensor:
-        """Set every element to zero, in place."""
+        """Set every element to zero, in place.
+
+        Examples
+        --------
+        >>> al.tensor([1.0, 2.0]).zero_()
+        tensor([0., 0.])
+        """
         return inplace.update(self, "zero_", SetItem, (0,), {"index": Ellipsis})
 
     def copy_(self: Tensor, src: Any) -> Tensor:
         """Copy ``src`` (broadcast to this tensor's shape) into this tensor, in place; the
-        gradient reaches ``src``."""
+        gradient reaches ``src``.
+
+        Examples
+        --------
+        >>> x = al.zeros(2, 2)
+        >>> x.copy_(al.tensor([1.0, 2.0]))
+        tensor([[1., 2.],
+                [1., 2.]])
+        """
         return inplace.update(self, "copy_", SetItem, (src,), {"index": Ellipsis})
 
     # -- NumPy functions on tensors: np.exp(x) is x.exp() (numpy_dispatch.py) --------------
@@ -191,13 +238,25 @@ class TensorMethods:
 
     @property
     def T(self: Tensor) -> Tensor:
-        """The tensor with its axes reversed."""
+        """The tensor with its axes reversed.
+
+        Examples
+        --------
+        >>> al.zeros(2, 3, 4).T.shape
+        (4, 3, 2)
+        """
         return shape.transpose(self)
 
     # -- dtype conversions ------------------------------------------------------------------
 
     def astype(self: Tensor, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
+        """This tensor converted to ``dtype`` (differentiable between float dtypes).
+
+        Examples
+        --------
+        >>> al.tensor([1.5, 2.5]).astype(np.int64)
+        tensor([1, 2])
+        """
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self

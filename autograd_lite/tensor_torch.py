@@ -68,7 +68,14 @@ class TorchMethods:
     def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's ``to``: ``x.to(dtype)``, ``x.to("cpu")``, ``x.to(device, dtype)``,
         ``x.to(other)`` (other's dtype), ``x.to(dtype=..., device=...)``. The CPU is the
-        only device: any other is refused. A float-to-float change is differentiable."""
+        only device: any other is refused. A float-to-float change is differentiable.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, 2.0])
+        >>> x.to(al.float64).dtype, x.to("cpu") is x
+        (dtype('float64'), True)
+        """
         dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
         copy = kwargs.pop("copy", False)
@@ -137,7 +144,15 @@ class TorchMethods:
         return self
 
     def t(self: Tensor) -> Tensor:
-        """The transpose of a matrix (0-d and 1-D tensors come back as they are)."""
+        """The transpose of a matrix (0-d and 1-D tensors come back as they are).
+
+        Examples
+        --------
+        >>> al.tensor([[1, 2, 3]]).t()
+        tensor([[1],
+                [2],
+                [3]])
+        """
         if self.ndim > 2:
             raise ValueError(
                 f"t: expects a tensor of at most 2 dimensions, got shape {tuple(self.shape)}; "
@@ -147,7 +162,13 @@ class TorchMethods:
 
     @property
     def mT(self: Tensor) -> Tensor:
-        """The last two axes swapped (a batch of matrices transposed)."""
+        """The last two axes swapped (a batch of matrices transposed).
+
+        Examples
+        --------
+        >>> al.zeros(5, 2, 3).mT.shape
+        (5, 3, 2)
+        """
         if self.ndim < 2:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {tuple(self.shape)}")
         return shape.transpose(self, -2, -1)
@@ -201,12 +222,27 @@ class TorchMethods:
     # -- selections made by indexing (so the gradient goes back to what was selected) ---------
 
     def masked_select(self: Tensor, mask: Any) -> Tensor:
-        """The elements where ``mask`` (broadcast to this shape) is True, as a 1-D tensor."""
+        """The elements where ``mask`` (broadcast to this shape) is True, as a 1-D tensor.
+
+        Examples
+        --------
+        >>> x = al.tensor([1.0, -2.0, 3.0])
+        >>> x.masked_select(x > 0)
+        tensor([1., 3.])
+        """
         m = np.broadcast_to(_bool_mask(mask, "masked_select"), self.shape)
         return self[m]
 
     def index_select(self: Tensor, dim: int, index: Any) -> Tensor:
-        """The slices at ``index`` (a 1-D int tensor) along ``dim``."""
+        """The slices at ``index`` (a 1-D int tensor) along ``dim``.
+
+        Examples
+        --------
+        >>> x = al.tensor([[1, 2], [3, 4], [5, 6]])
+        >>> x.index_select(0, al.tensor([2, 0]))
+        tensor([[5, 6],
+                [1, 2]])
+        """
         idx = index.data if isinstance(index, Tensor) else np.asarray(index)
         if idx.ndim != 1 or idx.dtype.kind not in "iu":
             raise TypeError("index_select: index must be a 1-D integer tensor")
@@ -215,7 +251,14 @@ class TorchMethods:
 
     def repeat(self: Tensor, *sizes: Any) -> Tensor:
         """This tensor tiled ``sizes`` times along each dimension (PyTorch's ``repeat``, NumPy's
-        ``tile``); leading extra sizes add dimensions."""
+        ``tile``); leading extra sizes add dimensions.
+
+        Examples
+        --------
+        >>> al.tensor([1, 2]).repeat(2, 2)
+        tensor([[1, 2, 1, 2],
+                [1, 2, 1, 2]])
+        """
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
         if len(sizes) < self.ndim:
@@ -228,13 +271,25 @@ class TorchMethods:
         return x[grids]
 
     def chunk(self: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        """``chunks`` pieces along ``dim`` (the last may be smaller), as PyTorch's ``chunk``."""
+        """``chunks`` pieces along ``dim`` (the last may be smaller), as PyTorch's ``chunk``.
+
+        Examples
+        --------
+        >>> [c.tolist() for c in al.arange(5).chunk(2)]
+        [[0, 1, 2], [3, 4]]
+        """
         n = self.shape[dim]
         size = -(-n // chunks)
         return self.split(size, dim)
 
     def split(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        """Pieces of ``split_size`` along ``dim`` (or of the sizes in a list)."""
+        """Pieces of ``split_size`` along ``dim`` (or of the sizes in a list).
+
+        Examples
+        --------
+        >>> [s.shape for s in al.zeros(5, 2).split([1, 4])]
+        [(1, 2), (4, 2)]
+        """
         (axis,) = reduce.normalize_axes(dim, self.ndim, "split", self.shape)
         n = self.shape[axis]
         sizes = [split_size] * (-(-n // split_size)) if isinstance(split_size, int) else split_size
@@ -248,13 +303,28 @@ class TorchMethods:
         return tuple(pieces)
 
     def nonzero(self: Tensor) -> Tensor:
-        """The indices of the nonzero elements, one row each: (count, ndim), int64."""
+        """The indices of the nonzero elements, one row each: (count, ndim), int64.
+
+        Examples
+        --------
+        >>> al.tensor([[0, 1], [2, 0]]).nonzero()
+        tensor([[0, 1],
+                [1, 0]])
+        """
         return Tensor(np.argwhere(self.data).astype(np.int64))
 
     # -- masked ops ---------------------------------------------------------------------
 
     def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
-        """``value`` where ``mask`` is True, ``self`` elsewhere (``mask`` broadcasts)."""
+        """``value`` where ``mask`` is True, ``self`` elsewhere (``mask`` broadcasts).
+
+        Examples
+        --------
+        >>> scores = al.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> scores.masked_fill(al.tensor([[False, True], [False, False]]), float("-inf"))
+        tensor([[  1., -inf],
+                [  3.,   4.]])
+        """
         m = _bool_mask(mask, "masked_fill")
         out = selection.where(m, _as_value(value, self), self)
         return out if out.dtype == self.dtype else out.astype(self.dtype)  # self's dtype kept

@@ -39,7 +39,18 @@ from autograd_lite.tensor import Tensor
 def shapes(
     min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4
 ) -> st.SearchStrategy[tuple[int, ...]]:
-    """Array shapes, e.g. (), (3,), (2, 1, 4)."""
+    """Array shapes, e.g. (), (3,), (2, 1, 4).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from autograd_lite.testing import shapes
+    >>> @settings(max_examples=20)
+    ... @given(shapes(max_dims=2))
+    ... def test_sum_keeps_nothing(shape):
+    ...     assert al.zeros(*shape).sum().shape == ()
+    >>> test_sum_keeps_nothing()
+    """
     return hnp.array_shapes(
         min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
     )
@@ -52,7 +63,19 @@ def broadcastable_shapes(
     min_side: int = 1,
     max_side: int = 4,
 ) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
-    """Tuples of shapes that broadcast together, e.g. ((3, 1), (4,))."""
+    """Tuples of shapes that broadcast together, e.g. ((3, 1), (4,)).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from autograd_lite.testing import broadcastable_shapes
+    >>> @settings(max_examples=20)
+    ... @given(broadcastable_shapes())
+    ... def test_add_broadcasts(pair):
+    ...     a, b = pair
+    ...     assert (al.zeros(*a) + al.zeros(*b)).shape == np.broadcast_shapes(a, b)
+    >>> test_add_broadcasts()
+    """
     return hnp.mutually_broadcastable_shapes(
         num_shapes=num_shapes,
         min_dims=min_dims,
@@ -86,6 +109,16 @@ def arrays_for_grad(
     ``kinks`` (0 by default: relu, abs), where a numerical derivative straddles the
     jump. ``distinct=True`` keeps values at least ``gap`` apart (for max, min, sort:
     a tie is a kink too).
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from autograd_lite.testing import arrays_for_grad, assert_grad_matches_numeric
+    >>> @settings(max_examples=10)
+    ... @given(arrays_for_grad((3,)))
+    ... def test_relu_grad(x):
+    ...     assert_grad_matches_numeric(al.relu, x)
+    >>> test_relu_grad()
     """
     shape = shapes() if shape is None else shape
     elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, width=64)
@@ -106,7 +139,13 @@ def assert_grad_matches_numeric(
     rtol: float = 1e-3,
 ) -> None:
     """Assert that ``fn``'s gradients match central differences (an ``AssertionError``
-    with gradcheck's report otherwise). Arrays become float64 tensors requiring grad."""
+    with gradcheck's report otherwise). Arrays become float64 tensors requiring grad.
+
+    Examples
+    --------
+    >>> from autograd_lite.testing import assert_grad_matches_numeric
+    >>> assert_grad_matches_numeric(lambda x, y: (x * y).sum(), np.ones(3), np.arange(3.0))
+    """
     tensors = [
         x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
         for x in inputs
@@ -127,7 +166,13 @@ def assert_jvp_matches_numeric(
 ) -> None:
     """Assert that forward mode (every op's ``jvp``) gives ``fn``'s directional derivative:
     the tangent of ``fn(x)`` along ``v`` against (fn(x + eps·v) - fn(x - eps·v)) / 2eps, in
-    float64. ``tangents`` (one per input) default to random normal ones."""
+    float64. ``tangents`` (one per input) default to random normal ones.
+
+    Examples
+    --------
+    >>> from autograd_lite.testing import assert_jvp_matches_numeric
+    >>> assert_jvp_matches_numeric(al.tanh, np.array([0.5, -1.0]))
+    """
     arrays = [np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     if tangents is None:
         rng = np.random.default_rng(0)

@@ -14,7 +14,16 @@ from nn.module import Module
 
 
 class ReLU(Module):
-    """max(x, 0). ``inplace`` is accepted for PyTorch compatibility and ignored."""
+    """max(x, 0). ``inplace`` is accepted for PyTorch compatibility and ignored.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.ReLU()
+    >>> m(al.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -24,7 +33,16 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else negative_slope · x (a small gradient for negative inputs)."""
+    """x where x > 0, else negative_slope · x (a small gradient for negative inputs).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.LeakyReLU(0.1)
+    >>> m(al.tensor([-2.0, 3.0]))
+    tensor([-0.2,  3. ])
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -38,21 +56,48 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + e^-x), in (0, 1)."""
+    """1 / (1 + e^-x), in (0, 1).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.Sigmoid()
+    >>> m(al.tensor([-2.0, 0.0, 2.0]))
+    tensor([0.1192, 0.5   , 0.8808])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.sigmoid(x)
 
 
 class Tanh(Module):
-    """tanh(x), in (-1, 1)."""
+    """tanh(x), in (-1, 1).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.Tanh()
+    >>> m(al.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.7616,  0.    ,  0.7616])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.tanh(x)
 
 
 class ELU(Module):
-    """x where x > 0, else alpha · (e^x - 1)."""
+    """x where x > 0, else alpha · (e^x - 1).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.ELU()
+    >>> m(al.tensor([-1.0, 2.0]))
+    tensor([-0.6321,  2.    ])
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -67,7 +112,16 @@ class ELU(Module):
 
 class GELU(Module):
     """x · Φ(x), Φ the standard normal CDF (exact, via erf); ``approximate="tanh"`` uses
-    the tanh approximation."""
+    the tanh approximation.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.GELU()
+    >>> m(al.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.1587,  0.    ,  0.8413])
+    """
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -94,14 +148,32 @@ class _AlongDim(Module):
 
 
 class Softmax(_AlongDim):
-    """e^x / Σ e^x along ``dim``: each slice becomes probabilities summing to 1."""
+    """e^x / Σ e^x along ``dim``: each slice becomes probabilities summing to 1.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.Softmax(dim=1)
+    >>> m(al.tensor([[1.0, 2.0, 3.0]]))
+    tensor([[0.09  , 0.2447, 0.6652]])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, self.dim)
 
 
 class LogSoftmax(_AlongDim):
-    """log softmax(x) along ``dim`` (stable; pair it with NLLLoss)."""
+    """log softmax(x) along ``dim`` (stable; pair it with NLLLoss).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.LogSoftmax(dim=1)
+    >>> m(al.tensor([[1.0, 2.0, 3.0]]))
+    tensor([[-2.4076, -1.4076, -0.4076]])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.dim)
@@ -115,6 +187,17 @@ class Maxout(Module):
     One ``Linear(in_features, out_features · num_pieces)`` (child "linear") computes all
     pieces; output unit j takes the max of its pieces j·k .. j·k + k - 1.
     ReLU is the special case max(x·w + b, 0).
+
+    Shape: input (..., in_features), output (..., out_features); the parameters are the
+    child ``linear``'s weight (out_features · num_pieces, in_features) and bias.
+
+    Examples
+    --------
+    >>> m = nn.Maxout(4, 3, num_pieces=2)
+    >>> m(al.ones(5, 4)).shape
+    (5, 3)
+    >>> m.linear.weight.shape
+    (6, 4)
     """
 
     def __init__(self, in_features: int, out_features: int, num_pieces: int) -> None:

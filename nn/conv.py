@@ -12,10 +12,38 @@ class Conv2d(Module):
     """2-D convolution: x (N, C_in, H, W) -> (N, C_out, H', W'), H' = (H + 2p - kh) // s + 1.
 
     weight: (out_channels, in_channels, kh, kw), bias: (out_channels,). Each output channel
-    slides its kernel over all input channels:
+    slides its kernel over all input channels::
+
         y[n, f, i, j] = bias[f] + Σ_{c,u,v} x_pad[n, c, s·i + u, s·j + v] · weight[f, c, u, v]
+
     One fused op (``autograd_lite.conv2d``, the Function ``Conv2dFunction``: im2col and
     one matmul).
+
+    Shape: input (N, C_in, H, W), output (N, C_out, H', W') with
+    H' = (H + 2·padding - kh) // stride + 1 (W' likewise).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        C_in and C_out: the channels of the input and of the output (one kernel each).
+    kernel_size : int or (int, int)
+        The kernel's height and width (kh, kw).
+    stride : int or (int, int)
+        The step between kernel positions.
+    padding : int or (int, int)
+        Zeros added on each side of H and W (``padding=(k - 1) // 2`` keeps the size for odd k).
+    bias : bool
+        Learn one bias per output channel.
+
+    Examples
+    --------
+    >>> conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)
+    >>> conv.weight.shape, conv.bias.shape
+    ((8, 1, 3, 3), (8,))
+    >>> conv(al.ones(2, 1, 28, 28)).shape
+    (2, 8, 28, 28)
+    >>> nn.Conv2d(3, 4, 5, stride=2)(al.ones(1, 3, 32, 32)).shape
+    (1, 4, 14, 14)
     """
 
     def __init__(

@@ -117,6 +117,28 @@ class DataLoader:
     else from ``autograd_lite``'s global one (``al.manual_seed`` makes it reproducible, as
     ``torch.manual_seed`` does). ``num_workers`` is accepted and the loading happens in this
     process.
+
+    Shape: each batch holds ``batch_size`` examples along the first axis: ``X`` (N, D)
+    gives ``xb`` (B, D) and ``y`` (N,) gives ``yb`` (B,); the last batch may be smaller.
+
+    Examples
+    --------
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> y = np.array([0, 1, 0, 1, 0, 1])
+    >>> loader = nn.data.DataLoader(X, y, batch_size=4, shuffle=False)
+    >>> len(loader)
+    2
+    >>> for xb, yb in loader:
+    ...     print(xb.shape, yb)
+    (4, 2) tensor([0, 1, 0, 1])
+    (2, 2) tensor([0, 1])
+
+    PyTorch's form, over a dataset:
+
+    >>> ds = nn.data.TensorDataset(al.tensor(X), al.tensor(y))
+    >>> xb, yb = next(iter(nn.data.DataLoader(ds, batch_size=3)))
+    >>> xb.shape, yb.shape
+    ((3, 2), (3,))
     """
 
     def __init__(
@@ -270,7 +292,14 @@ def _short(indices: list[int]) -> str:
 
 
 class Split(NamedTuple):
-    """The result of :func:`train_val_test_split`; unpacks like a 6-tuple."""
+    """The result of :func:`train_val_test_split`; unpacks like a 6-tuple.
+
+    Examples
+    --------
+    >>> split = nn.data.train_val_test_split(np.zeros((10, 3)), np.arange(10), val=0.2, test=0.2)
+    >>> split.X_train.shape, split.X_val.shape, split.X_test.shape
+    ((6, 3), (2, 3), (2, 3))
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray | None
@@ -311,6 +340,13 @@ def train_val_test_split(
     ``stratify=True`` splits each class of ``y`` separately with the same fractions (rounded
     per class), so the class proportions match across the three sets; train, val and test
     are then each shuffled (when ``shuffle``) so classes do not come in blocks.
+
+    Examples
+    --------
+    >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    >>> X_train, y_train, X_val, y_val, X_test, y_test = nn.data.train_val_test_split(X, y)
+    >>> X_train.shape, X_val.shape, X_test.shape
+    ((6, 2), (2, 2), (2, 2))
     """
     where = "train_val_test_split"
     val = _check_fraction("val", val)
@@ -432,6 +468,16 @@ class StandardScaler(_Scaler):
     ``fit(X)`` with ``X: (N, D)`` (or ``(N, ...)``) sets ``mean_``, ``var_`` and ``scale_``
     (all of shape ``X.shape[1:]``, float64); ``scale_`` is the population standard deviation
     (ddof=0), with 1.0 where a feature is constant so it maps to 0 instead of dividing by zero.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> scaler = nn.data.StandardScaler().fit(X)
+    >>> scaler.mean_, scaler.scale_
+    (array([ 2., 20.]), array([ 1., 10.]))
+    >>> scaler.transform(X)
+    array([[-1., -1.],
+           [ 1.,  1.]])
     """
 
     _stat = "mean_"
@@ -463,6 +509,14 @@ class MinMaxScaler(_Scaler):
     ``X.shape[1:]``, float64): ``data_min_``, ``data_max_``, ``data_range_``, and the affine
     map ``x' = x * scale_ + min_``. A constant feature (range 0) uses range 1, so it maps to
     ``lo`` instead of dividing by zero. Unseen data may fall outside ``feature_range``.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0]])
+    >>> nn.data.MinMaxScaler().fit_transform(X)
+    array([[0. , 0. ],
+           [1. , 1. ],
+           [0.5, 0.5]])
     """
 
     _stat = "data_min_"
@@ -509,6 +563,15 @@ def standardize(
 
     ``std`` is 1.0 for constant features (no division by zero). A functional shortcut for
     :class:`StandardScaler`.
+
+    Examples
+    --------
+    >>> Z, mean, std = nn.data.standardize(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> Z
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> mean, std
+    (array([ 2., 20.]), array([ 1., 10.]))
     """
     X = _feature_array(X, "standardize")
     if (mean is None) != (std is None):

@@ -37,7 +37,19 @@ __all__ = [
 
 class Dataset:
     """Base class of map-style datasets (PyTorch's ``Dataset``): define ``__len__`` and
-    ``__getitem__(index)`` returning one sample (a tensor, an array, a tuple, a dict ...)."""
+    ``__getitem__(index)`` returning one sample (a tensor, an array, a tuple, a dict ...).
+
+    Examples
+    --------
+    >>> class Squares(nn.data.Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, i):
+    ...         return al.tensor([float(i)]), al.tensor([float(i * i)])
+    >>> xb, yb = next(iter(nn.data.DataLoader(Squares(), batch_size=4)))
+    >>> yb.reshape(-1)
+    tensor([0., 1., 4., 9.])
+    """
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
@@ -99,6 +111,16 @@ class TensorDataset(Dataset):
     ``ds = TensorDataset(X, y)`` with ``X: (N, D)``, ``y: (N,)``; ``len(ds) == N``;
     ``ds[i]`` is ``(X[i], y[i])`` and ``ds[idx]`` with an index array is a batch. Items are
     Tensors for the arguments given as Tensors (as in PyTorch) and NumPy arrays for arrays.
+
+    Examples
+    --------
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> y = np.array([0, 1, 0, 1, 0, 1])
+    >>> ds = nn.data.TensorDataset(al.tensor(X), al.tensor(y))
+    >>> len(ds)
+    6
+    >>> ds[1]
+    (tensor([2., 3.], dtype=float64), tensor(1))
     """
 
     def __init__(self, *arrays: Any) -> None:
@@ -130,7 +152,14 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The examples of ``dataset`` at ``indices``, in that order (PyTorch's ``Subset``)."""
+    """The examples of ``dataset`` at ``indices``, in that order (PyTorch's ``Subset``).
+
+    Examples
+    --------
+    >>> sub = nn.data.Subset([10, 20, 30, 40], [3, 1])
+    >>> len(sub), sub[0]
+    (2, 40)
+    """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
         self.dataset = dataset
@@ -164,7 +193,15 @@ def _rng(generator: Any) -> np.random.Generator:
 def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random Subsets of the given ``lengths``
     (counts summing to ``len(dataset)``, or fractions summing to 1: the remainder goes
-    round-robin to the first subsets, as in PyTorch)."""
+    round-robin to the first subsets, as in PyTorch).
+
+    Examples
+    --------
+    >>> g = al.Generator().manual_seed(0)
+    >>> train, val = nn.data.random_split(range(10), [0.8, 0.2], generator=g)
+    >>> len(train), len(val)
+    (8, 2)
+    """
     n = len(dataset)
     lengths = list(lengths)
     if (
@@ -195,7 +232,20 @@ def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) 
 
 
 class Sampler:
-    """Base class: an iterable of dataset indices (and usually ``__len__``)."""
+    """Base class: an iterable of dataset indices (and usually ``__len__``).
+
+    Examples
+    --------
+    >>> class EvenFirst(nn.data.Sampler):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(list(range(0, self.n, 2)) + list(range(1, self.n, 2)))
+    ...     def __len__(self):
+    ...         return self.n
+    >>> list(EvenFirst(5))
+    [0, 2, 4, 1, 3]
+    """
 
     def __iter__(self) -> Iterator[int]:
         raise NotImplementedError
@@ -205,7 +255,13 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """0, 1, ..., len(data_source) - 1."""
+    """0, 1, ..., len(data_source) - 1.
+
+    Examples
+    --------
+    >>> list(nn.data.SequentialSampler(range(3)))
+    [0, 1, 2]
+    """
 
     def __init__(self, data_source: Any) -> None:
         self.data_source = data_source
@@ -219,7 +275,14 @@ class SequentialSampler(Sampler):
 
 class RandomSampler(Sampler):
     """A new random order each pass (a permutation; with ``replacement=True``,
-    ``num_samples`` draws with replacement), from ``generator`` (see ``_rng``)."""
+    ``num_samples`` draws with replacement), from ``generator`` (see ``_rng``).
+
+    Examples
+    --------
+    >>> sampler = nn.data.RandomSampler(range(4), generator=al.Generator().manual_seed(0))
+    >>> sorted(sampler)
+    [0, 1, 2, 3]
+    """
 
     def __init__(
         self,
@@ -252,7 +315,14 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """The given indices in a new random order each pass."""
+    """The given indices in a new random order each pass.
+
+    Examples
+    --------
+    >>> sampler = nn.data.SubsetRandomSampler([5, 6, 7], generator=al.Generator().manual_seed(0))
+    >>> sorted(sampler)
+    [5, 6, 7]
+    """
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
         self.indices = list(indices)
@@ -269,7 +339,13 @@ class SubsetRandomSampler(Sampler):
 
 class BatchSampler(Sampler):
     """Groups another sampler's indices into lists of ``batch_size`` (the last one shorter
-    unless ``drop_last``)."""
+    unless ``drop_last``).
+
+    Examples
+    --------
+    >>> list(nn.data.BatchSampler(nn.data.SequentialSampler(range(5)), 2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
 
     def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
@@ -311,6 +387,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
     A sample that does not fit (another shape, type or length) raises ``TypeError`` naming the
     sample's index in the batch, where in the sample, and the shapes.
+
+    Examples
+    --------
+    >>> nn.data.default_collate([(al.tensor([1.0, 2.0]), 0), (al.tensor([3.0, 4.0]), 1)])
+    [tensor([[1., 2.],
+            [3., 4.]]), tensor([0, 1])]
     """
     if len(batch) == 0:
         raise ValueError("default_collate: the batch is empty")

@@ -84,6 +84,14 @@ def spiral(
 
     The noise is drawn with ``np.random.RandomState(seed).randn``, one class after another,
     so ``spiral(seed=s)`` equals the course code run right after ``np.random.seed(s)``.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.spiral(n_per_class=100, n_classes=3)
+    >>> X.shape, y.shape
+    ((300, 2), (300,))
+    >>> y[::100]
+    array([0, 1, 2])
     """
     where = "spiral"
     n = _check_count("n_per_class", n_per_class, where)
@@ -109,6 +117,12 @@ def moons(
     Returns ``X: (n, 2)``, ``y: (n,)``: ``n // 2`` points of class 0 on the upper arc
     ``(cos a, sin a)``, the rest of class 1 on the lower arc ``(1 - cos a, 0.5 - sin a)``,
     ``a`` evenly spaced in ``[0, pi]``, plus Gaussian noise of standard deviation ``noise``.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.moons(100)
+    >>> X.shape, np.bincount(y)
+    ((100, 2), array([50, 50]))
     """
     where = "moons"
     n = _check_count("n", n, where, minimum=2)
@@ -138,6 +152,12 @@ def circles(
     Returns ``X: (n, 2)``, ``y: (n,)``: ``n // 2`` points of class 0 on the unit circle, the
     rest of class 1 on the circle of radius ``factor`` (``0 <= factor < 1``), angles evenly
     spaced, plus Gaussian noise of standard deviation ``noise``. Not linearly separable.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.circles(100)
+    >>> X.shape, y.shape, np.bincount(y)
+    ((100, 2), (100,), array([50, 50]))
     """
     where = "circles"
     n = _check_count("n", n, where, minimum=2)
@@ -169,6 +189,17 @@ def xor(
     that order (row ``i`` is corner ``i % 4``, so the classes are balanced) plus Gaussian noise
     of standard deviation ``noise``. ``noise=None`` means 0 for ``n == 4`` (the exact table)
     and 0.1 otherwise.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.xor()
+    >>> X
+    array([[0., 0.],
+           [0., 1.],
+           [1., 0.],
+           [1., 1.]], dtype=float32)
+    >>> y
+    array([0, 1, 1, 0])
     """
     where = "xor"
     n = _check_count("n", n, where, minimum=4)
@@ -193,6 +224,12 @@ def blobs(
     array ``(K, D)`` of centers. Returns ``X: (n, D)``, ``y: (n,)``: cluster ``k`` gets
     ``n // K`` points (the first ``n % K`` clusters one more) drawn from
     ``N(centers[k], std**2 I)``.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.blobs(n=30, centers=3)
+    >>> X.shape, np.bincount(y)
+    ((30, 2), array([10, 10, 10]))
     """
     where = "blobs"
     n = _check_count("n", n, where)
@@ -226,6 +263,12 @@ def digits(dtype: Any = None, flatten: bool = True) -> tuple[np.ndarray, np.ndar
     Returns ``X: (1797, 64)`` (``flatten=False``: ``(1797, 1, 8, 8)``, the ``(N, C, H, W)``
     layout of ``Conv2d``) with pixels scaled from 0..16 to ``[0, 1]``, and ``y: (1797,)``
     in 0..9. Needs the ``digits`` extra: ``pip install "autograd-lite[digits]"``.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.digits()  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((1797, 64), (1797,))
     """
     dt = _float_dtype(dtype, "digits")
     try:
@@ -320,6 +363,21 @@ def read_idx(path: PathLike) -> np.ndarray:
     The shape and dtype come from the header (MNIST images: ``(N, 28, 28)`` uint8; labels:
     ``(N,)`` uint8). A bad magic number, a truncated file or trailing bytes raise
     ``ValueError`` naming the path and what is wrong.
+
+    Examples
+    --------
+    An IDX file of two 2x2 uint8 images (magic 0x00000803: unsigned bytes, 3 dimensions):
+
+    >>> import struct
+    >>> data = struct.pack(">I3I", 0x803, 2, 2, 2) + bytes(range(8))
+    >>> with open("tiny-idx3-ubyte", "wb") as f:
+    ...     _ = f.write(data)
+    >>> nn.datasets.read_idx("tiny-idx3-ubyte")
+    array([[[0, 1],
+            [2, 3]],
+    <BLANKLINE>
+           [[4, 5],
+            [6, 7]]], dtype=uint8)
     """
     path = Path(path)
     return _parse_idx(_read_bytes(path, "read_idx"), path, "read_idx")[1]
@@ -403,6 +461,18 @@ def load_mnist(
 
     Files with a wrong magic number, truncated or gzip-corrupted files, and image/label
     counts that differ raise ``ValueError`` naming the file.
+
+    Examples
+    --------
+    The CSV form of "Make Your Own Neural Network" (here two rows of a made-up file):
+
+    >>> row = lambda label, pixel: ",".join([str(label)] + [str(pixel)] * 784)
+    >>> with open("mnist_train_2.csv", "w") as f:
+    ...     print(row(5, 0), file=f)
+    ...     print(row(0, 255), file=f)
+    >>> X, y = nn.datasets.load_mnist("mnist_train_2.csv")
+    >>> X.shape, y, float(X.max())
+    ((2, 784), array([5, 0]), 1.0)
     """
     where = "load_mnist"
     path = Path(path)

@@ -71,7 +71,15 @@ __all__ = [
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices ``(...)`` -> one-hot rows ``(..., num_classes)``, int64, as PyTorch's
     ``one_hot`` (``num_classes=-1``: one more than the largest index). No gradient; use
-    ``.float()`` to mix it with float tensors."""
+    ``.float()`` to mix it with float tensors.
+
+    Examples
+    --------
+    >>> nn.functional.one_hot(al.tensor([0, 2, 1]), num_classes=3)
+    tensor([[1, 0, 0],
+            [0, 0, 1],
+            [0, 1, 0]])
+    """
     idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(
@@ -89,37 +97,100 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.relu
+    >>> m(al.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
     return autograd_lite.relu(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else negative_slope · x."""
+    """x where x > 0, else negative_slope · x.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.leaky_relu
+    >>> m(al.tensor([-2.0, 3.0]))
+    tensor([-0.02,  3.  ])
+    """
     return autograd_lite.leaky_relu(x, negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + e^-x)."""
+    """1 / (1 + e^-x).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.sigmoid
+    >>> m(al.tensor([0.0]))
+    tensor([0.5])
+    """
     return autograd_lite.sigmoid(x)
 
 
 def tanh(x: Tensor) -> Tensor:
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.tanh
+    >>> m(al.tensor([0.0]))
+    tensor([0.])
+    """
     return autograd_lite.tanh(x)
 
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
-    """x where x > 0, else alpha · (e^x - 1)."""
+    """x where x > 0, else alpha · (e^x - 1).
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.elu
+    >>> m(al.tensor([-1.0, 2.0]))
+    tensor([-0.6321,  2.    ])
+    """
     return autograd_lite.elu(x, alpha)
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """e^x / Σ e^x along ``dim``."""
+    """e^x / Σ e^x along ``dim``.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.softmax
+    >>> m(al.tensor([1.0, 1.0]))
+    tensor([0.5, 0.5])
+    """
     return autograd_lite.softmax(x, dim)
 
 
 def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """log softmax(x) along ``dim``, computed stably."""
+    """log softmax(x) along ``dim``, computed stably.
+
+    Shape: input (*), any shape; output the same shape.
+
+    Examples
+    --------
+    >>> m = nn.functional.log_softmax
+    >>> m(al.tensor([1.0, 2.0, 3.0]))
+    tensor([-2.4076, -1.4076, -0.4076])
+    """
     return autograd_lite.log_softmax(x, dim)
 
 
@@ -127,17 +198,35 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+    """x @ weight.T + bias: x (..., in), weight (out, in), bias (out,) -> (..., out).
+
+    Examples
+    --------
+    >>> nn.functional.linear(al.ones(4, 3), al.ones(2, 3), al.tensor([0.0, 1.0]))[0]
+    tensor([3., 4.])
+    """
     return autograd_lite.linear(x, weight, bias)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions start_dim..end_dim into one (``torch.flatten``)."""
+    """Merge dimensions start_dim..end_dim into one (``torch.flatten``).
+
+    Examples
+    --------
+    >>> nn.functional.flatten(al.zeros(2, 3, 4), start_dim=1).shape
+    (2, 12)
+    """
     return autograd_lite.flatten(x, start_dim, end_dim)
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding; ``pad`` = (left, right, top, bottom, ...) for the last axes first."""
+    """Constant padding; ``pad`` = (left, right, top, bottom, ...) for the last axes first.
+
+    Examples
+    --------
+    >>> nn.functional.pad(al.ones(1, 2, 2), (1, 1, 0, 0)).shape
+    (1, 2, 4)
+    """
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
     return autograd_lite.pad(x, pad, value)
@@ -157,6 +246,16 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the survivors by
     1/(1 - p), so the expected value is unchanged and evaluation needs no rescaling.
     Identity when ``training`` is False. Randomness: ``autograd_lite.default_generator()``.
+
+    Shape: output the same as ``x``.
+
+    Examples
+    --------
+    >>> y = nn.functional.dropout(al.ones(1000), p=0.2)
+    >>> round(float((y == 0).float().mean()), 1)
+    0.2
+    >>> nn.functional.dropout(al.ones(3), p=0.2, training=False)
+    tensor([1., 1., 1.])
     """
     p = check_dropout_p(p, "dropout")
     if not training or p == 0.0:
@@ -180,12 +279,21 @@ def batch_norm(
     """Batch normalization over the channel axis 1 of x: (N, C), (N, C, L) or (N, C, H, W).
 
     Training: each channel is normalized with the mean and (biased) variance of the batch,
-    over every axis but 1, and the running statistics are updated in place:
+    over every axis but 1, and the running statistics are updated in place::
+
         running = (1 - momentum) · running + momentum · batch statistic
+
     (the unbiased variance for ``running_var``, as PyTorch). Otherwise the running
     statistics are used. Then y = x̂ · weight + bias, per channel.
 
     The backward comes from the composite: mean, variance and division are all recorded.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> nn.functional.batch_norm(x, None, None, training=True)
+    tensor([[-1., -1.],
+            [ 1.,  1.]])
     """
     shape = x.shape
     if len(shape) < 2:

@@ -57,29 +57,64 @@ def _fill(tensor: Tensor, values: Any, where: str) -> Tensor:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    """Fill with 0."""
+    """Fill with 0.
+
+    Examples
+    --------
+    >>> nn.init.zeros_(al.ones(3))
+    tensor([0., 0., 0.])
+    """
     return _fill(tensor, 0, "zeros_")
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    """Fill with 1."""
+    """Fill with 1.
+
+    Examples
+    --------
+    >>> nn.init.ones_(al.empty(3))
+    tensor([1., 1., 1.])
+    """
     return _fill(tensor, 1, "ones_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    Shape: any; ``tensor`` is changed in place and returned.
+
+    Examples
+    --------
+    >>> nn.init.constant_(al.empty(2, 2), 0.5)
+    tensor([[0.5, 0.5],
+            [0.5, 0.5]])
+    """
     return _fill(tensor, val, "constant_")
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with samples from the uniform distribution on [a, b)."""
+    """Fill with samples from the uniform distribution on [a, b).
+
+    Examples
+    --------
+    >>> w = nn.init.uniform_(al.empty(1000), -1.0, 1.0)
+    >>> bool(w.min() >= -1.0), bool(w.max() < 1.0)
+    (True, True)
+    """
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
     return _fill(tensor, autograd_lite.default_generator().uniform(a, b, tensor.shape), "uniform_")
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with samples from the normal distribution N(mean, std²)."""
+    """Fill with samples from the normal distribution N(mean, std²).
+
+    Examples
+    --------
+    >>> w = nn.init.normal_(al.empty(1000), mean=0.0, std=0.1)
+    >>> round(float(w.std()), 1)
+    0.1
+    """
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     return _fill(
@@ -92,6 +127,13 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
     linear, conv*, sigmoid: 1;  tanh: 5/3;  relu: √2;  leaky_relu: √(2 / (1 + slope²))
     (slope ``param``, default 0.01);  selu: 3/4.
+
+    Examples
+    --------
+    >>> nn.init.calculate_gain("relu")
+    1.4142135623730951
+    >>> nn.init.calculate_gain("tanh")
+    1.6666666666666667
     """
     linear_fns = {
         "linear",
@@ -145,14 +187,28 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot uniform: U(-b, b) with b = gain · √(6 / (fan_in + fan_out))."""
+    """Glorot uniform: U(-b, b) with b = gain · √(6 / (fan_in + fan_out)).
+
+    Examples
+    --------
+    >>> w = nn.init.xavier_uniform_(al.empty(300, 200))
+    >>> bool(abs(w).max() <= (6 / 500) ** 0.5)
+    True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot normal: N(0, std²) with std = gain · √(2 / (fan_in + fan_out))."""
+    """Glorot normal: N(0, std²) with std = gain · √(2 / (fan_in + fan_out)).
+
+    Examples
+    --------
+    >>> w = nn.init.xavier_normal_(al.empty(300, 200))
+    >>> round(float(w.std()), 3), round((2 / 500) ** 0.5, 3)
+    (0.063, 0.063)
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -164,6 +220,13 @@ def kaiming_uniform_(
 
     ``a`` is the negative slope of a leaky ReLU (0 gives a ReLU's √2 gain).
     ``a=√5`` is what Linear and Conv2d use by default: b = 1/√fan_in.
+
+    Examples
+    --------
+    >>> w = nn.init.kaiming_uniform_(al.empty(100, 50), nonlinearity="relu")
+    >>> bound = (2 ** 0.5) * (3 / 50) ** 0.5
+    >>> bool(abs(w).max() <= bound)
+    True
     """
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
@@ -173,6 +236,18 @@ def kaiming_uniform_(
 def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
-    """He normal: N(0, std²) with std = gain / √fan (√(2 / fan_in) for a ReLU network)."""
+    """He normal: N(0, std²) with std = gain / √fan (√(2 / fan_in) for a ReLU network).
+
+    Notes
+    -----
+    For a weight of shape (out, in) (Linear) fan_in = in; for (out, in, kh, kw) (Conv2d)
+    fan_in = in · kh · kw and fan_out = out · kh · kw.
+
+    Examples
+    --------
+    >>> w = nn.init.kaiming_normal_(al.empty(256, 512), nonlinearity="relu")
+    >>> round(float(w.std()), 3), round((2 / 512) ** 0.5, 3)
+    (0.063, 0.062)
+    """
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))

@@ -15,6 +15,27 @@ class Linear(Module):
 
     weight: (out_features, in_features) — the course's W[l]: (n[l], n[l-1]); bias: (out_features,).
     One fused op (``autograd_lite.linear``), so the graph has one node per layer.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The sizes of each input and output sample.
+    bias : bool
+        Learn an additive bias (default True).
+
+    Notes
+    -----
+    Both weight and bias start uniform in (-1/√in_features, 1/√in_features) (PyTorch's
+    default; ``nn.init`` has the others). Shape: input (..., in_features), output
+    (..., out_features).
+
+    Examples
+    --------
+    >>> layer = nn.Linear(3, 2)
+    >>> layer.weight.shape, layer.bias.shape
+    ((2, 3), (2,))
+    >>> layer(al.ones(4, 3)).shape
+    (4, 2)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
@@ -52,7 +73,15 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. to remove a layer from a model)."""
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer from a model).
+
+    Shape: output the same as the input.
+
+    Examples
+    --------
+    >>> nn.Identity()(al.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
@@ -63,7 +92,15 @@ class Identity(Module):
 
 class Flatten(Module):
     """Merge dimensions start_dim..end_dim: (N, C, H, W) -> (N, C·H·W) by default, keeping
-    the batch dimension (``start_dim=1``)."""
+    the batch dimension (``start_dim=1``).
+
+    Shape: (N, ...) -> (N, product of the rest) by default.
+
+    Examples
+    --------
+    >>> nn.Flatten()(al.zeros(8, 3, 4, 4)).shape
+    (8, 48)
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()

@@ -68,21 +68,46 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """Mean squared error, (input - target)² (see ``mse_loss``)."""
+    """Mean squared error, (input - target)² (see ``mse_loss``).
+
+    Shape: input (*), target the same shape; output () for 'mean' and 'sum', (*) for 'none'.
+
+    Examples
+    --------
+    >>> nn.MSELoss()(al.tensor([1.0, 2.0, 3.0]), al.tensor([1.0, 0.0, 0.0]))
+    tensor(4.3333)
+    """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error, |input - target| (see ``l1_loss``)."""
+    """Mean absolute error, ``|input - target|`` (see ``l1_loss``).
+
+    Shape: input (*), target the same shape; output () for 'mean' and 'sum', (*) for 'none'.
+
+    Examples
+    --------
+    >>> nn.L1Loss()(al.tensor([1.0, 2.0, 3.0]), al.tensor([1.0, 0.0, 0.0]))
+    tensor(1.6667)
+    """
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return l1_loss(input, target, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities (see ``binary_cross_entropy``)."""
+    """Binary cross-entropy of probabilities (see ``binary_cross_entropy``).
+
+    Shape: input (*) probabilities, target the same shape; output () for 'mean' and
+    'sum', (*) for 'none'.
+
+    Examples
+    --------
+    >>> nn.BCELoss()(al.tensor([0.9, 0.2]), al.tensor([1.0, 0.0]))
+    tensor(0.1643)
+    """
 
     def __init__(self, weight: Any = None, reduction: Reduction = "mean") -> None:
         super().__init__(reduction)
@@ -93,7 +118,16 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy on logits, stable (see ``binary_cross_entropy_with_logits``)."""
+    """Binary cross-entropy on logits, stable (see ``binary_cross_entropy_with_logits``).
+
+    Shape: input (*) raw scores, target the same shape; output () for 'mean' and
+    'sum', (*) for 'none'.
+
+    Examples
+    --------
+    >>> nn.BCEWithLogitsLoss()(al.tensor([2.0, -1.0]), al.tensor([1.0, 0.0]))
+    tensor(0.2201)
+    """
 
     def __init__(
         self, weight: Any = None, reduction: Reduction = "mean", pos_weight: Any = None
@@ -112,6 +146,31 @@ class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on raw scores with integer class targets (see ``cross_entropy``).
 
     ``CrossEntropyLoss()(scores, y)`` with scores (N, C), y (N,) int64.
+
+    Shape: input (N, C) logits, or (N, C, d1, ...); target (N,) or (N, d1, ...) int64
+    class indices; output () for 'mean' and 'sum', the target's shape for 'none'.
+
+    Parameters
+    ----------
+    weight : Tensor of shape (C,), optional
+        A weight per class (rare classes counted more).
+    ignore_index : int
+        Targets with this value add nothing (nor count in the mean).
+    reduction : {'mean', 'sum', 'none'}
+        Average over the examples, add them up, or return one loss per example.
+    label_smoothing : float
+        ε in [0, 1]: the target becomes (1 - ε)·onehot + ε/C.
+
+    Examples
+    --------
+    >>> loss_fn = nn.CrossEntropyLoss()
+    >>> scores = al.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)
+    >>> loss = loss_fn(scores, al.tensor([0, 1]))
+    >>> loss
+    tensor(0.3185, grad_fn=<SoftmaxCrossEntropy>)
+    >>> loss.backward()
+    >>> scores.grad.shape
+    (2, 3)
     """
 
     def __init__(
@@ -140,7 +199,17 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities (see ``nll_loss``)."""
+    """Negative log-likelihood of log-probabilities (see ``nll_loss``).
+
+    Shape: input (N, C) log-probabilities; target (N,) int64; output () for 'mean' and
+    'sum', (N,) for 'none'.
+
+    Examples
+    --------
+    >>> logp = nn.LogSoftmax(dim=1)(al.tensor([[2.0, 1.0, 0.1]]))
+    >>> nn.NLLLoss()(logp, al.tensor([0]))
+    tensor(0.417)
+    """
 
     def __init__(
         self, weight: Any = None, ignore_index: int = -100, reduction: Reduction = "mean"
@@ -154,7 +223,16 @@ class NLLLoss(_Loss):
 
 
 class MultiMarginLoss(_Loss):
-    """PyTorch's multi-class hinge loss, divided by C (see ``multi_margin_loss``)."""
+    """PyTorch's multi-class hinge loss, divided by C (see ``multi_margin_loss``).
+
+    Shape: input (N, C) scores or (C,); target (N,) or (); output () for 'mean' and
+    'sum', (N,) for 'none'.
+
+    Examples
+    --------
+    >>> nn.MultiMarginLoss()(al.tensor([[3.2, 5.1, -1.7]]), al.tensor([0]))
+    tensor(0.9667)
+    """
 
     def __init__(
         self,
@@ -175,7 +253,16 @@ class MultiMarginLoss(_Loss):
 
 class MulticlassSVMLoss(_Loss):
     """The cs231n multiclass SVM hinge loss, Σ_{j≠y} max(0, s_j - s_y + Δ)
-    (see ``multiclass_svm_loss``)."""
+    (see ``multiclass_svm_loss``).
+
+    Shape: scores (N, C) or (C,); target (N,) or (); output () for 'mean' and
+    'sum', (N,) for 'none'.
+
+    Examples
+    --------
+    >>> nn.MulticlassSVMLoss()(al.tensor([[3.2, 5.1, -1.7]]), al.tensor([0]))
+    tensor(2.9)
+    """
 
     def __init__(self, delta: float = 1.0, reduction: Reduction = "mean") -> None:
         super().__init__(reduction)

@@ -45,6 +45,12 @@ class Parameter(Tensor):
 
     ``Parameter(data)`` shares ``data``'s array when it is a Tensor or ndarray (no copy).
     Ops on a parameter return ordinary tensors.
+
+    Examples
+    --------
+    >>> w = nn.Parameter(al.zeros(2, 3))
+    >>> w.requires_grad, w.shape
+    (True, (2, 3))
     """
 
     # Tensor has __slots__; an empty __slots__ keeps Parameter as small (no __dict__).
@@ -96,7 +102,25 @@ _MACHINERY = frozenset(
 class Module:
     """Base class of layers and models. Subclasses call ``super().__init__()`` first, assign
     parameters, buffers (``register_buffer``) and submodules as attributes, and define
-    ``forward``. Call the module (``model(x)``), not ``forward``."""
+    ``forward``. Call the module (``model(x)``), not ``forward``.
+
+    Shape: whatever the subclass's ``forward`` takes and returns.
+
+    Examples
+    --------
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(4, 8)
+    ...         self.out = nn.Linear(8, 2)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> model(al.ones(3, 4)).shape
+    (3, 2)
+    """
 
     training: bool
 
@@ -209,7 +233,22 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Keep ``tensor`` as state that is not trained (in ``state_dict`` unless
-        ``persistent=False``, converted by ``to()``), e.g. running statistics."""
+        ``persistent=False``, converted by ``to()``), e.g. running statistics.
+
+        Examples
+        --------
+        >>> class Counter(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.register_buffer("count", al.zeros(1))
+        ...     def forward(self, x):
+        ...         self.count += 1
+        ...         return x
+        >>> m = Counter()
+        >>> _ = m(al.ones(1)); _ = m(al.ones(1))
+        >>> m.state_dict()["count"], list(m.parameters())
+        (tensor([2.]), [])
+        """
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}"
@@ -242,7 +281,14 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module ("" for itself) and every descendant,
-        depth first, each module once."""
+        depth first, each module once.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> [name for name, _ in model.named_modules()]
+        ['', '0', '1', '2']
+        """
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
@@ -284,11 +330,26 @@ class Module:
                 yield (f"{prefix}.{name}" if prefix else name), t
 
     def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter), e.g. ("0.weight", ...), in registration order."""
+        """(dotted name, parameter), e.g. ("0.weight", ...), in registration order.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> [(name, p.shape) for name, p in model.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3)), ('2.bias', (1,))]
+        """
         yield from self._named_members("_parameters", recurse)  # type: ignore[misc]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Every parameter of this module and its descendants (give them to an optimizer)."""
+        """Every parameter of this module and its descendants (give them to an optimizer).
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+        >>> sum(p.numel() for p in model.parameters())
+        13
+        """
         for _, p in self.named_parameters(recurse):
             yield p
 
@@ -300,24 +361,58 @@ class Module:
             yield b
 
     def num_parameters(self, trainable_only: bool = False) -> int:
-        """How many numbers the model has to learn: the total size of its parameters."""
+        """How many numbers the model has to learn: the total size of its parameters.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> model.num_parameters()
+        13
+        """
         return sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # -- training state ---------------------------------------------------------------------
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout drops, batch norm uses batch statistics) here and in
-        every descendant. Returns self."""
+        every descendant. Returns self.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+        >>> model.eval().training, model[1].training
+        (False, False)
+        >>> model.train().training
+        True
+        """
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
 
     def eval(self) -> Module:
-        """Evaluation mode: ``train(False)``."""
+        """Evaluation mode: ``train(False)``.
+
+        Examples
+        --------
+        >>> drop = nn.Dropout(0.5).eval()
+        >>> drop(al.ones(3))
+        tensor([1., 1., 1.])
+        """
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients of all parameters (set to None, or to zeros)."""
+        """Forget the gradients of all parameters (set to None, or to zeros).
+
+        Examples
+        --------
+        >>> layer = nn.Linear(2, 1)
+        >>> layer(al.ones(1, 2)).sum().backward()
+        >>> layer.weight.grad
+        tensor([[1., 1.]])
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -325,13 +420,33 @@ class Module:
                 p.grad = autograd_lite.zeros_like(p)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Freeze (False) or unfreeze all parameters. Returns self."""
+        """Freeze (False) or unfreeze all parameters. Returns self.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> _ = model[0].requires_grad_(False)  # freeze the first layer
+        >>> [p.requires_grad for p in model.parameters()]
+        [False, False, True, True]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
-        """Call ``fn`` on every descendant and then on self (e.g. custom initialization)."""
+        """Call ``fn`` on every descendant and then on self (e.g. custom initialization).
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> def init(m):
+        ...     if isinstance(m, nn.Linear):
+        ...         nn.init.zeros_(m.bias)
+        >>> _ = model.apply(init)
+        >>> model[0].bias
+        Parameter containing:
+        tensor([0., 0., 0.], requires_grad=True, name='bias')
+        """
         for module in reversed(list(self.modules())):
             fn(module)
         return self
@@ -342,7 +457,14 @@ class Module:
         """Convert floating-point parameters, their gradients and buffers to ``dtype``, in
         place (the Parameter objects stay the same, so an optimizer keeps working).
         PyTorch's forms: ``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``; the CPU is the
-        only device (others are refused by ``autograd_lite.device``)."""
+        only device (others are refused by ``autograd_lite.device``).
+
+        Examples
+        --------
+        >>> layer = nn.Linear(2, 1).to(np.float64)
+        >>> layer.weight.dtype
+        dtype('float64')
+        """
         for arg in args:
             if isinstance(arg, (str, autograd_lite.device)):
                 device = arg
@@ -374,7 +496,14 @@ class Module:
 
     def state_dict(self) -> OrderedDict[str, Tensor]:
         """Name -> tensor for every parameter and persistent buffer, with PyTorch's keys
-        ("0.weight", "2.running_mean", ...). The tensors share memory with the module's."""
+        ("0.weight", "2.running_mean", ...). The tensors share memory with the module's.
+
+        Examples
+        --------
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+        >>> {name: t.shape for name, t in model.state_dict().items()}
+        {'0.weight': (3, 2), '0.bias': (3,), '2.weight': (1, 3), '2.bias': (1,)}
+        """
         return OrderedDict((k, t.detach()) for k, t in self._state_tensors().items())
 
     def load_state_dict(
@@ -388,6 +517,14 @@ class Module:
         error (a ``ValueError``; a ``ShapeError`` if some shape differs) names every missing,
         unexpected and mis-shaped key. With ``strict=False`` missing and unexpected keys
         are allowed (and returned); shapes must still match.
+
+        Examples
+        --------
+        >>> a, b = nn.Linear(2, 1), nn.Linear(2, 1)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> al.equal(a.weight, b.weight)
+        True
         """
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
@@ -487,6 +624,18 @@ class Sequential(_ModuleSequence):
 
     Children are named "0", "1", ... (so parameters are "0.weight", "0.bias", "2.weight", ...),
     or by the keys of an OrderedDict. Supports ``len``, indexing, slicing, iteration, append.
+
+    Shape: the input shape of the first module, the output shape of the last.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Linear(100, 3))
+    >>> model(al.ones(5, 2)).shape
+    (5, 3)
+    >>> [name for name, _ in model.named_parameters()]
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> model[0]
+    Linear(in_features=2, out_features=100, bias=True)
     """
 
     def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
@@ -518,7 +667,16 @@ class Sequential(_ModuleSequence):
 
 class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain Python list hides them
-    from ``parameters()``). Children are named "0", "1", ...; it has no forward."""
+    from ``parameters()``). Children are named "0", "1", ...; it has no forward.
+
+    Shape: it has no forward, so no shapes of its own.
+
+    Examples
+    --------
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()

@@ -109,14 +109,59 @@ class _BatchNorm(Module):
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalization of (N, C) features or (N, C, L) sequences, per channel C
-    (statistics over N, and L)."""
+    (statistics over N, and L).
+
+    Shape: input (N, C) or (N, C, L), output the same shape; weight, bias, running_mean and
+    running_var are (C,).
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of channels (features).
+    eps : float
+        Added to the variance before the square root.
+    momentum : float or None
+        The weight of each batch in the running averages (None: a plain cumulative average).
+    affine : bool
+        Learn a per-channel scale (weight, starting at 1) and shift (bias, starting at 0).
+    track_running_stats : bool
+        Keep running averages for eval mode (otherwise batch statistics are used in both modes).
+
+    Notes
+    -----
+    y = (x - mean) / √(var + eps) · weight + bias, per channel: the batch's statistics in
+    training mode, the running averages (updated while training) in eval mode.
+
+    Examples
+    --------
+    >>> bn = nn.BatchNorm1d(2)
+    >>> x = al.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> bn(x)
+    tensor([[-1., -1.],
+            [ 1.,  1.]], grad_fn=<Add>)
+    >>> bn.running_mean
+    tensor([0.2, 2. ])
+    """
 
     _expected_dims = (2, 3)
     _layout = "(N, C) or (N, C, L)"
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of (N, C, H, W) images, per channel C (statistics over N, H, W)."""
+    """Batch normalization of (N, C, H, W) images, per channel C (statistics over N, H, W).
+
+    Shape: input (N, C, H, W), output the same shape; the parameters and running
+    statistics are (C,).
+
+    Examples
+    --------
+    >>> bn = nn.BatchNorm2d(3)
+    >>> y = bn(al.randn(4, 3, 5, 5))
+    >>> y.shape
+    (4, 3, 5, 5)
+    >>> bool(abs(y.mean()) < 1e-5)
+    True
+    """
 
     _expected_dims = (4,)
     _layout = "(N, C, H, W)"

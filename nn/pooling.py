@@ -30,7 +30,24 @@ class _Pool2d(Module):
 
 class MaxPool2d(_Pool2d):
     """Max over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); stride defaults to
-    kernel_size (non-overlapping windows). The gradient goes to each window's maximum."""
+    kernel_size (non-overlapping windows). The gradient goes to each window's maximum.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        The window's height and width (kh, kw).
+    stride : int or (int, int), optional
+        The step between windows; the kernel size by default (windows do not overlap).
+    padding : int or (int, int)
+        Added on each side of H and W, as -inf (so never the maximum).
+
+    Examples
+    --------
+    >>> pool = nn.MaxPool2d(2)
+    >>> pool(al.arange(16.0).reshape(1, 1, 4, 4))
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
@@ -39,7 +56,22 @@ class MaxPool2d(_Pool2d):
 
 class AvgPool2d(_Pool2d):
     """Mean over each kernel_size window: (N, C, H, W) -> (N, C, H', W'); padding counts as
-    zeros in the mean. The gradient is shared equally by each window's elements."""
+    zeros in the mean. The gradient is shared equally by each window's elements.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        The window's height and width (kh, kw).
+    stride : int or (int, int), optional
+        The step between windows; the kernel size by default (windows do not overlap).
+    padding : int or (int, int)
+        Zeros added on each side of H and W (counted in the mean).
+
+    Examples
+    --------
+    >>> nn.AvgPool2d(2)(al.ones(8, 3, 32, 32)).shape
+    (8, 3, 16, 16)
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)

@@ -287,6 +287,16 @@ def save(obj: Mapping[str, Any] | Module, path: PathLike) -> None:
     ``ValueError`` for a reserved or unstorable key; nothing is written in that case. The
     write is atomic (temporary file, then ``os.replace``) and the file gets the permissions
     ``open()`` would give it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = nn.Linear(2, 3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> nn.save(model, path)
+    >>> state = nn.load(path)
+    >>> sorted(state), state["weight"].shape
+    (['bias', 'weight'], (3, 2))
     """
     if isinstance(obj, Module):
         obj = obj.state_dict()
@@ -390,6 +400,18 @@ def load(path: PathLike) -> dict[Any, Any]:
     device or FIFO, a pickle, a truncated, corrupted or crafted file) and for archives holding
     pickled objects, which are never unpickled. Every size in the file is checked against
     the file's size before anything is allocated (SECURITY.md).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> model = nn.Linear(2, 3)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+    >>> nn.save(model.state_dict(), path)
+    >>> fresh = nn.Linear(2, 3)
+    >>> fresh.load_state_dict(nn.load(path))
+    IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+    >>> al.equal(fresh.weight, model.weight)
+    True
     """
     path = Path(path)
     check_suffix(path, "load")

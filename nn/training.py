@@ -88,13 +88,26 @@ def _resolve_metrics(metrics: Any) -> dict[str, Metric]:
 class History:
     """What ``fit`` measured, one entry per epoch.
 
-    Attributes:
-        train_loss: mean training loss of each epoch (averaged over the epoch's batches,
-            weighted by batch size, measured while training, as the batches went by).
-        val_loss: loss on the validation loader after each epoch (empty without one).
-        train_metrics: ``{"accuracy": [...], ...}``, measured like ``train_loss``.
-        val_metrics: the same on the validation loader.
-        lr: the learning rate of the first param group during each epoch.
+    Attributes
+    ----------
+    train_loss
+        mean training loss of each epoch (averaged over the epoch's batches,
+        weighted by batch size, measured while training, as the batches went by).
+    val_loss
+        loss on the validation loader after each epoch (empty without one).
+    train_metrics
+        ``{"accuracy": [...], ...}``, measured like ``train_loss``.
+    val_metrics
+        the same on the validation loader.
+    lr
+        the learning rate of the first param group during each epoch.
+
+    Examples
+    --------
+    >>> h = nn.History()
+    >>> h.train_loss.append(0.5)
+    >>> h["train_loss"]
+    [0.5]
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -211,20 +224,48 @@ def fit(
     ``val_loader`` (if given) in eval mode without recording the graph, and
     ``scheduler.step()`` (if given) moves the learning rate to the next epoch.
 
-    Args:
-        model: an ``nn.Module`` (or any function of the inputs returning a Tensor).
-        loss_fn: e.g. ``nn.CrossEntropyLoss()``; its reduction should be 'mean'.
-        optimizer: an ``nn.optim`` optimizer over the model's parameters.
-        train_loader: an iterable of batches ``(xb, yb)``, e.g. ``nn.data.DataLoader``.
-        epochs: the number of passes over the training data.
-        val_loader: batches to evaluate on after each epoch.
-        metrics: names (``"accuracy"``) or functions ``f(output, target) -> float`` of
-            NumPy arrays; training metrics are measured on each batch's output before its
-            update (so they lag the model slightly, as the loss does).
-        progress: show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr
-            in a terminal); never shown when stderr is not a terminal outside Jupyter (logs,
-            CI, tests).
-        scheduler: an ``nn.optim.lr_scheduler`` schedule, stepped once per epoch.
+    Parameters
+    ----------
+    model
+        an ``nn.Module`` (or any function of the inputs returning a Tensor).
+    loss_fn
+        e.g. ``nn.CrossEntropyLoss()``; its reduction should be 'mean'.
+    optimizer
+        an ``nn.optim`` optimizer over the model's parameters.
+    train_loader
+        an iterable of batches ``(xb, yb)``, e.g. ``nn.data.DataLoader``.
+    epochs
+        the number of passes over the training data.
+    val_loader
+        batches to evaluate on after each epoch.
+    metrics
+        names (``"accuracy"``) or functions ``f(output, target) -> float`` of
+        NumPy arrays; training metrics are measured on each batch's output before its
+        update (so they lag the model slightly, as the loss does).
+    progress
+        show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr
+        in a terminal); never shown when stderr is not a terminal outside Jupyter (logs,
+        CI, tests).
+    scheduler
+        an ``nn.optim.lr_scheduler`` schedule, stepped once per epoch.
+
+    Returns
+    -------
+    History
+        The loss (and metrics) of every epoch.
+
+    Examples
+    --------
+    >>> from nn.datasets import xor
+    >>> x, y = xor(200)
+    >>> model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    >>> loader = nn.data.DataLoader(x, y, batch_size=20, shuffle=True)
+    >>> opt = nn.optim.Adam(model.parameters(), lr=0.05)
+    >>> history = nn.fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=20, progress=False)
+    >>> len(history.train_loss), history.train_loss[-1] < history.train_loss[0]
+    (20, True)
+    >>> history.train_metrics["accuracy"][-1] > 0.9
+    True
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
@@ -308,6 +349,14 @@ def evaluate(
     statistics) under ``no_grad()`` (no graph, less memory); its previous mode is restored.
     Values are means over examples (batches weighted by their size); ``"loss"`` is there
     only when ``loss_fn`` is given.
+
+    Examples
+    --------
+    >>> model = nn.Linear(2, 2)
+    >>> loader = [(al.ones(4, 2), al.tensor([0, 1, 0, 1]))]
+    >>> result = nn.evaluate(model, loader, nn.CrossEntropyLoss())
+    >>> sorted(result), result["accuracy"]
+    (['accuracy', 'loss'], 0.5)
     """
     fns = _resolve_metrics(metrics)
     was_training = getattr(model, "training", None)

@@ -36,11 +36,22 @@ def clip_grad_norm_(
     """Scale all gradients together so that their total norm is at most ``max_norm``.
 
     The total norm treats every gradient as one long vector:
-    ‖g‖ = (Σ_p Σ_i |g_pi|^q)^(1/q) for ``norm_type`` q (``inf``: the largest |g_pi|).
+    ``‖g‖ = (Σ_p Σ_i |g_pi|^q)^(1/q)`` for ``norm_type`` q (``inf``: the largest ``|g_pi|``).
     If ‖g‖ > max_norm, every gradient is multiplied by max_norm / (‖g‖ + 1e-6), which keeps
     the direction of the update and shortens it.
 
     Returns the total norm before clipping, as a 0-d Tensor (as PyTorch), handy to log.
+
+    Examples
+    --------
+    >>> w = al.tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> w.grad
+    tensor([6., 8.])
+    >>> nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    tensor(10.)
+    >>> w.grad
+    tensor([0.6, 0.8])
     """
     grads = _grads(parameters)
     if not grads:
@@ -65,7 +76,16 @@ def clip_grad_norm_(
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clip every gradient element to [-clip_value, clip_value], in place."""
+    """Clip every gradient element to [-clip_value, clip_value], in place.
+
+    Examples
+    --------
+    >>> w = al.tensor([3.0, -4.0], requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> nn.utils.clip_grad_value_([w], 1.0)
+    >>> w.grad
+    tensor([ 1., -1.])
+    """
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     for g in _grads(parameters):

@@ -7,6 +7,7 @@ backward step-through, the survey's trace tables, training plots, and the
     >>> f = (x + 5.0) * -4.0
     >>> f.backward()
     >>> visualize.draw_graph(f).save("graph.svg")
+    PosixPath('graph.svg')
 
 visualize imports autograd_lite (and nn when drawing modules); nothing imports visualize.
 """

@@ -70,7 +70,17 @@ SUM_TERMS = MERGE_SUMS
 
 class Explorer(Page):
     """The interactive page for one graph: ``.to_html()``, ``.save(path)``, and inline
-    display in Jupyter. ``.data`` is the graph as the page reads it (a JSON-ready dict)."""
+    display in Jupyter. ``.data`` is the graph as the page reads it (a JSON-ready dict).
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> page = visualize.explore(y)
+    >>> isinstance(page, visualize.Explorer), "<html" in page.to_html().lower()
+    (True, True)
+    """
 
     what = "the explorer"
 
@@ -110,6 +120,18 @@ def explore(root: Any, max_nodes: int = 5000, title: str | None = None) -> Explo
     Works before backward (values only) and after ``root.backward(retain_graph=True)``
     (values, gradients and the step-through). At most ``max_nodes`` nodes are kept,
     nearest the output first; the page says how many were left out.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> y.backward(retain_graph=True)
+    >>> page = visualize.explore(y)
+    >>> {"nodes", "edges", "steps"} <= set(page.data)  # the graph as the page reads it
+    True
+    >>> page.save("explorer.html")
+    PosixPath('explorer.html')
     """
     model = build_model(root, max_nodes=max_nodes, where="explore")
     if title is None:

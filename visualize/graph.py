@@ -120,6 +120,18 @@ class GraphView:
     ``explore_hint`` (the CLI sets its own), and :meth:`explore` gives the interactive
     explorer of the same graph (pan, zoom, modules opened by click, search, the backward
     pass step by step).
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> view = visualize.draw_graph(y)
+    >>> isinstance(view, visualize.GraphView), "sin" in view.source
+    (True, True)
+    >>> svg = view.svg()
+    >>> svg.lstrip().startswith("<")
+    True
     """
 
     def __init__(
@@ -141,7 +153,14 @@ class GraphView:
 
     def svg(self, renderer: str | None = None) -> str:
         """The picture as SVG text (rendered once per renderer, then cached); with the
-        explore hint under it when it is collapsed or past a slide."""
+        explore hint under it when it is collapsed or past a slide.
+
+        Examples
+        --------
+        >>> view = visualize.draw_graph(al.tensor(2.0, requires_grad=True) * 3)
+        >>> view.svg().lstrip().startswith("<")
+        True
+        """
         renderer = renderer if renderer is not None else self.renderer
         if renderer not in self._svg:
             self._svg[renderer] = paint_svg(render_svg(self.source, renderer))
@@ -169,6 +188,12 @@ class GraphView:
 
         ``.svg`` (works everywhere), ``.dot``/``.gv`` (the DOT text), ``.png``/``.pdf``
         (need the system Graphviz program ``dot``). The file is written atomically.
+
+        Examples
+        --------
+        >>> view = visualize.draw_graph(al.tensor(2.0, requires_grad=True) * 3)
+        >>> view.save("product.svg")
+        PosixPath('product.svg')
         """
         path = Path(path)
         ext = path.suffix.lower()
@@ -282,33 +307,64 @@ def draw_graph(
     names on the picture:
     ``al.tensor(..., name="x")`` or ``loss.name = "loss"``.
 
-    Args:
-        root: the tensor whose history is drawn, usually the loss.
-        show_values: write each wire's forward value (green).
-        show_grads: write on each wire the gradient that went back along it (red), when
-            known; a leaf used more than once shows their sum on its node.
-        show_shapes: write shapes (and dtypes other than the default) on tensor nodes.
-        rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
-        collapse_modules: draw each innermost module (name scope) as one node, with its
-            parameters' gradient norms; a module called several times (an RNN cell) gets
-            one node, and one box when not collapsed, per call: "ih (call 2)". None (the
-            default): only when that makes a picture past a slide fit (or much more
-            legible); the picture then says so and ``GraphView.collapsed`` names them.
-        max_nodes: draw at most this many nodes; a note says what was left out.
-        renderer: "auto", "dot" or "wasm" for ``.svg()`` and ``.save()``; None reads the
-            environment variable AUTOGRAD_LITE_RENDERER.
-        title: an optional caption drawn above the graph.
-        max_aspect: "slide" (the default): fit the picture to a 16:9 slide, every label
-            at least 8 pt (wrapped into rows or columns, or modules collapsed, only when it
-            does not fit as drawn; see visualize.fit). A number also wraps a picture
-            longer than that many times its breadth. None: draw as it comes.
-        size: the largest picture, in inches: ``(13.3, 7.5)`` or ``"13.3,7.5"`` (Graphviz's
-            ``size``; a bigger picture is scaled down, text too). None: natural size.
-        ratio: Graphviz's ``ratio``: a height/width number, or "fill", "compress",
-            "expand" or "auto". None: Graphviz's default.
-        show_tangents: forward mode: write each wire's tangent (blue) when the graph is
-            drawn inside a dual level and its tensors have tangents there
-            (``autograd_lite.forward_ad``); a legend then names the colours.
+    Parameters
+    ----------
+    root
+        the tensor whose history is drawn, usually the loss.
+    show_values
+        write each wire's forward value (green).
+    show_grads
+        write on each wire the gradient that went back along it (red), when
+        known; a leaf used more than once shows their sum on its node.
+    show_shapes
+        write shapes (and dtypes other than the default) on tensor nodes.
+    rankdir
+        layout direction, "LR" (left to right), "TB", "RL" or "BT".
+    collapse_modules
+        draw each innermost module (name scope) as one node, with its
+        parameters' gradient norms; a module called several times (an RNN cell) gets
+        one node, and one box when not collapsed, per call: "ih (call 2)". None (the
+        default): only when that makes a picture past a slide fit (or much more
+        legible); the picture then says so and ``GraphView.collapsed`` names them.
+    max_nodes
+        draw at most this many nodes; a note says what was left out.
+    renderer
+        "auto", "dot" or "wasm" for ``.svg()`` and ``.save()``; None reads the
+        environment variable AUTOGRAD_LITE_RENDERER.
+    title
+        an optional caption drawn above the graph.
+    max_aspect
+        "slide" (the default): fit the picture to a 16:9 slide, every label
+        at least 8 pt (wrapped into rows or columns, or modules collapsed, only when it
+        does not fit as drawn; see visualize.fit). A number also wraps a picture
+        longer than that many times its breadth. None: draw as it comes.
+    size
+        the largest picture, in inches: ``(13.3, 7.5)`` or ``"13.3,7.5"`` (Graphviz's
+        ``size``; a bigger picture is scaled down, text too). None: natural size.
+    ratio
+        Graphviz's ``ratio``: a height/width number, or "fill", "compress",
+        "expand" or "auto". None: Graphviz's default.
+    show_tangents
+        forward mode: write each wire's tangent (blue) when the graph is
+        drawn inside a dual level and its tensors have tangents there
+        (``autograd_lite.forward_ad``); a legend then names the colours.
+
+    Returns
+    -------
+    GraphView
+        The drawing: ``.source`` (DOT), ``.svg()``, ``.save(path)``; it shows itself in Jupyter.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> y.backward(retain_graph=True)
+    >>> view = visualize.draw_graph(y, title="y = x² + sin x")
+    >>> view.source.startswith("digraph")
+    True
+    >>> view.save("graph.svg")
+    PosixPath('graph.svg')
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")

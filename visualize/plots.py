@@ -42,7 +42,21 @@ def _new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, where: str = "save_figure") -> Path:
-    """Save ``fig`` to ``path`` as SVG, PNG or PDF (by extension), atomically."""
+    """Save ``fig`` to ``path`` as SVG, PNG or PDF (by extension), atomically.
+
+    Returns
+    -------
+    Path
+        Where the figure was written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> fig = visualize.plot_function(al.sigmoid)
+    >>> path = visualize.save_figure(fig, os.path.join(tempfile.mkdtemp(), "sigmoid.svg"))
+    >>> path.suffix, path.stat().st_size > 0
+    ('.svg', True)
+    """
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -111,6 +125,11 @@ def plot_history(
 
     ``history``: what ``nn.fit`` returns (anything with ``.as_dict()``) or a dict such as
     ``{"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}``.
+
+    Examples
+    --------
+    >>> fig = visualize.plot_history({"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7]})
+    >>> fig.savefig("history.svg")
     """
     curves = _history_dict(history)
     panels: dict[str, dict[str, list[float]]] = {}
@@ -173,6 +192,14 @@ def plot_decision_boundary(
 
     ``model``: maps a Tensor (N, 2) to scores (N, C) (argmax is the class) or (N,)/(N, 1)
     logits (positive is class 1). ``X``: (N, 2) points; ``y``: (N,) integer labels.
+
+    Examples
+    --------
+    >>> X, y = nn.datasets.moons(100)
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> fig = visualize.plot_decision_boundary(model, X, y, resolution=50)
+    >>> len(fig.axes)
+    1
     """
     X = _numpy(X)
     y = _numpy(y)
@@ -248,6 +275,12 @@ def plot_activation_stats(
     saturate at +-1 as depth grows, the initialization scale is wrong. If the model has
     no such layers, every layer's output is shown. The top row plots the mean and
     standard deviation per layer.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(10, 20), nn.Tanh(), nn.Linear(20, 20), nn.Tanh())
+    >>> fig = visualize.plot_activation_stats(model, al.randn(64, 10))
+    >>> fig.savefig("activations.svg")
     """
     import autograd_lite as al
 
@@ -302,6 +335,11 @@ def plot_function(
     ``fn`` maps a Tensor to a Tensor elementwise (e.g. ``autograd_lite.tanh`` or
     ``lambda x: x * x.sigmoid()``). The derivative is ``x.grad`` after
     ``fn(x).sum().backward()``, which for an elementwise function is f'(x) at every x.
+
+    Examples
+    --------
+    >>> fig = visualize.plot_function(al.tanh, x_range=(-3, 3), title="tanh and its derivative")
+    >>> fig.savefig("tanh.svg")
     """
     import autograd_lite as al
 

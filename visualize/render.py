@@ -41,7 +41,18 @@ _wasm_backend = None
 
 
 class RenderError(RuntimeError):
-    """Graphviz could not draw the graph, or the requested renderer/format is unavailable."""
+    """Graphviz could not draw the graph, or the requested renderer/format is unavailable.
+
+    Examples
+    --------
+    >>> view = visualize.draw_graph(al.tensor(1.0, requires_grad=True) * 2, renderer="nope")
+    >>> try:
+    ...     view.svg()
+    ... except visualize.RenderError as e:
+    ...     print(e)
+    render: unknown renderer 'nope'; choose one of auto, dot, wasm (argument `renderer` or
+    environment variable AUTOGRAD_LITE_RENDERER)
+    """
 
 
 def system_dot() -> str | None:

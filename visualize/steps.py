@@ -79,7 +79,19 @@ class Step:
 class BackwardSteps(Page):
     """The frames of a backward pass: ``steps[0]`` is the forward pass with the seed gradient,
     ``steps[k]`` the graph after the k-th op's backward. ``len()``, indexing, iteration,
-    ``.to_html()``, ``.save(path)``; displays as an interactive player in Jupyter."""
+    ``.to_html()``, ``.save(path)``; displays as an interactive player in Jupyter.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> steps = visualize.backward_steps(y)
+    >>> isinstance(steps, visualize.BackwardSteps), len(list(steps))
+    (True, 4)
+    >>> steps.to_html().lstrip().startswith("<")
+    True
+    """
 
     def __init__(self, steps: list[Step], title: str) -> None:
         self.steps = steps
@@ -316,6 +328,17 @@ def backward_steps(
     Every frame has the same layout, the one ``draw_graph`` would choose for the finished
     backward pass (long graphs wrapped into rows by ``max_aspect``, crowded labels given
     room), so nodes stay where they are from step to step.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> steps = visualize.backward_steps(y)
+    >>> len(steps)  # the forward pass, then one frame per op
+    4
+    >>> steps.save("backward.html")
+    PosixPath('backward.html')
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(

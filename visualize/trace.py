@@ -34,7 +34,17 @@ class Step:
 def trace_steps(result: Any, variables: Sequence[Any] = ()) -> list[Step]:
     """The steps that computed ``result`` (a one-element tensor with a recorded graph):
     ``variables`` first (default: the graph's leaves, in the order the pass met them), then
-    each op in forward order. Raises ValueError for a step that is not a single number."""
+    each op in forward order. Raises ValueError for a step that is not a single number.
+
+    Examples
+    --------
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> steps = visualize.trace_steps(y)
+    >>> [(s.name, s.definition) for s in steps]
+    [('x', ''), ('v1', 'x * x'), ('v2', 'sin(x)'), ('v3', 'v1 + v2')]
+    """
     model = build_model(result, where="trace")
     leaves = list(variables) or [leaf.tensor for leaf in model.leaves]
     steps = [
@@ -60,7 +70,23 @@ def trace_steps(result: Any, variables: Sequence[Any] = ()) -> list[Step]:
 
 def trace_table(steps: Sequence[Step], columns: Sequence[str], seed: str = "x1") -> str:
     """The steps as a text table with the columns named (``"value"``, ``"tangent"``,
-    ``"adjoint"``); ``seed`` names the variable the tangents are derivatives by."""
+    ``"adjoint"``); ``seed`` names the variable the tangents are derivatives by.
+
+    Examples
+    --------
+    The evaluation trace of y = x² + sin x at x = 2, and the adjoints of reverse mode:
+
+    >>> x = al.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + x.sin()
+    >>> y.name = "y"
+    >>> y.backward()
+    >>> print(visualize.trace_table(visualize.trace_steps(y), ["value", "adjoint"], seed="x"))
+        definition  value  adjoint dout/dv
+    x                   2            3.584
+    v1  x * x           4                1
+    v2  sin(x)      0.909                1
+    v3  v1 + v2     4.909                1
+    """
     headers = {"value": "value", "tangent": f"tangent dv/d{seed}", "adjoint": "adjoint dout/dv"}
     rows = [("", "definition", *(headers[c] for c in columns))]
     for s in steps:

@@ -54,7 +54,25 @@ class TanhFunction(Function):
 
 
 def tanh(a: Any) -> Tensor:
-    """Hyperbolic tangent, in (-1, 1)."""
+    """Hyperbolic tangent, in (-1, 1).
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    tanh(a) = (e ** a - e ** -a) / (e ** a + e ** -a); the derivative is 1 - tanh²(a), from the
+    output.
+
+    Examples
+    --------
+    >>> x = al.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    >>> y = al.tanh(x)
+    >>> y
+    tensor([-0.7616,  0.    ,  0.7616], grad_fn=<Tanh>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([0.42, 1.  , 0.42])
+    """
     return apply_unary(TanhFunction, a)
 
 
@@ -80,7 +98,24 @@ class SigmoidFunction(Function):
 
 
 def sigmoid(a: Any) -> Tensor:
-    """1 / (1 + e^-a), in (0, 1); stable for large |a|."""
+    """1 / (1 + e^-a), in (0, 1); stable for large ``|a|``.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    σ(a) = 1 / (1 + e ** -a); the derivative is σ(a)(1 - σ(a)), from the output.
+
+    Examples
+    --------
+    >>> x = al.tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    >>> y = al.sigmoid(x)
+    >>> y
+    tensor([0.1192, 0.5   , 0.8808], grad_fn=<Sigmoid>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([0.105, 0.25 , 0.105])
+    """
     return apply_unary(SigmoidFunction, a)
 
 
@@ -101,7 +136,25 @@ class ReLUFunction(Function):
 
 
 def relu(a: Any) -> Tensor:
-    """max(a, 0)."""
+    """max(a, 0).
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    relu(a) = max(a, 0); the derivative is 1 where a > 0 and 0 elsewhere (0 at a = 0, as in
+    PyTorch).
+
+    Examples
+    --------
+    >>> x = al.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = al.relu(x)
+    >>> y
+    tensor([0., 0., 2.], grad_fn=<ReLU>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([0., 0., 1.])
+    """
     return apply_unary(ReLUFunction, a)
 
 
@@ -122,7 +175,32 @@ class LeakyReLUFunction(Function):
 
 
 def leaky_relu(a: Any, negative_slope: float = 0.01) -> Tensor:
-    """a for a > 0, negative_slope * a otherwise."""
+    """a for a > 0, negative_slope * a otherwise.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        Input of any shape.
+    negative_slope : float
+        The slope for a ≤ 0 (0.01 by default, as in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``a``.
+
+    Notes
+    -----
+    leaky_relu(a) = a if a > 0 else negative_slope · a; the derivative is 1 or negative_slope.
+
+    Examples
+    --------
+    >>> x = al.tensor([-2.0, 3.0], requires_grad=True)
+    >>> al.leaky_relu(x, 0.1)
+    tensor([-0.2,  3. ], grad_fn=<LeakyReLU>)
+    """
     _check_number(negative_slope, "leaky_relu", "negative_slope")
     return LeakyReLUFunction.apply(a, negative_slope=negative_slope)
 
@@ -144,7 +222,33 @@ class ELUFunction(Function):
 
 
 def elu(a: Any, alpha: float = 1.0) -> Tensor:
-    """a for a > 0, alpha * (e^a - 1) otherwise."""
+    """a for a > 0, alpha * (e^a - 1) otherwise.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        Input of any shape.
+    alpha : float
+        ELU tends to -alpha as a goes to -∞ (1.0 by default).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``a``.
+
+    Notes
+    -----
+    elu(a) = a if a > 0 else alpha · (e ** a - 1); the derivative is 1 for a > 0, alpha · e ** a
+    otherwise.
+
+    Examples
+    --------
+    >>> x = al.tensor([-1.0, 2.0], requires_grad=True)
+    >>> al.elu(x)
+    tensor([-0.6321,  2.    ], grad_fn=<ELU>)
+    """
     _check_number(alpha, "elu", "alpha")
     return ELUFunction.apply(a, alpha=alpha)
 
@@ -178,6 +282,32 @@ def gelu(a: Any, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit a · Φ(a) (PyTorch's default, exact erf form).
 
     ``approximate="tanh"``: ½a(1 + tanh(√(2/π)(a + 0.044715a³))), as in GPT-2.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Parameters
+    ----------
+    a : Tensor or array_like
+        Input of any shape.
+    approximate : {'none', 'tanh'}
+        The exact erf form, or the tanh approximation.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``a``.
+
+    Notes
+    -----
+    gelu(a) = a · Φ(a), Φ the standard normal CDF; the derivative is Φ(a) + a · φ(a).
+
+    Examples
+    --------
+    >>> x = al.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    >>> al.gelu(x)
+    tensor([-0.1587,  0.    ,  0.8413], grad_fn=<GELU>)
+    >>> al.gelu(x, approximate='tanh')
+    tensor([-0.1588,  0.    ,  0.8412], grad_fn=<Mul>)
     """
     if approximate == "none":
         return apply_unary(GELUFunction, a)

@@ -45,7 +45,23 @@ class Add(Function):
 
 
 def add(a: Any, b: Any) -> Tensor:
-    """a + b, broadcasting."""
+    """a + b, broadcasting.
+
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
+
+    Notes
+    -----
+    d(a + b)/da = 1 and d(a + b)/db = 1. A gradient is summed back over the axes broadcasting added.
+    Also written ``a + b``.
+
+    Examples
+    --------
+    >>> a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> b = al.tensor([10.0, 20.0, 30.0])
+    >>> al.add(a, b)
+    tensor([11., 22., 33.], grad_fn=<Add>)
+    """
     return apply_binary(Add, a, b)
 
 
@@ -69,7 +85,24 @@ class Sub(Function):
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    """a - b, broadcasting."""
+    """a - b, broadcasting.
+
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
+
+    Notes
+    -----
+    d(a - b)/da = 1 and d(a - b)/db = -1. A gradient is summed back over the axes broadcasting
+    added.
+    Also written ``a - b``.
+
+    Examples
+    --------
+    >>> a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> b = al.tensor(2.0)
+    >>> al.sub(a, b)
+    tensor([-1.,  0.,  1.], grad_fn=<Sub>)
+    """
     return apply_binary(Sub, a, b)
 
 
@@ -97,7 +130,25 @@ class Mul(Function):
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    """a * b elementwise, broadcasting."""
+    """a * b elementwise, broadcasting.
+
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
+
+    Notes
+    -----
+    ``d(a * b)/da = b`` and ``d(a * b)/db = a``: each input's gradient is the other input. A
+    gradient is summed back over the axes broadcasting added.
+    Also written ``a * b``.
+
+    Examples
+    --------
+    >>> a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> b = al.tensor([[1.0], [2.0]])
+    >>> al.mul(a, b)
+    tensor([[1., 2., 3.],
+            [2., 4., 6.]], grad_fn=<Mul>)
+    """
     return apply_binary(Mul, a, b)
 
 
@@ -124,7 +175,24 @@ class Div(Function):
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """a / b elementwise (true division), broadcasting."""
+    """a / b elementwise (true division), broadcasting.
+
+    Shape: ``a`` and ``b`` broadcast together (NumPy's rules); the result has the
+    broadcast shape.
+
+    Notes
+    -----
+    d(a / b)/da = 1 / b and d(a / b)/db = -a / b², the quotient rule. A gradient is summed back over
+    the axes broadcasting added.
+    Also written ``a / b``.
+
+    Examples
+    --------
+    >>> a = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> b = al.tensor([2.0, 4.0, 6.0])
+    >>> al.div(a, b)
+    tensor([0.5, 0.5, 0.5], grad_fn=<Div>)
+    """
     return apply_binary(Div, a, b)
 
 
@@ -144,7 +212,15 @@ class Neg(Function):
 
 
 def neg(a: Any) -> Tensor:
-    """-a."""
+    """-a.
+
+    Elementwise: the output has the shape of ``a``; d(-a)/da = -1.
+
+    Examples
+    --------
+    >>> al.neg(al.tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
     return apply_unary(Neg, a)
 
 
@@ -203,5 +279,23 @@ class Pow(Function):
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    """a ** b; the exponent may be a number or a tensor."""
+    """a ** b; the exponent may be a number or a tensor.
+
+    Shape: ``a`` and ``b`` broadcast together, as in ``mul``.
+
+    Notes
+    -----
+    d(a ** b)/da = b · a ** (b - 1) and d(a ** b)/db = a ** b · ln(a)
+    (the second only when ``b`` is a tensor that requires grad).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = al.pow(x, 2)
+    >>> y
+    tensor([1., 4., 9.], grad_fn=<Pow>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
     return apply_binary(Pow, a, b)

@@ -33,7 +33,15 @@ def dot(a: Any, b: Any) -> Tensor:
     As NumPy's ``dot`` (cs231n's ``h.dot(W2)``): 2-D · 2-D is the matrix product, 2-D · 1-D the
     matrix-vector product, a 0-d operand multiplies. PyTorch's ``dot`` takes only 1-D tensors,
     so where both libraries answer they agree; above 2-D, where NumPy's ``dot`` is not
-    ``matmul``, it is refused with the names to use instead."""
+    ``matmul``, it is refused with the names to use instead.
+
+    Shapes: (n,) · (n,) -> (); (n, k) · (k, m) -> (n, m); (n, k) · (k,) -> (n,).
+
+    Examples
+    --------
+    >>> al.dot(al.tensor([1.0, 2.0, 3.0]), al.tensor([4.0, 5.0, 6.0]))
+    tensor(32.)
+    """
     na, nb = _ndim(a, "dot"), _ndim(b, "dot")
     if na == 0 or nb == 0:
         return a * b
@@ -46,13 +54,25 @@ def dot(a: Any, b: Any) -> Tensor:
 
 
 def mm(a: Any, b: Any) -> Tensor:
-    """The matrix product of two matrices: (n, k) @ (k, m) -> (n, m), ``torch.mm``."""
+    """The matrix product of two matrices: (n, k) @ (k, m) -> (n, m), ``torch.mm``.
+
+    Examples
+    --------
+    >>> al.mm(al.ones(2, 3), al.ones(3, 4)).shape
+    (2, 4)
+    """
     _check_ndim("mm", (a, b), 2, "2-D matrices (use matmul to broadcast)")
     return matmul(a, b)
 
 
 def bmm(a: Any, b: Any) -> Tensor:
-    """Batched matrix product: (B, n, k) @ (B, k, m) -> (B, n, m), ``torch.bmm``."""
+    """Batched matrix product: (B, n, k) @ (B, k, m) -> (B, n, m), ``torch.bmm``.
+
+    Examples
+    --------
+    >>> al.bmm(al.ones(5, 2, 3), al.ones(5, 3, 4)).shape
+    (5, 2, 4)
+    """
     _check_ndim("bmm", (a, b), 3, "3-D batches of matrices (use matmul to broadcast)")
     sa, sb = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b)
     if sa[0] != sb[0]:
@@ -87,7 +107,19 @@ class Clone(Function):
 
 
 def clone(a: Tensor) -> Tensor:
-    """A copy of ``a`` with its own memory, in the graph (the gradient passes back)."""
+    """A copy of ``a`` with its own memory, in the graph (the gradient passes back).
+
+    Shape: the same as ``a``.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = al.clone(x)
+    >>> y
+    tensor([1., 2.], grad_fn=<Clone>)
+    >>> y.data is x.data
+    False
+    """
     return Clone.apply(a)
 
 
@@ -116,8 +148,18 @@ def norm(
     a: Tensor, p: Any = "fro", dim: Axis = None, keepdim: bool = False, dtype: Any = None
 ) -> Tensor:
     """The p-norm of ``a`` over ``dim`` (all elements by default), ``torch.norm``:
-    ``p=2`` or ``"fro"`` √(Σ a²); ``p=1`` Σ|a|; ``p=inf`` max|a|; ``p=-inf`` min|a|; another
-    number (Σ|a|^p)^(1/p). Shape: ``a``'s without ``dim`` (kept as 1 with ``keepdim``)."""
+    ``p=2`` or ``"fro"`` √(Σ a²); ``p=1`` ``Σ|a|``; ``p=inf`` ``max|a|``; ``p=-inf`` ``min|a|``;
+    another
+    number ``(Σ|a|^p)^(1/p)``. Shape: ``a``'s without ``dim`` (kept as 1 with ``keepdim``).
+
+    Examples
+    --------
+    >>> x = al.tensor([[3.0, 4.0], [0.0, 0.0]])
+    >>> al.norm(x)
+    tensor(5.)
+    >>> al.norm(x, p=1, dim=1)
+    tensor([7., 0.])
+    """
     if dtype is not None:
         a = (a if isinstance(a, Tensor) else Tensor(as_array(a, where="norm"))).astype(dtype)
     if p in ("fro", 2, 2.0):

@@ -184,7 +184,43 @@ def conv2d(
     padding: IntOrPair = 0,
 ) -> Tensor:
     """2-D convolution: x (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> (N, F, H', W'),
-    H' = (H + 2·padding - kh) // stride + 1."""
+    H' = (H + 2·padding - kh) // stride + 1.
+
+    Parameters
+    ----------
+    x : Tensor of shape (N, C, H, W)
+        A batch of images with C channels.
+    weight : Tensor of shape (F, C, kh, kw)
+        F kernels, each across all C input channels.
+    bias : Tensor of shape (F,), optional
+        One bias per output channel.
+    stride, padding : int or (int, int)
+        The step between kernel positions; the zeros added on each side of H and W.
+
+    Returns
+    -------
+    Tensor of shape (N, F, H', W')
+        H' = (H + 2·padding - kh) // stride + 1, W' likewise.
+
+    Notes
+    -----
+    out[n, f, i, j] = bias[f] + Σ_c Σ_u Σ_v x[n, c, i·stride + u, j·stride + v] · weight[f, c, u, v]
+    (over the padded x): PyTorch's cross-correlation. Computed as one matmul over im2col
+    columns; the backward is two matmuls and a col2im.
+
+    Examples
+    --------
+    >>> x = al.ones(1, 1, 4, 4)
+    >>> w = al.ones(2, 1, 3, 3)
+    >>> y = al.conv2d(x, w, stride=1, padding=1)
+    >>> y.shape
+    (1, 2, 4, 4)
+    >>> y[0, 0]
+    tensor([[4., 6., 6., 4.],
+            [6., 9., 9., 6.],
+            [6., 9., 9., 6.],
+            [4., 6., 6., 4.]])
+    """
     stride = pair(stride, "stride", "conv2d")
     padding = pair(padding, "padding", "conv2d", minimum=0)
     if bias is None:
@@ -341,7 +377,19 @@ def max_pool2d(
     x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> Tensor:
     """Max over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
-    kernel size (non-overlapping windows)."""
+    kernel size (non-overlapping windows).
+
+    Notes
+    -----
+    The gradient goes to the largest element of each window.
+
+    Examples
+    --------
+    >>> x = al.arange(16.0).reshape(1, 1, 4, 4)
+    >>> al.max_pool2d(x, 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
     return MaxPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "max_pool2d"))
 
 
@@ -421,7 +469,15 @@ def avg_pool2d(
     x: Tensor, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> Tensor:
     """Mean over each kh x kw window: (N, C, H, W) -> (N, C, H', W'); stride defaults to the
-    kernel size."""
+    kernel size.
+
+    Examples
+    --------
+    >>> x = al.arange(16.0).reshape(1, 1, 4, 4)
+    >>> al.avg_pool2d(x, 2)
+    tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
+    """
     return AvgPool2dFunction.apply(x, **pool_args(kernel_size, stride, padding, "avg_pool2d"))
 
 

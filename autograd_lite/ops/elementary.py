@@ -35,7 +35,20 @@ class Exp(Function):
 
 
 def exp(a: Any) -> Tensor:
-    """e ** a."""
+    """e ** a.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    exp(a) = e ** a; the derivative is exp(a) itself: backward reuses the output.
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    >>> al.exp(x)
+    tensor([1.    , 2.7183, 7.3891], grad_fn=<Exp>)
+    """
     return apply_unary(Exp, a)
 
 
@@ -54,7 +67,24 @@ class Log(Function):
 
 
 def log(a: Any) -> Tensor:
-    """Natural logarithm."""
+    """Natural logarithm.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    ln(a), for a > 0; the derivative is 1 / a.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    >>> y = al.log(x)
+    >>> y
+    tensor([0.    , 0.6931, 1.3863], grad_fn=<Log>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([1.  , 0.5 , 0.25])
+    """
     return apply_unary(Log, a)
 
 
@@ -72,7 +102,24 @@ class Sqrt(Function):
 
 
 def sqrt(a: Any) -> Tensor:
-    """Square root."""
+    """Square root.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    √a, for a ≥ 0; the derivative is 1 / (2√a).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    >>> y = al.sqrt(x)
+    >>> y
+    tensor([1., 2., 3.], grad_fn=<Sqrt>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([0.5   , 0.25  , 0.1667])
+    """
     return apply_unary(Sqrt, a)
 
 
@@ -91,7 +138,24 @@ class Abs(Function):
 
 
 def abs(a: Any) -> Tensor:
-    """|a|."""
+    """The absolute value ``|a|``.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    The absolute value; the derivative is sign(a), 0 at a = 0 as in PyTorch.
+
+    Examples
+    --------
+    >>> x = al.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> y = al.abs(x)
+    >>> y
+    tensor([2., 0., 3.], grad_fn=<Abs>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([-1.,  0.,  1.])
+    """
     return apply_unary(Abs, a)
 
 
@@ -109,6 +173,24 @@ class Sin(Function):
 
 
 def sin(a: Any) -> Tensor:
+    """Sine, elementwise.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    sin(a), a in radians; the derivative is cos(a).
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0, 1.5708], requires_grad=True)
+    >>> y = al.sin(x)
+    >>> y
+    tensor([0., 1.], grad_fn=<Sin>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([ 1.00e+00, -3.62e-06])
+    """
     return apply_unary(Sin, a)
 
 
@@ -126,6 +208,24 @@ class Cos(Function):
 
 
 def cos(a: Any) -> Tensor:
+    """Cosine, elementwise.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    cos(a), a in radians; the derivative is -sin(a).
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0, 1.5708], requires_grad=True)
+    >>> y = al.cos(x)
+    >>> y
+    tensor([ 1.00e+00, -3.62e-06], grad_fn=<Cos>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([-0., -1.])
+    """
     return apply_unary(Cos, a)
 
 
@@ -145,7 +245,20 @@ class Sinh(Function):
 
 
 def sinh(a: Any) -> Tensor:
-    """Hyperbolic sine."""
+    """Hyperbolic sine.
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    sinh(a) = (e ** a - e ** -a) / 2; the derivative is cosh(a).
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0, 1.0], requires_grad=True)
+    >>> al.sinh(x)
+    tensor([0.    , 1.1752], grad_fn=<Sinh>)
+    """
     return apply_unary(Sinh, a)
 
 
@@ -165,7 +278,20 @@ class Erf(Function):
 
 
 def erf(a: Any) -> Tensor:
-    """The error function 2/√π ∫₀ᵃ e^(-t²) dt (absolute error < 1e-9)."""
+    """The error function 2/√π ∫₀ᵃ e^(-t²) dt (absolute error < 1e-9).
+
+    Elementwise: the output has the shape of ``a``.
+
+    Notes
+    -----
+    erf(a) = 2/√π ∫₀ᵃ exp(-t²) dt; the derivative is 2/√π · exp(-a²).
+
+    Examples
+    --------
+    >>> x = al.tensor([0.0, 0.5, 2.0], requires_grad=True)
+    >>> al.erf(x)
+    tensor([0.    , 0.5205, 0.9953], grad_fn=<Erf>)
+    """
     return apply_unary(Erf, a)
 
 

@@ -79,7 +79,29 @@ class MatMul(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product ``a @ b`` (vectors, matrices, and batches of matrices)."""
+    """Matrix product ``a @ b`` (vectors, matrices, and batches of matrices).
+
+    Shapes: (n, k) @ (k, m) -> (n, m); a 1-D operand is a vector ((k,) @ (k, m) -> (m,));
+    batch axes in front broadcast, (B, n, k) @ (k, m) -> (B, n, m). The inner sizes must agree
+    (``ShapeError`` naming both shapes otherwise).
+
+    Notes
+    -----
+    For C = A @ B: dL/dA = dL/dC @ Bᵀ and dL/dB = Aᵀ @ dL/dC.
+
+    Examples
+    --------
+    >>> a = al.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> b = al.tensor([[1.0], [1.0]])
+    >>> c = al.matmul(a, b)
+    >>> c
+    tensor([[3.],
+            [7.]], grad_fn=<MatMul>)
+    >>> c.sum().backward()
+    >>> a.grad
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     return MatMul.apply(a, b)
 
 
@@ -132,7 +154,22 @@ class LinearFunction(Function):
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+    """``x @ weight.T + bias``: x (..., in), weight (out, in), bias (out,) -> (..., out).
+
+    Notes
+    -----
+    Gradients: dL/dx = g @ weight, dL/dweight = gᵀ @ x (summed over batch axes), dL/dbias = Σ g.
+
+    Examples
+    --------
+    >>> x = al.ones(4, 3)
+    >>> w = al.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> y = al.linear(x, w, al.tensor([0.5, -0.5]))
+    >>> y.shape
+    (4, 2)
+    >>> y[0]
+    tensor([1.5, 1.5])
+    """
     if bias is None:
         return LinearFunction.apply(x, weight)
     return LinearFunction.apply(x, weight, bias)
@@ -202,6 +239,17 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False) -> Tensor:
     other subscripts NumPy accepts (the implicit output, ``...``, repeated letters for
     diagonals; also NumPy's sublist form). Operands may be given as one list, as in
     ``torch.einsum("ij,jk", [a, b])``. Differentiable in every operand.
+
+    Shape: as the subscripts say (the letters after ``->``).
+
+    Examples
+    --------
+    >>> a = al.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> al.einsum("ij,jk->ik", a, a)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+    >>> al.einsum("ii", a)
+    tensor(5.)
     """
     if not isinstance(subscripts, str):
         subscripts, operands = _sublists_to_subscripts((subscripts, *operands))
@@ -288,6 +336,14 @@ def tensordot(a: Any, b: Any, axes: Any = 2, *, dims: Any = None) -> Tensor:
 
     Built from ops that are there: a's contracted axes moved last and b's first, both
     flattened to matrices, one matmul, and the free axes restored.
+
+    Examples
+    --------
+    >>> a, b = al.ones(2, 3, 4), al.ones(3, 4, 5)
+    >>> al.tensordot(a, b, axes=2).shape
+    (2, 5)
+    >>> al.tensordot(a, b, axes=([1], [0])).shape
+    (2, 4, 4, 5)
     """
     axes = axes if dims is None else dims
     sa = np.shape(a.data if isinstance(a, Tensor) else a)

@@ -250,6 +250,16 @@ def mse_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tenso
 
     input, target: same shape (*) -> () for 'mean' and 'sum', (*) for 'none'.
     Shapes must be equal (``ShapeError`` otherwise: no silent broadcasting).
+
+    Examples
+    --------
+    >>> pred = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> loss = al.mse_loss(pred, al.tensor([1.0, 0.0, 0.0]))
+    >>> loss
+    tensor(4.3333, grad_fn=<Div>)
+    >>> loss.backward()
+    >>> pred.grad
+    tensor([0.    , 1.3333, 2.    ])
     """
     check_loss_options("mse_loss", reduction)
     input, target = _elementwise_problem(input, target, "mse_loss")
@@ -258,9 +268,16 @@ def mse_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tenso
 
 
 def l1_loss(input: Tensor, target: Any, reduction: Reduction = "mean") -> Tensor:
-    """Mean absolute error: ℓ_i = |input_i - target_i| (gradient sign(input_i - target_i)).
+    """Mean absolute error: ℓ_i = ``|input_i - target_i|`` (gradient sign(input_i - target_i)).
 
     input, target: same shape (*) -> () for 'mean' and 'sum', (*) for 'none'.
+
+    Examples
+    --------
+    >>> al.l1_loss(al.tensor([1.0, 2.0, 3.0]), al.tensor([1.0, 0.0, 0.0]))
+    tensor(1.6667)
+    >>> al.l1_loss(al.tensor([1.0, 2.0]), al.tensor([0.0, 0.0]), reduction="none")
+    tensor([1., 2.])
     """
     check_loss_options("l1_loss", reduction)
     input, target = _elementwise_problem(input, target, "l1_loss")
@@ -316,6 +333,12 @@ def binary_cross_entropy(
     values in [0, 1]; weight: broadcastable to (*), optional. Prefer
     ``binary_cross_entropy_with_logits`` on the raw scores: it is exact where this one
     clamps (a sigmoid that rounds to 1.0 loses the gradient).
+
+    Examples
+    --------
+    >>> p = al.tensor([0.9, 0.2])
+    >>> al.binary_cross_entropy(p, al.tensor([1.0, 0.0]))
+    tensor(0.1643)
     """
     where = "binary_cross_entropy"
     check_loss_options(where, reduction)
@@ -407,6 +430,16 @@ def binary_cross_entropy_with_logits(
     input: raw scores, shape (*); target: same shape, values in [0, 1]; weight:
     broadcastable to (*); pos_weight: broadcastable to (*), typically (C,) for C
     independent labels, > 1 to count positives more (recall), < 1 for precision.
+
+    Examples
+    --------
+    >>> logits = al.tensor([2.0, -1.0], requires_grad=True)
+    >>> loss = al.binary_cross_entropy_with_logits(logits, al.tensor([1.0, 0.0]))
+    >>> loss
+    tensor(0.2201, grad_fn=<Div>)
+    >>> loss.backward()
+    >>> logits.grad  # (sigmoid(x) - y) / N
+    tensor([-0.0596,  0.1345])
     """
     where = "binary_cross_entropy_with_logits"
     check_loss_options(where, reduction)
@@ -507,6 +540,37 @@ def cross_entropy(
     ``label_smoothing`` ε in [0, 1] mixes the one-hot target with the uniform distribution
     (q = (1-ε)·onehot + ε/C). Returns () for 'mean' and 'sum', the target's shape for 'none'.
     See ``SoftmaxCrossEntropy`` for the formulas.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C)
+        Raw scores (logits), or (N, C, d1, ...), or (C,) for one example.
+    target : Tensor of shape (N,)
+        Integer class indices in [0, C).
+    weight : Tensor of shape (C,), optional
+        A weight per class.
+    ignore_index : int
+        Targets with this value add nothing.
+    reduction : {'mean', 'sum', 'none'}
+        Average over the examples, add them up, or return one loss per example.
+    label_smoothing : float
+        ε in [0, 1].
+
+    Returns
+    -------
+    Tensor
+        () for 'mean' and 'sum', the target's shape for 'none'.
+
+    Examples
+    --------
+    >>> scores = al.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], requires_grad=True)
+    >>> loss = al.cross_entropy(scores, al.tensor([0, 1]))
+    >>> loss
+    tensor(0.3185, grad_fn=<SoftmaxCrossEntropy>)
+    >>> loss.backward()
+    >>> scores.grad  # (softmax(scores) - onehot(y)) / N
+    tensor([[-0.1705,  0.1212,  0.0493],
+            [ 0.0543, -0.0988,  0.0445]])
     """
     where = "cross_entropy"
     check_loss_options(where, reduction, label_smoothing)
@@ -557,6 +621,12 @@ def nll_loss(
 
     ``nll_loss(log_softmax(scores, 1), y)`` equals ``cross_entropy(scores, y)``.
     Shapes, ``weight`` and ``ignore_index`` as in ``cross_entropy``.
+
+    Examples
+    --------
+    >>> logp = al.log_softmax(al.tensor([[2.0, 1.0, 0.1]]), dim=1)
+    >>> al.nll_loss(logp, al.tensor([0]))
+    tensor(0.417)
     """
     where = "nll_loss"
     check_loss_options(where, reduction)
@@ -589,6 +659,15 @@ def multi_margin_loss(
     input: (N, C) scores or (C,); target: (N,) class indices or (); p: 1 or 2;
     weight: (C,) optional. Note the division by C, which the cs231n SVM loss does not do
     (see ``multiclass_svm_loss``).
+
+    Shapes: input (N, C) or (C,); target (N,) or (); the result () for 'mean' and 'sum',
+    (N,) for 'none'.
+
+    Examples
+    --------
+    >>> scores = al.tensor([[3.2, 5.1, -1.7]])
+    >>> al.multi_margin_loss(scores, al.tensor([0]))
+    tensor(0.9667)
     """
     where = "multi_margin_loss"
     check_loss_options(where, reduction, p=p)
@@ -612,6 +691,15 @@ def multiclass_svm_loss(
     scores: (N, C) or (C,); target: (N,) class indices or (). 'mean' averages over the N
     examples (no division by C, unlike ``multi_margin_loss``). Example: scores
     [3.2, 5.1, -1.7] with correct class 0 give max(0, 5.1-3.2+1) + max(0, -1.7-3.2+1) = 2.9.
+
+    Shapes: scores (N, C) or (C,); target (N,) or (); the result () for 'mean' and 'sum',
+    (N,) for 'none'.
+
+    Examples
+    --------
+    >>> scores = al.tensor([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
+    >>> al.multiclass_svm_loss(scores, al.tensor([0, 1, 2]), reduction="none")
+    tensor([ 2.9,  0. , 12.9])
     """
     where = "multiclass_svm_loss"
     check_loss_options(where, reduction)

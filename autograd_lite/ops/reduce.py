@@ -112,7 +112,36 @@ def sum(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Sum over ``axis`` (all axes by default)."""
+    """Sum over ``axis`` (all axes by default).
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    The gradient copies the incoming one to every element reduced (d/da_i = 1).
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> al.sum(x)
+    tensor(21., grad_fn=<Sum>)
+    >>> al.sum(x, axis=0)
+    tensor([5., 7., 9.], grad_fn=<Sum>)
+    >>> x.sum(dim=1, keepdim=True).shape
+    (2, 1)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Sum.apply(a, axis=axis, keepdims=keepdims)
 
@@ -235,7 +264,37 @@ def prod(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Product over ``axis`` (all axes by default); zeros are handled exactly."""
+    """Product over ``axis`` (all axes by default); zeros are handled exactly.
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    d/da_i = the product of the other elements.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> y = al.prod(x, axis=1)
+    >>> y
+    tensor([  6., 120.], grad_fn=<Prod>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([[ 6.,  3.,  2.],
+            [30., 24., 20.]])
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Prod.apply(a, axis=axis, keepdims=keepdims)
 
@@ -293,7 +352,32 @@ def amax(
     keepdim: bool = False,
 ) -> Tensor:
     """Largest value over ``axis`` (one axis, several, or all by default), as a tensor; ties
-    share the gradient equally (PyTorch's ``amax``, NumPy's ``np.max``)."""
+    share the gradient equally (PyTorch's ``amax``, NumPy's ``np.max``).
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    The gradient goes to the largest element(s); ties share it equally.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> al.amax(x, axis=1)
+    tensor([3., 6.], grad_fn=<Max>)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Max.apply(a, axis=axis, keepdims=keepdims)
 
@@ -309,7 +393,22 @@ def max(
     """PyTorch's three ``max``: ``max(x)`` the largest value (a 0-d tensor; ties share the
     gradient); ``max(x, dim)`` a named tuple ``(values, indices)`` along ``dim`` (the
     gradient goes to the element at ``indices``, as in PyTorch); ``max(x, other)`` with a
-    tensor ``other`` is ``maximum(x, other)``. For several axes at once use ``amax``."""
+    tensor ``other`` is ``maximum(x, other)``. For several axes at once use ``amax``.
+
+    Shape: ``max(x)`` is 0-d; ``max(x, dim)`` gives values and indices of ``x``'s shape
+    without ``dim`` (kept as 1 with ``keepdim``); ``max(x, other)`` the broadcast shape.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    >>> al.max(x)
+    tensor(6.)
+    >>> values, indices = al.max(x, 1)
+    >>> values
+    tensor([5., 6.])
+    >>> indices
+    tensor([1, 2])
+    """
     return _extreme(a, dim if axis is None else axis, keepdims or keepdim, "max")
 
 
@@ -328,7 +427,32 @@ def amin(
     keepdim: bool = False,
 ) -> Tensor:
     """Smallest value over ``axis`` (one, several or all axes), as a tensor; ties share the
-    gradient equally (PyTorch's ``amin``, NumPy's ``np.min``)."""
+    gradient equally (PyTorch's ``amin``, NumPy's ``np.min``).
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    The gradient goes to the smallest element(s); ties share it equally.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> al.amin(x, axis=0)
+    tensor([1., 2., 3.], grad_fn=<Min>)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return Min.apply(a, axis=axis, keepdims=keepdims)
 
@@ -342,7 +466,18 @@ def min(
     keepdim: bool = False,
 ) -> Any:
     """PyTorch's three ``min``: ``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, and
-    ``min(x, other)``, which is ``minimum(x, other)`` (see ``max``)."""
+    ``min(x, other)``, which is ``minimum(x, other)`` (see ``max``).
+
+    Shape: as in ``max``.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    >>> al.min(x)
+    tensor(1.)
+    >>> al.min(x, dim=0).indices
+    tensor([0, 1, 0])
+    """
     return _extreme(a, dim if axis is None else axis, keepdims or keepdim, "min")
 
 
@@ -425,7 +560,35 @@ def logsumexp(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """log(Σ exp(a)) over ``axis``, without overflow."""
+    """log(Σ exp(a)) over ``axis``, without overflow.
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    logsumexp(a) = m + log Σ exp(a - m), m the maximum, so no exp overflows.
+    Its gradient is softmax(a).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 3.0])
+    >>> al.logsumexp(x)
+    tensor(3.4076)
+    >>> al.logsumexp(al.tensor([1000.0, 1000.0]))
+    tensor(1000.6932)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
 
@@ -453,7 +616,35 @@ class SoftmaxFunction(Function):
 
 
 def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1."""
+    """exp(a) / Σ exp(a) along ``axis`` (the last by default): probabilities summing to 1.
+
+    Parameters
+    ----------
+    a : Tensor
+        Scores (logits) of any shape.
+    axis, dim : int
+        The axis that sums to 1 (the last by default).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``a``.
+
+    Notes
+    -----
+    softmax(a)_i = exp(a_i - m) / Σ_j exp(a_j - m), with m the maximum (the same value, no
+    overflow). The gradient: ``dL/da = s * (g - Σ g s)`` with s the output and g the incoming
+    gradient.
+
+    Examples
+    --------
+    >>> p = al.softmax(al.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]), dim=1)
+    >>> p
+    tensor([[0.09  , 0.2447, 0.6652],
+            [0.3333, 0.3333, 0.3333]])
+    >>> p.sum(dim=1)
+    tensor([1., 1.])
+    """
     return SoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
@@ -479,7 +670,25 @@ class LogSoftmaxFunction(Function):
 
 
 def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a)."""
+    """log(softmax(a)) along ``axis``, computed stably (never log of 0 for finite a).
+
+    Parameters
+    ----------
+    a : Tensor
+        Scores (logits) of any shape.
+    axis, dim : int
+        The axis normalized (the last by default).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``a``: log-probabilities, ``a - logsumexp(a, axis, keepdims=True)``.
+
+    Examples
+    --------
+    >>> al.log_softmax(al.tensor([1.0, 2.0, 3.0]))
+    tensor([-2.4076, -1.4076, -0.4076])
+    """
     return LogSoftmaxFunction.apply(a, axis=axis if dim is None else dim)
 
 
@@ -491,7 +700,34 @@ def mean(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Mean over ``axis``: the sum divided by the number of elements reduced."""
+    """Mean over ``axis``: the sum divided by the number of elements reduced.
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Notes
+    -----
+    mean(a) = Σ a_i / n over the n elements reduced; d/da_i = 1 / n.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> al.mean(x)
+    tensor(3.5, grad_fn=<Div>)
+    >>> x.mean(dim=0)
+    tensor([2.5, 3.5, 4.5], grad_fn=<Div>)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     total = sum(a, axis, keepdims)
     return total / _count(np.shape(a.data if isinstance(a, Tensor) else a), axis, "mean")
@@ -507,7 +743,32 @@ def var(
     keepdim: bool = False,
 ) -> Tensor:
     """Variance Σ(a - mean)² / (n - correction); ``correction=1`` (the default, as in
-    PyTorch) is the unbiased estimate, ``correction=0`` the population variance."""
+    PyTorch) is the unbiased estimate, ``correction=0`` the population variance.
+
+    Parameters
+    ----------
+    a : Tensor
+        Input of any shape.
+    axis, dim : int or tuple of int, optional
+        The axes to reduce (``dim`` is PyTorch's name); None reduces all of them.
+    correction : int
+        Subtracted from n in the divisor (1: unbiased, 0: population).
+    keepdims, keepdim : bool
+        Keep each reduced axis with size 1, so the result broadcasts against ``a``.
+
+    Returns
+    -------
+    Tensor
+        ``a``'s shape without the reduced axes (a 0-d tensor when all are reduced).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> al.var(x)
+    tensor(1.6667)
+    >>> al.var(x, correction=0)
+    tensor(1.25)
+    """
     axis, keepdims = _resolve(axis, dim, keepdims, keepdim)
     centered = a - mean(a, axis, keepdims=True)
     n = _count(centered.shape, axis, "var")
@@ -523,7 +784,15 @@ def std(
     dim: Axis = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Standard deviation: the square root of ``var``."""
+    """Standard deviation: the square root of ``var``.
+
+    Shape: ``a``'s without the reduced axes, as ``var``; std = √var.
+
+    Examples
+    --------
+    >>> al.std(al.tensor([1.0, 2.0, 3.0, 4.0]))
+    tensor(1.291)
+    """
     return sqrt(var(a, axis, correction, keepdims, dim=dim, keepdim=keepdim))
 
 
@@ -536,7 +805,18 @@ def argmax(
     keepdim: bool = False,
 ) -> Tensor:
     """Index of the largest value (over the flattened tensor when axis is None); int64,
-    not differentiable."""
+    not differentiable.
+
+    Shape: ``a``'s without ``axis`` (0-d for the flattened tensor).
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    >>> al.argmax(x)
+    tensor(5)
+    >>> al.argmax(x, dim=1)
+    tensor([1, 2])
+    """
     return _arg(a, *_resolve(axis, dim, keepdims, keepdim), np.argmax, "argmax")
 
 
@@ -548,7 +828,15 @@ def argmin(
     dim: int | None = None,
     keepdim: bool = False,
 ) -> Tensor:
-    """Index of the smallest value (over the flattened tensor when axis is None); int64."""
+    """Index of the smallest value (over the flattened tensor when axis is None); int64.
+
+    Shape: ``a``'s without ``axis`` (0-d for the flattened tensor).
+
+    Examples
+    --------
+    >>> al.argmin(al.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), dim=1)
+    tensor([0, 1])
+    """
     return _arg(a, *_resolve(axis, dim, keepdims, keepdim), np.argmin, "argmin")
 
 

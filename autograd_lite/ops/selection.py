@@ -33,7 +33,24 @@ class Maximum(Function):
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max of two tensors (ties share the gradient equally)."""
+    """Elementwise max of two tensors (ties share the gradient equally).
+
+    Shape: ``a`` and ``b`` broadcast together; the result has the broadcast shape.
+
+    Notes
+    -----
+    The gradient goes to the larger input (d/da = 1 where a > b); where a == b each gets half.
+
+    Examples
+    --------
+    >>> a = al.tensor([1.0, 5.0, 3.0], requires_grad=True)
+    >>> y = al.maximum(a, al.tensor([2.0, 2.0, 3.0]))
+    >>> y
+    tensor([2., 5., 3.], grad_fn=<Maximum>)
+    >>> y.sum().backward()
+    >>> a.grad
+    tensor([0. , 1. , 0.5])
+    """
     return Maximum.apply(a, b)
 
 
@@ -53,7 +70,15 @@ class Minimum(Function):
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min of two tensors (ties share the gradient equally)."""
+    """Elementwise min of two tensors (ties share the gradient equally).
+
+    Shape: ``a`` and ``b`` broadcast together; the result has the broadcast shape.
+
+    Examples
+    --------
+    >>> al.minimum(al.tensor([1.0, 5.0]), al.tensor([2.0, 2.0]))
+    tensor([1., 2.])
+    """
     return Minimum.apply(a, b)
 
 
@@ -76,7 +101,21 @@ class Clip(Function):
 
 
 def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to [min, max] (PyTorch's clamp); either bound may be None."""
+    """Limit values to [min, max] (PyTorch's clamp); either bound may be None.
+
+    Elementwise: the output has the shape of ``a``. The gradient is 1 inside [min, max] and
+    0 where a value was clipped.
+
+    Examples
+    --------
+    >>> x = al.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    >>> y = al.clip(x, -1.0, 1.0)
+    >>> y
+    tensor([-1. ,  0.5,  1. ], grad_fn=<Clip>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([0., 1., 0.])
+    """
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     return Clip.apply(a, min=min, max=max)
@@ -110,7 +149,17 @@ class Where(Function):
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise ``a if condition else b``; the condition gets no gradient."""
+    """Elementwise ``a if condition else b``; the condition gets no gradient.
+
+    Shape: ``condition``, ``a`` and ``b`` broadcast together. The gradient of ``a`` is the
+    incoming one where ``condition`` holds (0 elsewhere), that of ``b`` the rest.
+
+    Examples
+    --------
+    >>> x = al.tensor([-1.0, 2.0, -3.0])
+    >>> al.where(x > 0, x, al.zeros(3))
+    tensor([0., 2., 0.])
+    """
     cond = condition.data if isinstance(condition, Tensor) else as_array(condition, where="where")
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)

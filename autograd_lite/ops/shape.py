@@ -68,7 +68,19 @@ class Reshape(Function):
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
-    """The same elements in a new shape; one size may be -1 (inferred)."""
+    """The same elements in a new shape; one size may be -1 (inferred).
+
+    Shape: the new ``shape``, with as many elements as ``a``. The gradient is reshaped back.
+
+    Examples
+    --------
+    >>> x = al.arange(6)
+    >>> al.reshape(x, 2, 3)
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> x.reshape(-1, 2).shape
+    (3, 2)
+    """
     return Reshape.apply(a, shape=_shape_args(shape, "reshape"))
 
 
@@ -96,7 +108,16 @@ class Permute(Function):
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
-    """Reorder the axes: ``permute(x, 0, 2, 1)`` or ``permute(x, (0, 2, 1))``."""
+    """Reorder the axes: ``permute(x, 0, 2, 1)`` or ``permute(x, (0, 2, 1))``.
+
+    Shape: ``a``'s sizes in the order ``dims``. The gradient is permuted back.
+
+    Examples
+    --------
+    >>> x = al.zeros(2, 3, 4)
+    >>> al.permute(x, 2, 0, 1).shape
+    (4, 2, 3)
+    """
     arr = a.data if isinstance(a, Tensor) else np.asarray(a)
     dims = _shape_args(dims, "permute")
     dims = tuple(d % arr.ndim if -arr.ndim <= d < arr.ndim else d for d in dims)
@@ -105,7 +126,18 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
 
 def transpose(a: Tensor, dim0: int | None = None, dim1: int | None = None) -> Tensor:
     """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``); with no axes given, reverse
-    them all (``x.T``)."""
+    them all (``x.T``).
+
+    Shape: ``a``'s with sizes ``dim0`` and ``dim1`` swapped.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1, 2, 3], [4, 5, 6]])
+    >>> al.transpose(x, 0, 1)
+    tensor([[1, 4],
+            [2, 5],
+            [3, 6]])
+    """
     shape = a.data.shape if isinstance(a, Tensor) else np.shape(a)
     ndim = len(shape)
     order = list(range(ndim))
@@ -144,7 +176,17 @@ class Expand(Function):
 
 
 def expand(a: Tensor, *shape: Any) -> Tensor:
-    """Broadcast to ``shape`` without copying; -1 keeps a size (as in PyTorch)."""
+    """Broadcast to ``shape`` without copying; -1 keeps a size (as in PyTorch).
+
+    Shape: ``shape`` (``a`` broadcast to it). The gradient is summed back to ``a``'s shape.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0], [2.0]])
+    >>> al.expand(x, 2, 3)
+    tensor([[1., 1., 1.],
+            [2., 2., 2.]])
+    """
     shape = _shape_args(shape, "expand")
     in_shape = np.shape(a.data if isinstance(a, Tensor) else a)
     offset = len(shape) - len(in_shape)
@@ -180,7 +222,21 @@ class GetItem(Function):
 
 
 def getitem(a: Tensor, index: Any) -> Tensor:
-    """``a[index]``: basic and advanced (integer array, boolean mask) indexing."""
+    """``a[index]``: basic and advanced (integer array, boolean mask) indexing.
+
+    Shape: as NumPy's indexing gives. The gradient goes to the elements taken (summed
+    where an index repeats).
+
+    Examples
+    --------
+    >>> x = al.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    >>> y = al.getitem(x, [0, 2, 2])
+    >>> y
+    tensor([10., 30., 30.], grad_fn=<GetItem>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([1., 0., 2.])
+    """
     return GetItem.apply(a, index=index_arg(index))
 
 
@@ -286,7 +342,16 @@ class Concatenate(Function):
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (``torch.cat``)."""
+    """Join tensors along an existing axis (``torch.cat``).
+
+    Shape: the inputs' shapes, which must agree except along ``axis``, where the sizes add.
+
+    Examples
+    --------
+    >>> a, b = al.ones(2, 2), al.zeros(1, 2)
+    >>> al.concatenate([a, b]).shape
+    (3, 2)
+    """
     return Concatenate.apply(*tensors, axis=axis if dim is None else dim)
 
 
@@ -316,7 +381,19 @@ class Stack(Function):
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors of the same shape along a new axis."""
+    """Join tensors of the same shape along a new axis.
+
+    Shape: a new axis of size ``len(tensors)`` at ``axis``, then the common shape.
+
+    Examples
+    --------
+    >>> a, b = al.tensor([1, 2]), al.tensor([3, 4])
+    >>> al.stack([a, b])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> al.stack([a, b], dim=1).shape
+    (2, 2)
+    """
     return Stack.apply(*tensors, axis=axis if dim is None else dim)
 
 
@@ -341,6 +418,15 @@ def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
     ``pad`` is either PyTorch's flat form, pairs for the *last* axes first —
     ``pad(x, (1, 1))`` pads the last axis by one on each side, ``(1, 1, 2, 2)`` also the
     one before it by two — or NumPy's form, one ``(before, after)`` pair per axis.
+
+    Shape: each padded axis grows by ``before + after``.
+
+    Examples
+    --------
+    >>> x = al.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> al.pad(x, (1, 1))
+    tensor([[0., 1., 2., 0.],
+            [0., 3., 4., 0.]])
     """
     shape = np.shape(a.data if isinstance(a, Tensor) else a)
     pad = list(pad)
@@ -366,7 +452,17 @@ def pad(a: Tensor, pad: Sequence[Any], value: float = 0.0) -> Tensor:
 
 
 def squeeze(a: Tensor, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
-    """Remove axes of size 1 (all of them, or those in ``axis``)."""
+    """Remove axes of size 1 (all of them, or those in ``axis``).
+
+    Shape: ``a``'s without the size-1 axes removed.
+
+    Examples
+    --------
+    >>> al.squeeze(al.zeros(2, 1, 3, 1)).shape
+    (2, 3)
+    >>> al.squeeze(al.zeros(2, 1, 3, 1), dim=1).shape
+    (2, 3, 1)
+    """
     axis = dim if axis is None else axis
     shape = np.shape(a.data if isinstance(a, Tensor) else a)
     axes = normalize_axes(axis, len(shape), "squeeze", shape)
@@ -378,7 +474,18 @@ def squeeze(a: Tensor, axis: int | Sequence[int] | None = None, *, dim: Any = No
 
 
 def unsqueeze(a: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """Insert an axis of size 1 at position ``axis`` (negative counts from the end)."""
+    """Insert an axis of size 1 at position ``axis`` (negative counts from the end).
+
+    Shape: ``a``'s with a 1 inserted at ``axis``.
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 3.0])
+    >>> al.unsqueeze(x, 0).shape
+    (1, 3)
+    >>> x.unsqueeze(-1).shape
+    (3, 1)
+    """
     axis = dim if axis is None else axis
     shape = list(np.shape(a.data if isinstance(a, Tensor) else a))
     (pos,) = normalize_axes(axis, len(shape) + 1, "unsqueeze", tuple(shape))
@@ -387,7 +494,18 @@ def unsqueeze(a: Tensor, axis: int | None = None, *, dim: int | None = None) -> 
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``."""
+    """Merge axes ``start_dim..end_dim`` (inclusive) into one, as ``torch.flatten``.
+
+    Shape: ``a``'s with axes ``start_dim`` to ``end_dim`` replaced by their product.
+
+    Examples
+    --------
+    >>> x = al.zeros(2, 3, 4, 5)
+    >>> al.flatten(x).shape
+    (120,)
+    >>> al.flatten(x, start_dim=1).shape
+    (2, 60)
+    """
     shape = np.shape(a.data if isinstance(a, Tensor) else a)
     if len(shape) == 0:
         return reshape(a, (1,))

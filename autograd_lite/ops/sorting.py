@@ -53,7 +53,16 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     """``(values, indices)`` with ``values`` the elements of ``a`` sorted along ``dim``
     (ascending unless ``descending``) and ``a`` gathered at ``indices`` equal to ``values``.
     Shapes: both as ``a``. Always stable here (``stable`` is accepted for PyTorch's
-    signature)."""
+    signature).
+
+    Examples
+    --------
+    >>> values, indices = al.sort(al.tensor([3.0, 1.0, 2.0]))
+    >>> values
+    tensor([1., 2., 3.])
+    >>> indices
+    tensor([1, 2, 0])
+    """
     a = _as_tensor(a, "sort")
     axis = _axis(a, dim, "sort")
     if axis is None:
@@ -63,7 +72,15 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
 
 
 def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The indices that sort ``a`` along ``dim`` (``sort(a, dim).indices``); int64."""
+    """The indices that sort ``a`` along ``dim`` (``sort(a, dim).indices``); int64.
+
+    Shape: the same as ``a``.
+
+    Examples
+    --------
+    >>> al.argsort(al.tensor([3.0, 1.0, 2.0]), descending=True)
+    tensor([0, 2, 1])
+    """
     a = _as_tensor(a, "argsort")
     axis = _axis(a, dim, "argsort")
     if axis is None:
@@ -73,7 +90,15 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
     """The ``k`` largest (or, with ``largest=False``, smallest) elements along ``dim``:
-    ``(values, indices)``, shapes as ``a`` with ``k`` along ``dim``, largest first."""
+    ``(values, indices)``, shapes as ``a`` with ``k`` along ``dim``, largest first.
+
+    Examples
+    --------
+    >>> al.topk(al.tensor([1.0, 5.0, 3.0, 4.0]), 2)
+    autograd_lite.return_types.topk(
+    values=tensor([5., 4.]),
+    indices=tensor([1, 3]))
+    """
     a = _as_tensor(a, "topk")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk: k must be an int, got {type(k).__name__} {k!r}")
@@ -119,7 +144,17 @@ def _index_along(a: Tensor, dim: int, index: Any, where: str) -> tuple[int, np.n
 def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (``a[i][index[i][j]]`` for ``dim=1``):
     PyTorch's ``gather``, with ``index`` an int tensor of ``a``'s number of dimensions whose
-    sizes fit ``a``'s on the other axes. The gradient goes back to the elements taken."""
+    sizes fit ``a``'s on the other axes. The gradient goes back to the elements taken.
+
+    Shape: that of ``index``.
+
+    Examples
+    --------
+    >>> scores = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> al.gather(scores, 1, al.tensor([[2], [0]]))
+    tensor([[3.],
+            [4.]])
+    """
     a = _as_tensor(a, "gather")
     axis, idx = _index_along(a, dim, index, "gather")
     sizes = [n if d != axis else a.shape[axis] for d, n in enumerate(idx.shape)]
@@ -197,7 +232,18 @@ def unique(
 ) -> Any:
     """The distinct values of ``a`` (flattened), sorted; with ``return_inverse`` and
     ``return_counts`` also the index of each element's value and each value's count, as
-    PyTorch (a tuple then). No gradient. ``dim`` is not supported (refused)."""
+    PyTorch (a tuple then). No gradient. ``dim`` is not supported (refused).
+
+    Shape: (K,) for K distinct values; the inverse has ``a``'s shape, the counts (K,).
+
+    Examples
+    --------
+    >>> al.unique(al.tensor([3, 1, 3, 2, 1]))
+    tensor([1, 2, 3])
+    >>> values, counts = al.unique(al.tensor([3, 1, 3]), return_counts=True)
+    >>> counts
+    tensor([1, 2])
+    """
     if dim is not None:
         raise NotImplementedError("unique: dim= is not supported; use unique(x) on values")
     arr = as_array(a, where="unique")

@@ -66,6 +66,17 @@ def to_onnx(
     Raises ``NotImplementedError`` for an op without an ONNX mapping and ``ValueError`` for a
     constant computed from the input outside the graph, each naming the op and the module it
     was recorded in; ``ImportError`` when the ``onnx`` package is missing.
+
+    Examples
+    --------
+    Needs the ``export`` extra (``pip install "autograd-lite[export]"``).
+
+    >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    >>> proto = nn.export.to_onnx(model, al.randn(1, 2), "model.onnx")
+    >>> [node.op_type for node in proto.graph.node]
+    ['Gemm', 'Relu', 'Gemm']
+    >>> proto.graph.input[0].name, proto.graph.output[0].name
+    ('input', 'output')
     """
     onnx = import_extra("onnx", "export", "to_onnx")
 

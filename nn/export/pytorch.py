@@ -113,6 +113,23 @@ def to_torch(module: Module) -> Any:
     layer and activation of nn (``Maxout`` becomes ``nn.export.torch_modules.Maxout``).
     Raises ``TypeError`` listing every module it cannot convert (by dotted path) and
     ``ImportError`` when PyTorch is not installed.
+
+    Examples
+    --------
+    Needs the ``torch`` extra (``pip install "autograd-lite[torch]"``).
+
+    >>> import torch
+    >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    >>> twin = nn.export.to_torch(model)
+    >>> twin
+    Sequential(
+      (0): Linear(in_features=2, out_features=3, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=3, out_features=1, bias=True)
+    )
+    >>> x = al.randn(4, 2)
+    >>> np.allclose(model(x).data, twin(torch.from_numpy(x.numpy())).detach().numpy(), atol=1e-6)
+    True
     """
     torch = _torch("to_torch")
     if not isinstance(module, Module):
@@ -279,6 +296,21 @@ def from_torch(torch_module: Any) -> Module:
 
     Raises ``TypeError`` listing every module it cannot convert (by dotted path), and
     ``ValueError`` naming a layer option nn does not have (e.g. ``dilation=2``).
+
+    Examples
+    --------
+    Needs the ``torch`` extra (``pip install "autograd-lite[torch]"``).
+
+    >>> import torch
+    >>> twin = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Tanh())
+    >>> model = nn.export.from_torch(twin)
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=2, bias=True)
+      (1): Tanh()
+    )
+    >>> np.array_equal(model[0].weight.numpy(), twin[0].weight.detach().numpy())
+    True
     """
     torch = _torch("from_torch")
     if not isinstance(torch_module, torch.nn.Module):

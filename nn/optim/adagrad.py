@@ -23,6 +23,35 @@ class Adagrad(Optimizer):
 
     Elements with large past gradients take small steps, rarely-updated ones large steps;
     since s only grows, the steps shrink over time (RMSprop and Adam fix that).
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    lr_decay : float
+        δ: the learning rate at step t is η / (1 + (t - 1)·δ).
+    weight_decay : float
+        λ, the L2 penalty folded into the gradient.
+    initial_accumulator_value : float
+        The starting value of the sum of squares s.
+    eps : float
+        Added to √s so no step divides by zero.
+
+    Examples
+    --------
+    The first step is ``lr`` (g / √(g²)); later ones shrink as s grows:
+
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.Adagrad([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    ...     print(w)
+    tensor([0.9], requires_grad=True)
+    tensor([0.8331], requires_grad=True)
     """
 
     non_negative = (*Optimizer.non_negative, "lr_decay", "initial_accumulator_value")

@@ -26,6 +26,32 @@ class Adam(Optimizer):
 
     Each element's step is about η in size whatever the gradient's scale, which is why
     Adam's default η = 0.001 works for most problems.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    betas : (float, float)
+        β₁ and β₂, the decay rates of the first and second moments.
+    eps : float
+        Added to √v̂ so no step divides by zero.
+    weight_decay : float, optional
+        λ, the L2 penalty folded into the gradient (0 by default).
+    amsgrad : bool
+        Use the largest v̂ so far (AMSGrad).
+
+    Examples
+    --------
+    The first step is about ``lr`` whatever the gradient's scale (``m̂ / √v̂ = g / |g|``):
+
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.Adam([w], lr=0.1)
+    >>> (1000 * w * w).sum().backward()  # gradient 2000
+    >>> opt.step()
+    >>> w
+    tensor([0.9], requires_grad=True)
     """
 
     decoupled = False  # AdamW sets this: weight decay on θ itself, not through g
@@ -99,6 +125,32 @@ class AdamW(Adam):
     In Adam, the L2 term λθ passes through the division by √v̂, so weights with large
     gradients are barely decayed; AdamW decays every weight at the same rate. Default
     λ = 0.01.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    betas : (float, float)
+        β₁ and β₂, the decay rates of the first and second moments.
+    eps : float
+        Added to √v̂ so no step divides by zero.
+    weight_decay : float, optional
+        λ, the decoupled decay (0.01 by default).
+    amsgrad : bool
+        Use the largest v̂ so far (AMSGrad).
+
+    Examples
+    --------
+    One step: first the decay θ - η·λ·θ = 1 - 0.1·0.01·1, then Adam's step of about η:
+
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.AdamW([w], lr=0.1, weight_decay=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([0.899], requires_grad=True)
     """
 
     decoupled = True

@@ -28,6 +28,17 @@ class LRScheduler:
     Creating a scheduler records each group's starting lr (as ``group["initial_lr"]``) and
     sets epoch 0 (``last_epoch = 0``); each ``step()`` moves to the next epoch and writes
     the new rates into the optimizer's param groups.
+
+    Examples
+    --------
+    >>> opt = nn.optim.SGD([al.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = nn.optim.lr_scheduler.StepLR(opt, step_size=2)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(round(opt.param_groups[0]["lr"], 4))
+    ...     sched.step()
+    >>> rates
+    [1.0, 1.0, 0.1, 0.1, 0.01]
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -83,6 +94,15 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by γ every ``step_size`` epochs:
 
     lr_t = base_lr · γ^⌊t / step_size⌋
+
+    Examples
+    --------
+    >>> opt = nn.optim.SGD([al.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = nn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> for epoch in range(4):
+    ...     sched.step()
+    >>> opt.param_groups[0]["lr"]
+    0.25
     """
 
     def __init__(
@@ -102,6 +122,14 @@ class ExponentialLR(LRScheduler):
     """Multiply the learning rate by γ every epoch:
 
     lr_t = base_lr · γ^t
+
+    Examples
+    --------
+    >>> opt = nn.optim.SGD([al.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = nn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> sched.step(); sched.step()
+    >>> opt.param_groups[0]["lr"]
+    0.25
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -119,6 +147,17 @@ class CosineAnnealingLR(LRScheduler):
         lr_t = η_min + (base_lr - η_min) · (1 + cos(π·t / T_max)) / 2
 
     Past T_max the cosine goes on, back up to base_lr at t = 2·T_max (as in PyTorch).
+
+    Examples
+    --------
+    >>> opt = nn.optim.SGD([al.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(round(opt.param_groups[0]["lr"], 4))
+    ...     sched.step()
+    >>> rates
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
     """
 
     def __init__(

@@ -53,12 +53,35 @@ class Optimizer:
 
     Subclasses call ``super().__init__(params, defaults)`` (``hyperparameters(locals())``
     builds ``defaults`` from their ``__init__`` arguments) and implement
-    ``_update(p, grad, state, group)``: one parameter's update, in place on ``p.data``.
+    ``_update(p, grad, state, group)``: one parameter's update, in place on its array ``p``
+    (``grad`` is an array too).
 
-    Attributes:
-        param_groups: list of dicts, each ``{"params": [Tensor, ...], "lr": ..., ...}``.
-        state: ``{parameter: {"step": int, "<buffer>": ndarray, ...}}``.
-        defaults: the hyperparameters a group gets when it does not set them.
+    Attributes
+    ----------
+    param_groups
+        list of dicts, each ``{"params": [Tensor, ...], "lr": ..., ...}``.
+    state
+        ``{parameter: {"step": int, "<buffer>": ndarray, ...}}``.
+    defaults
+        the hyperparameters a group gets when it does not set them.
+
+    Examples
+    --------
+    Plain gradient descent as a subclass:
+
+    >>> class GD(nn.optim.Optimizer):
+    ...     def __init__(self, params, lr=0.1):
+    ...         super().__init__(params, {"lr": lr})
+    ...     def _update(self, p, grad, state, group):
+    ...         p -= group["lr"] * grad    # p, grad: the parameter's NumPy arrays
+    >>> w = al.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = GD([w], lr=0.25)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.5, -1. ], requires_grad=True)
+    >>> opt.param_groups[0]["lr"]
+    0.25
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -146,7 +169,17 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: set it to None (the default, no memory kept and
-        a missing gradient is visible) or fill it with zeros (``set_to_none=False``)."""
+        a missing gradient is visible) or fill it with zeros (``set_to_none=False``).
+
+        Examples
+        --------
+        >>> w = al.tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.SGD([w], lr=0.1)
+        >>> (w * 2).sum().backward()
+        >>> opt.zero_grad()
+        >>> w.grad is None
+        True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -159,6 +192,15 @@ class Optimizer:
 
         ``closure``, if given, re-evaluates the model and returns the loss (computed before
         the update, with grad enabled); ``step`` returns it.
+
+        Examples
+        --------
+        >>> w = al.tensor([1.0, 2.0], requires_grad=True)
+        >>> opt = nn.optim.SGD([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([0.8, 1.6], requires_grad=True)
         """
         loss = None
         if closure is not None:
@@ -197,7 +239,15 @@ class Optimizer:
         """The optimizer's state as plain data, PyTorch's layout: ``{"state": {index:
         {name: ndarray or number}}, "param_groups": [{hyperparameters..., "params":
         [index, ...]}]}``, parameters numbered in group order. Saveable with ``nn.save``.
-        The arrays are the live buffers (not copies), as in PyTorch."""
+        The arrays are the live buffers (not copies), as in PyTorch.
+
+        Examples
+        --------
+        >>> w = al.tensor([1.0], requires_grad=True)
+        >>> opt = nn.optim.Adam([w], lr=0.01)
+        >>> sorted(opt.state_dict()), opt.state_dict()["param_groups"][0]["lr"]
+        (['param_groups', 'state'], 0.01)
+        """
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:

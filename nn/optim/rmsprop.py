@@ -24,6 +24,34 @@ class RMSprop(Optimizer):
             d = √v + ε
         if μ > 0:  b ← μ·b + g / d;  θ ← θ - η·b
         else:      θ ← θ - η·g / d
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The parameters (``model.parameters()``) or a list of param groups.
+    lr : float
+        The learning rate η.
+    alpha : float
+        α, the smoothing of the running mean of g².
+    eps : float
+        Added to the denominator so no step divides by zero.
+    weight_decay : float
+        λ, the L2 penalty folded into the gradient.
+    momentum : float
+        μ: with μ > 0, the scaled steps are accumulated in a momentum buffer.
+    centered : bool
+        Divide by an estimate of g's standard deviation instead of its root mean square.
+
+    Examples
+    --------
+    The first step divides by √((1 - α)·g²) = 0.1·``|g|``, so it is 10·lr:
+
+    >>> w = al.tensor([1.0], requires_grad=True)
+    >>> opt = nn.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([0.9], requires_grad=True)
     """
 
     def __init__(

@@ -25,13 +25,34 @@ class SGD(Optimizer):
     Momentum lets steps build up speed along directions where gradients agree and damps
     zig-zags where they don't (μ = 0.9 is the usual choice).
 
-    Args:
-        params: the parameters (e.g. ``model.parameters()``) or a list of param groups.
-        lr: learning rate η (>= 0).
-        momentum: μ in [0, 1).
-        dampening: τ, how much of the new gradient is left out of the buffer.
-        weight_decay: λ (>= 0).
-        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
+    Parameters
+    ----------
+    params
+        the parameters (e.g. ``model.parameters()``) or a list of param groups.
+    lr
+        learning rate η (>= 0).
+    momentum
+        μ in [0, 1).
+    dampening
+        τ, how much of the new gradient is left out of the buffer.
+    weight_decay
+        λ (>= 0).
+    nesterov
+        Nesterov momentum (needs momentum > 0 and dampening 0).
+
+    Examples
+    --------
+    Minimize (w - 3)² from w = 0:
+
+    >>> w = al.tensor([0.0], requires_grad=True)
+    >>> opt = nn.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(100):
+    ...     opt.zero_grad()
+    ...     loss = ((w - 3.0) ** 2).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    >>> w
+    tensor([3.0086], requires_grad=True)
     """
 
     def __init__(
