@@ -168,7 +168,20 @@ class CumSum(Function):
 def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """The running sums of ``a`` along ``dim`` (PyTorch's ``cumsum``): same shape,
     ``out[..., i] = a[..., 0] + ... + a[..., i]``. Integer and bool inputs give int64, as in
-    PyTorch; ``dtype`` converts the input first."""
+    PyTorch; ``dtype`` converts the input first.
+
+    Shape: that of ``a``. The gradient of ``out.sum()`` with respect to ``a[k]`` counts the
+    sums that contain it (``n - k`` along a length-``n`` axis).
+
+    Examples
+    --------
+    >>> x = al.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    >>> al.cumsum(x, 0)
+    tensor([ 1.,  3.,  6., 10.], grad_fn=<CumSum>)
+    >>> al.cumsum(x, 0).sum().backward()
+    >>> x.grad
+    tensor([4., 3., 2., 1.])
+    """
     return _running(CumSum, a, dim, dtype, "cumsum")
 
 
@@ -214,7 +227,15 @@ class CumProd(Function):
 def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """The running products of ``a`` along ``dim`` (PyTorch's ``cumprod``): same shape,
     ``out[..., i] = a[..., 0] · ... · a[..., i]``. Integer and bool inputs give int64, as in
-    PyTorch; ``dtype`` converts the input first. Zeros are fine for the gradient."""
+    PyTorch; ``dtype`` converts the input first. Zeros are fine for the gradient.
+
+    Shape: that of ``a``.
+
+    Examples
+    --------
+    >>> al.cumprod(al.tensor([1.0, 2.0, 3.0, 4.0]), 0)
+    tensor([ 1.,  2.,  6., 24.])
+    """
     return _running(CumProd, a, dim, dtype, "cumprod")
 
 

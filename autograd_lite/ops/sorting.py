@@ -203,7 +203,16 @@ def scatter(
     ``a``'s number of dimensions and fits ``a`` on the other axes. Gradients: ``a`` gets
     ``g`` with the written positions zeroed, ``src`` gets ``g`` gathered at ``index``.
     Where ``index`` names a position twice, the last value written stays (PyTorch leaves it
-    undefined)."""
+    undefined).
+
+    Shape: that of ``a``.
+
+    Examples
+    --------
+    >>> al.scatter(al.zeros(2, 3), 1, al.tensor([[2], [0]]), al.tensor([[5.0], [7.0]]))
+    tensor([[0., 0., 5.],
+            [7., 0., 0.]])
+    """
     if reduce is not None:
         raise NotImplementedError(
             f"scatter: reduce={reduce!r} is not supported; use scatter_add for 'add'"
@@ -217,7 +226,15 @@ def scatter_add(a: Tensor, dim: int, index: Any, src: Any) -> Tensor:
     """A copy of ``a`` with ``src``'s values added where ``index`` says: for ``dim=0``
     ``out[index[i][j]][j] += src[i][j]``, each repeated position adding up (PyTorch's
     ``scatter_add``). Shapes and rules as ``scatter``, with ``src`` a tensor. Gradients:
-    ``a`` gets ``g``, ``src`` gets ``g`` gathered at ``index``."""
+    ``a`` gets ``g``, ``src`` gets ``g`` gathered at ``index``.
+
+    Shape: that of ``a``.
+
+    Examples
+    --------
+    >>> al.scatter_add(al.zeros(3), 0, al.tensor([0, 2, 0]), al.tensor([1.0, 2.0, 3.0]))
+    tensor([4., 0., 2.])
+    """
     a = _as_tensor(a, "scatter_add")
     coords, values = scatter_args(a, dim, index, src, "scatter_add", value_ok=False)
     return a + IndexBackward.apply(values, shape=a.shape, index=coords)
