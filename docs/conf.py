@@ -22,7 +22,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 project = "autograd-lite"
 author = "the autograd-lite developers"
-copyright = "2026, the autograd-lite developers"  # noqa: A001 (Sphinx's name)
+copyright = "2026, the autograd-lite developers"
 release = version = "0.1.0"
 
 extensions = [
