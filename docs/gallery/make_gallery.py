@@ -30,6 +30,7 @@ from visualize.quality import find_defects, read_svg, smallest_on_slide  # noqa:
 from visualize.render import write_atomic  # noqa: E402
 
 FAST = ("circuit", "neuron")
+DIRECTIONS = {"LR": "Left to right", "TB": "Top to bottom"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +101,7 @@ def index(rows: list[tuple[str, str, float, float, int, float]], written: str) -
                 if s == stem
             ]
             lines += [
-                f"### {entry.caption} ({rankdir})",
+                f"**{DIRECTIONS.get(rankdir, rankdir)}** (`rankdir=\"{rankdir}\"`)",
                 "",
                 f"![{entry.caption}, {rankdir}]({stem}.svg)",
                 "",
