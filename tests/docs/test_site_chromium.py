@@ -5,10 +5,11 @@ and Chromium; skips cleanly without either. ``.ci/run`` builds the site and then
 module with ``AUTOGRAD_LITE_SITE`` pointing at the build; without the variable it looks in
 docs/_build/html.
 
-The check: the page is copied with a small script appended that runs after load, measures
-every picture (an ``<img>`` has loaded with a size; an inline ``<svg>`` has a box and
-drawn shapes), presses "next" on every step-through player and records its counter before
-and after, and writes it all as JSON on ``<body data-probe>``; ``--dump-dom`` returns it.
+The check: each page (the gallery and every tutorial) is copied with a small script
+appended that runs after load. It measures every picture (an ``<img>`` has loaded with a
+size; an inline ``<svg>`` has a box and drawn shapes), presses "next" on every step-through
+player and records its counter before and after, and writes it all as JSON on
+``<body data-probe>``; ``--dump-dom`` returns it.
 """
 
 from __future__ import annotations
@@ -60,15 +61,23 @@ window.addEventListener("load", function () {
 </script></body>"""
 
 
-def probe(page: str, tmp_path: Path) -> dict:
-    """Open ``page`` (a path inside the built site) with the probe and return its findings."""
-    site = tmp_path / "site"
-    shutil.copytree(SITE, site, ignore=shutil.ignore_patterns(".doctrees", "_sources"))
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """A copy of the built site, so the probe can be written into its pages."""
+    copy = tmp_path_factory.mktemp("site") / "html"
+    shutil.copytree(SITE, copy, ignore=shutil.ignore_patterns(".doctrees", "_sources"))
+    return copy
+
+
+def probe(site: Path, page: str) -> dict:
+    """Open ``page`` (a path inside the copied site) with the probe; return its findings."""
     target = site / page
     assert target.is_file(), f"{page} is not in the built site"
     text = target.read_text(encoding="utf-8")
     assert "</body>" in text
-    target.write_text(text.replace("</body>", PROBE, 1), encoding="utf-8")
+    probed = target.with_name(f"probed-{target.name}")
+    probed.write_text(text.replace("</body>", PROBE, 1), encoding="utf-8")
+    profile = site.parent / f"profile-{target.stem}"
     done = subprocess.run(
         [
             CHROMIUM,
@@ -81,10 +90,10 @@ def probe(page: str, tmp_path: Path) -> dict:
             "--disable-component-update",
             "--disable-sync",
             "--window-size=1400,900",
-            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--user-data-dir={profile}",
             "--virtual-time-budget=5000",
             "--dump-dom",
-            target.as_uri(),
+            probed.as_uri(),
         ],
         capture_output=True,
         timeout=120,
@@ -92,26 +101,28 @@ def probe(page: str, tmp_path: Path) -> dict:
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     found = re.search(r'data-probe="([^"]*)"', done.stdout.decode())
-    assert found, "the probe did not run: the page did not finish loading"
+    assert found, f"{page}: the probe did not run (the page did not finish loading)"
     return json.loads(html.unescape(found[1]))
 
 
-def pages_with_players() -> list[str]:
-    """Tutorial pages of the built site that hold a step-through player."""
-    folder = SITE / "tutorials"
-    if not folder.is_dir():
-        return []
-    return sorted(
-        str(p.relative_to(SITE))
-        for p in folder.glob("*.html")
-        if 'class="autograd-steps' in p.read_text(encoding="utf-8")
-    )
+def tutorial_pages() -> list[str]:
+    """The built page of every tutorial source in docs/tutorials (index.md aside)."""
+    sources = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
+    return [f"tutorials/{p.stem}.html" for p in sources if p.name != "index.md"]
+
+
+def assert_pictures_render(page: str, found: dict) -> None:
+    for img in found["images"]:
+        assert img["w"] > 0 and img["h"] > 0, (page, img)  # loaded (a broken one is 0 x 0)
+    for svg in found["svgs"]:
+        if svg["w"] > 50 and svg["h"] > 50:  # a picture, not one of the theme's icons
+            assert svg["shapes"] > 0, (page, svg)
 
 
 @needs_site
 @needs_chromium
-def test_gallery_page_pictures_render(tmp_path):
-    found = probe("gallery/index.html", tmp_path)
+def test_gallery_page_pictures_render(site):
+    found = probe(site, "gallery/index.html")
     pictures = sorted(p.name for p in (ROOT / "docs" / "gallery").glob("*.svg"))
     shown = sorted(Path(img["src"]).name for img in found["images"])
     assert set(pictures) <= set(shown), set(pictures) - set(shown)
@@ -121,21 +132,20 @@ def test_gallery_page_pictures_render(tmp_path):
 
 @needs_site
 @needs_chromium
-def test_tutorial_pictures_and_players_render(tmp_path):
-    pages = pages_with_players()
+def test_tutorial_pictures_and_players_render(site):
+    pages = tutorial_pages()
     if not pages:
-        pytest.skip("no tutorial page with a step-through player in the built site")
+        pytest.skip("docs/tutorials has no tutorials yet")
+    players = 0
     for page in pages:
-        found = probe(page, tmp_path / Path(page).stem)
-        assert found["players"], f"{page}: its player was not found after load"
+        found = probe(site, page)
+        assert_pictures_render(page, found)
+        pictures = [s for s in found["svgs"] if s["w"] > 50 and s["h"] > 50] + found["images"]
+        assert pictures, f"{page}: no picture rendered"
         for player in found["players"]:
             assert player["frames"] >= 2, (page, player)
             assert re.fullmatch(r"Step 0 / \d+", player["before"]), (page, player)
             assert player["after"].startswith("Step 1 / "), (page, player)  # "next" works
             assert player["w"] > 100 and player["h"] > 50, (page, player)  # a drawn frame
-        drawn = [svg for svg in found["svgs"] if svg["w"] > 50 and svg["h"] > 50]
-        assert drawn or found["images"], f"{page}: no picture"
-        for svg in drawn:
-            assert svg["shapes"] > 0, (page, svg)
-        for img in found["images"]:
-            assert img["w"] > 0 and img["h"] > 0, (page, img)
+        players += len(found["players"])
+    assert players, "no tutorial page has a step-through player"
