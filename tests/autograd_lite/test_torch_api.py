@@ -171,8 +171,8 @@ API = {
     "products and norms": [("method", n) for n in ["dot", "mm", "bmm", "matmul", "norm"]]
     + [("fn", n) for n in ["dot", "mm", "bmm", "matmul", "norm", "einsum"]],
     "NumPy interop": [("method", n) for n in ["numpy", "tolist", "item"]] + [("fn", "from_numpy")],
-    # Names PyTorch users reach for that are not here (yet): each is listed in the page
-    # "Coming from PyTorch" (docs/guide/pytorch.md) with its reason.
+    # Names PyTorch users reach for that are not here (yet): each is listed in the README
+    # section "Coming from PyTorch" with its reason.
     "not here": [("fn", n) for n in ["scatter", "cumsum", "autograd"]]
     + [("method", n) for n in ["scatter_", "cumsum"]],
 }
