@@ -45,10 +45,13 @@ class ApiGroup(SphinxDirective):
         for name in names:
             if not hasattr(module, name):
                 raise self.error(f"api-group: {module_name} has no name {name!r}")
-            kind = _kind(getattr(module, name))
+            obj = getattr(module, name)
+            kind = _kind(obj)
             lines.append(f".. auto{kind}:: {name}")
             if kind in ("class", "exception"):
-                lines += ["   :members:", "   :show-inheritance:"]
+                lines.append("   :members:")
+                if obj.__bases__ != (object,):  # "Bases: object" says nothing
+                    lines.append("   :show-inheritance:")
             lines.append("")
         source = self.get_source_info()[0]
         content = StringList(lines, source=source)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import re
 import shutil
 import sys
@@ -101,7 +102,7 @@ def index(rows: list[tuple[str, str, float, float, int, float]], written: str) -
                 if s == stem
             ]
             lines += [
-                f"**{DIRECTIONS.get(rankdir, rankdir)}** (`rankdir=\"{rankdir}\"`)",
+                f'**{DIRECTIONS.get(rankdir, rankdir)}** (`rankdir="{rankdir}"`)',
                 "",
                 f"![{entry.caption}, {rankdir}]({stem}.svg)",
                 "",
@@ -134,20 +135,27 @@ def code(entry: GalleryGraph) -> list[str]:
             "```",
             "",
         ]
-    options = "".join(f", {key}={value!r}" for key, value in entry.options.items())
-    call = f'view = draw_graph(f, rankdir="LR"{options})  # or "TB"; view.save("{entry.name}.svg")'
-    if entry.forward:
-        body = [
-            "from autograd_lite.forward_ad import dual_level",
-            "from visualize import draw_graph",
-            "",
-            "with dual_level():",
-            f"    f = {entry.build.__name__}()",
-            f"    {call}",
-        ]
-    else:
-        body = ["from visualize import draw_graph", "", f"f = {entry.build.__name__}()", call]
+    indent = "    " if entry.forward else ""
+    arguments = ["f", 'rankdir="LR"'] + [f"{k}={_literal(v)}" for k, v in entry.options.items()]
+    call = [f"{indent}view = draw_graph({', '.join(arguments)})"]
+    if len(call[0]) > 100:  # one argument a line, as ruff format writes it
+        call = [f"{indent}view = draw_graph(", *(f"{indent}    {a}," for a in arguments), ")"]
+        call[-1] = indent + call[-1]
+    body = [
+        *(["from autograd_lite.forward_ad import dual_level"] if entry.forward else []),
+        "from visualize import draw_graph",
+        "",
+        *(["with dual_level():"] if entry.forward else []),
+        f"{indent}f = {entry.build.__name__}()",
+        f'{indent}# rankdir="TB" draws it top to bottom; view.save("{entry.name}.svg") writes it',
+        *call,
+    ]
     return [*lines, "```python", *body, "```"]
+
+
+def _literal(value: object) -> str:
+    """``value`` as Python source, strings in double quotes (as ruff format writes them)."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 if __name__ == "__main__":
