@@ -19,14 +19,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.visualize.vis_helpers import CHROMIUM, run_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("AUTOGRAD_LITE_SITE", ROOT / "docs" / "_build" / "html"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 needs_site = pytest.mark.skipif(
     not (SITE / "index.html").is_file(), reason=f"site not built at {SITE}"
@@ -78,26 +78,12 @@ def probe(site: Path, page: str) -> dict:
     probed = target.with_name(f"probed-{target.name}")
     probed.write_text(text.replace("</body>", PROBE, 1), encoding="utf-8")
     profile = site.parent / f"profile-{target.stem}"
-    done = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1400,900",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probed.as_uri(),
-        ],
-        capture_output=True,
+    done = run_chromium(
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        probed.as_uri(),
         timeout=120,
-        check=False,
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     found = re.search(r'data-probe="([^"]*)"', done.stdout.decode())
