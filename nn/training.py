@@ -16,6 +16,7 @@ loss, ``zero_grad``, ``backward``, ``step``), plus bookkeeping; read it to see t
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,7 +160,12 @@ def _progress_bar(**options: Any) -> Any:
     """A tqdm bar from ``tqdm.auto``: the notebook widget in Jupyter, the text bar elsewhere.
     (tqdm is imported on first use: ``import nn`` need not load it.) A notebook without
     ipywidgets, where the widget cannot be made, gets the text bar."""
-    from tqdm.auto import tqdm
+    with warnings.catch_warnings():
+        # Without ipywidgets, importing tqdm.auto in Jupyter warns "IProgress not found"
+        # into every notebook that calls fit, even with progress=False; the text bar below
+        # is the answer to that, so the warning says nothing the user must act on.
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from tqdm.auto import tqdm
 
     try:
         return tqdm(**options)

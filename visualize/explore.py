@@ -39,16 +39,20 @@ import numpy as np
 from autograd_lite.errors import fmt_shape
 from visualize.assets import Page, asset, fill
 from visualize.dot import tensor_title
+from visualize.graph import MERGE_SUMS
 from visualize.labels import as_array, clean_text, format_array, format_number
 from visualize.model import (
     GraphModel,
     LeafItem,
     NumberItem,
     OpItem,
+    alive,
     build_model,
     common_scope,
     lost_to_backward,
+    module_title,
     parameter_path,
+    sum_chains,
 )
 from visualize.steps import _op_title, _seed_caption, backward_schedule, step_caption
 
@@ -59,6 +63,9 @@ FULL_ARRAY = 1000
 TEXT_BUDGET = 8_000_000
 # User text (names, module paths) longer than this is cut.
 NAME_LIMIT = 200
+# A flat sum of at least this many terms (x1 + x2 + ... + x300) starts closed, as one box
+# "sum of 300 terms" that opens to its terms (draw_graph draws it as one node from as many).
+SUM_TERMS = MERGE_SUMS
 
 
 class Explorer(Page):
@@ -182,9 +189,13 @@ def read_model(model: GraphModel) -> dict[str, Any]:
     which its gradient is complete). ``edges``: ``[source, target, slot, grad info, step]``
     with ``step`` the step at which the gradient went back along it. ``steps``: the
     captions, step 0 first; ``active``: the node running at each step.
+    ``modules``: one per module box, ``{"path", "title"}`` (the title as the pictures
+    write it, type and name: ``BatchNorm1d  bn1``), and for a flat sum drawn as one box
+    ``"sum"``: its formula (``x1 + x2 + … + x300``).
     """
     arrays = _Arrays()
     nodes: list[dict[str, Any]] = []
+    sums = _sum_groups(model)
     index: dict[int, int] = {}
     schedule = backward_schedule(model) if _has_grads(model) else ([], {}, {})
     order, complete_at, inputs_of = schedule
@@ -202,6 +213,8 @@ def read_model(model: GraphModel) -> dict[str, Any]:
 
     def leaf(item: LeafItem) -> dict[str, Any]:
         path = common_scope([c.cluster for c in item.consumers]) if item.kind == "param" else ()
+        if id(item) in sums.members:  # a term used by the sum only: inside its box
+            path = sums.members[id(item)]
         label = (
             parameter_path(item)
             if item.kind == "param"
@@ -224,7 +237,7 @@ def read_model(model: GraphModel) -> dict[str, Any]:
             "label": item.label,
             "title": clean_text(_op_title(item), NAME_LIMIT),
             "name": getattr(item.tensor, "name", None) or "",
-            "path": list(item.cluster),
+            "path": list(sums.members.get(id(item), item.cluster)),
             "value": arrays.info(item.tensor),
             "grad": arrays.info(item.grad),
             "done": done(item.tensor),
@@ -235,7 +248,7 @@ def read_model(model: GraphModel) -> dict[str, Any]:
         return {
             "kind": "number",
             "label": format_array(item.value)[0] if np.size(item.value) == 1 else "array",
-            "path": list(item.consumer.cluster),
+            "path": list(sums.members.get(id(item.consumer), item.consumer.cluster)),
             "value": arrays.info(item.value),
             "grad": None,
         }
@@ -287,14 +300,69 @@ def read_model(model: GraphModel) -> dict[str, Any]:
             f"backward() freed the gradients of {', '.join(dict.fromkeys(lost))} (too big to "
             "keep): call backward(retain_graph=True) to see them"
         )
+    paths = dict.fromkeys(
+        p[:d] for p in (op.cluster for op in model.ops) for d in range(1, len(p) + 1)
+    )
+    modules = [
+        {
+            "path": [clean_text(p, NAME_LIMIT) for p in path],
+            "title": clean_text(module_title(model, path), NAME_LIMIT),
+        }
+        for path in paths
+    ]
+    modules += [
+        {
+            "path": [clean_text(p, NAME_LIMIT) for p in path],
+            "title": clean_text(path[-1], NAME_LIMIT),
+            "sum": clean_text(formula, NAME_LIMIT),
+        }
+        for path, formula in sums.formulas.items()
+    ]
     return {
         "nodes": nodes,
         "edges": edges,
+        "modules": modules,
         "steps": captions,
         "active": [None] + [index[id(item)] for item in order] if order else [],
         "omitted": omitted,
         "note": clean_text("; ".join(notes), 1000),
     }
+
+
+class _SumGroups:
+    """The flat sums of at least SUM_TERMS terms in a model, each as a box of its own:
+    ``members`` maps id(op item) (the chain's ``+``/``-`` ops) and id(leaf item) (a term
+    used by nothing else) to the box's path (the chain's module path, then
+    ``"sum of n terms"``); ``formulas``: box path -> ``x1 + x2 + … + xn``."""
+
+    def __init__(self) -> None:
+        self.members: dict[int, tuple[str, ...]] = {}
+        self.formulas: dict[tuple[str, ...], str] = {}
+
+
+def _sum_groups(model: GraphModel) -> _SumGroups:
+    groups = _SumGroups()
+    items = {id(op.node): op for op in model.ops}
+    leaves = {id(leaf.tensor): leaf for leaf in model.leaves}
+    chains, _ = sum_chains([op.node for op in reversed(model.ops)], model.root, SUM_TERMS)
+    for chain in chains.values():
+        ops = [items.get(id(op)) for op in dict.fromkeys(op for _, op, _, _ in chain.terms)]
+        if any(op is None for op in ops) or len({op.cluster for op in ops}) != 1:
+            continue  # (cut by max_nodes, or spread over modules: left as it is)
+        title, formula = chain.text().split("\n", 1)
+        path = (*ops[0].cluster, title)
+        k = 2
+        while path in groups.formulas:  # (two sums of as many terms in one module)
+            path = (*ops[0].cluster, f"{title} ({k})")
+            k += 1
+        groups.formulas[path] = formula
+        for op in ops:
+            groups.members[id(op)] = path
+        for k, (term, _, _, _) in enumerate(chain.terms):
+            leaf = leaves.get(id(alive(term)))
+            if k in chain.absorbed and leaf is not None:
+                groups.members[id(leaf)] = path
+    return groups
 
 
 def _has_grads(model: GraphModel) -> bool:

@@ -29,6 +29,9 @@ The picture follows the cs231n backprop figures:
   that fits as drawn is kept as drawn; a bigger one is wrapped into rows (``rankdir="LR"``)
   or columns (``"TB"``), or has its modules collapsed (the picture says which); see
   visualize.fit and ``max_aspect``.
+* past a slide (or with modules collapsed to fit one), the picture says under it how to see
+  all of it: ``view.explore()`` opens the same graph in the interactive explorer
+  (visualize.explore), every op and module, panned, zoomed and searched.
 
 Values are printed in full for scalars and small arrays; larger arrays are summarized by
 shape, mean, min and max.
@@ -50,11 +53,14 @@ visualize.paint colours the labels' lines.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from visualize import fit
+from visualize.assets import Page
 from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.labels import clean_text, dot_label, format_array, format_number
 from visualize.layout import SLIDE, check_max_aspect, check_ratio, check_size
@@ -64,6 +70,10 @@ from visualize.render import render, render_svg, write_atomic
 
 # A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
 MERGE_SUMS = 24
+# What a picture past a slide (or with modules collapsed to fit one) says under it.
+EXPLORE_HINT = "To see all of it: view.explore() (pan, zoom, open modules, search)"
+# The explorer keeps at least this many nodes (draw_graph's max_nodes if larger).
+EXPLORE_NODES = 5000
 
 __all__ = [
     "GRAD_COLOR",
@@ -105,6 +115,11 @@ class GraphView:
     drawn as one node each to fit (empty when none was), and ``fits_slide`` says whether
     every label is at least 8 pt once the picture is fitted to a 16:9 slide (None when not
     measured: Graphviz could not run, or the caller fixed the size).
+
+    Such a picture (collapsed, or past a slide) says under it how to see all of it:
+    ``explore_hint`` (the CLI sets its own), and :meth:`explore` gives the interactive
+    explorer of the same graph (pan, zoom, modules opened by click, search, the backward
+    pass step by step).
     """
 
     def __init__(
@@ -120,14 +135,34 @@ class GraphView:
         self.print_source = print_source
         self.collapsed: tuple[str, ...] = ()
         self.fits_slide: bool | None = None
+        self.title: str | None = None
+        self.explore_hint = EXPLORE_HINT
         self._svg: dict[str | None, str] = {}
 
     def svg(self, renderer: str | None = None) -> str:
-        """The picture as SVG text (rendered once per renderer, then cached)."""
+        """The picture as SVG text (rendered once per renderer, then cached); with the
+        explore hint under it when it is collapsed or past a slide."""
         renderer = renderer if renderer is not None else self.renderer
         if renderer not in self._svg:
             self._svg[renderer] = paint_svg(render_svg(self.source, renderer))
-        return self._svg[renderer]
+        svg = self._svg[renderer]
+        if (self.collapsed or self.fits_slide is False) and self.explore_hint:
+            svg = add_hint(svg, self.explore_hint)
+        return svg
+
+    def explore(self, max_nodes: int | None = None, title: str | None = None) -> Page:
+        """The interactive explorer (a :class:`visualize.Explorer`, see
+        :func:`visualize.explore`) of the same graph, with the same title: every op and
+        module, opened by click. ``max_nodes``: by default the larger of draw_graph's
+        ``max_nodes`` and 5000."""
+        # (Imported here: visualize.explore imports visualize.steps, which imports this.)
+        from visualize.explore import explore
+
+        if self.model is None:
+            raise ValueError("GraphView.explore: this view was made from DOT text, not a graph")
+        if max_nodes is None:
+            max_nodes = max(self.model.max_nodes, EXPLORE_NODES)
+        return explore(self.model.root, max_nodes=max_nodes, title=title or self.title)
 
     def save(self, path: str | os.PathLike, renderer: str | None = None) -> Path:
         """Write the picture to ``path``; the extension picks the format.
@@ -165,6 +200,43 @@ class GraphView:
         return f"GraphView(ops={len(m.ops)}, leaves={len(m.leaves)}{extra})"
 
 
+def add_hint(svg: str, hint: str) -> str:
+    """``svg`` with one more line of text under the picture (``hint``, escaped), in a font
+    that stays readable when the picture is shrunk to a screen's width (1/100 of it, at
+    least 14 pt). The SVG comes back unchanged if its size cannot be read."""
+    head = re.search(
+        r'<svg\b[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"[^>]*?'
+        r'viewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"',
+        svg,
+    )
+    end = svg.rfind("</svg>")
+    if head is None or end < 0:
+        return svg
+    width, height = float(head[1]), float(head[2])
+    x0, y0, vh = float(head[3]), float(head[4]), float(head[6])
+    hint = clean_text(hint, 200)
+    # (Helvetica's letters are about 0.55 em wide: a narrow picture gets a smaller font.)
+    font = min(max(14.0, width / 100), (width - 16) / (0.55 * len(hint)))
+    extra = font * 1.6
+    scale = vh / height if height else 1.0  # (viewBox units per point)
+    new_head = (
+        head[0]
+        .replace(f'height="{head[2]}pt"', f'height="{height + extra:.2f}pt"', 1)
+        .replace(
+            f'viewBox="{head[3]} {head[4]} {head[5]} {head[6]}"',
+            f'viewBox="{head[3]} {head[4]} {head[5]} {vh + extra * scale:.2f}"',
+            1,
+        )
+    )
+    x, y = x0 + 8 * scale, y0 + vh + font * 1.1 * scale
+    text = (
+        f'<text class="explore-hint" x="{x:.2f}" y="{y:.2f}" '
+        f'font-family="Helvetica,Arial,sans-serif" font-size="{font * scale:.2f}" '
+        f'fill="#4b5563">{html.escape(hint)}</text>\n'
+    )
+    return svg[: head.start()] + new_head + svg[head.end() : end] + text + svg[end:]
+
+
 def make_view(
     model: GraphModel, opts: DrawOptions, renderer: str | None, fits_slide: bool | None = None
 ) -> GraphView:
@@ -175,6 +247,7 @@ def make_view(
     view = GraphView(to_dot(model, opts).source, renderer, model, print_source)
     view.fits_slide = fits_slide
     view.collapsed = opts.collapsed
+    view.title = opts.title
     return view
 
 

@@ -9,12 +9,15 @@ turns lines of user text into a DOT label that Graphviz draws as exactly those c
 
 from __future__ import annotations
 
+import gc
 import html
+import weakref
 from typing import Any
 
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
+from autograd_lite.tensor import Tensor
 
 # Arrays with at most this many elements are printed in full; larger ones are summarized.
 SMALL_ARRAY = 6
@@ -109,9 +112,10 @@ def format_norm(value: Any) -> str:
 
 
 def format_index(index: Any) -> str:
-    """An index as the code wrote it, short: ``[:, 0:8]``, ``[arange(4), idx(4,)]``,
-    ``[..., None]``, ``[mask]`` (a boolean array), ``[2]``. Small integer arrays are written
-    out (``[0, 2]``); larger ones say their shape (``idx(100,)``), or ``arange(n)``."""
+    """An index as the code wrote it, short: ``[:, 0:8]``, ``[arange(4), y]``,
+    ``[..., None]``, ``[mask]`` (a boolean array), ``[2]``. An array from a named tensor
+    reads as its name (``y``); small integer arrays are written out (``[0, 2]``); larger
+    ones say their shape (``idx(100,)``), or ``arange(n)``."""
     parts = index if isinstance(index, tuple) else (index,)
     return clean_text("[" + ", ".join(_index_part(p) for p in parts) + "]")
 
@@ -131,6 +135,9 @@ def _index_part(p: Any) -> str:
     if isinstance(p, (int, np.integer)):
         return str(int(p))
     a = np.asarray(p)
+    name = _index_name(p)
+    if name:
+        return name
     if a.dtype == np.bool_:
         return "mask"
     if a.ndim == 1 and a.size > 1 and a.strides != (0,) and np.array_equal(a, np.arange(a.size)):
@@ -138,3 +145,29 @@ def _index_part(p: Any) -> str:
     if a.size <= 3 and a.ndim <= 1:
         return "[" + ", ".join(str(int(v)) for v in a.reshape(-1)) + "]"
     return f"idx{fmt_shape(a.shape)}"
+
+
+# id(index array) -> weak references to it and to the named tensor holding it (or None)
+_INDEX_HOLDERS: dict[int, tuple[Any, Any]] = {}
+
+
+def _index_name(p: Any) -> str:
+    """The name of the tensor an index array came from (``x[arange(4), y]``: the op keeps
+    ``y``'s array, not ``y``): the named tensor whose ``.data`` is that very array, else "".
+    Found among the array's referrers (one scan of the heap per array, then remembered)."""
+    if not isinstance(p, np.ndarray) or p.dtype.kind not in "iub":
+        return ""
+    seen = _INDEX_HOLDERS.get(id(p))
+    if seen is None or seen[0]() is not p:
+        holder = next(
+            (t for t in gc.get_referrers(p) if isinstance(t, Tensor) and t.data is p and t.name),
+            None,
+        )
+        key = id(p)
+        seen = (
+            weakref.ref(p, lambda _: _INDEX_HOLDERS.pop(key, None)),
+            None if holder is None else weakref.ref(holder),
+        )
+        _INDEX_HOLDERS[key] = seen
+    holder = seen[1]() if seen[1] is not None else None
+    return clean_text(holder.name or "") if holder is not None and holder.data is p else ""

@@ -179,3 +179,55 @@ def test_explorer_names_run_no_script_in_chromium(tmp_path):
     assert log[4]["selected"] != ""
     # Drawn as text on its node.
     assert "&lt;/script&gt;&lt;script&gt;document.title" in dom
+
+
+def hostile_sum():
+    """A flat sum of 30 terms named with the payloads (the explorer's sum box lists them),
+    inside a hostile module scope."""
+    terms = [
+        al.tensor(float(k), requires_grad=True, name=EVIL_PAGE[k % len(EVIL_PAGE)] + str(k))
+        for k in range(30)
+    ]
+    with al.name_scope(EVIL_PAGE[0]):
+        s = terms[0]
+        for t in terms[1:]:
+            s = s + t
+    s.name = EVIL_PAGE[2]
+    s.backward(retain_graph=True)
+    return s
+
+
+def test_explorer_sum_and_module_titles_stay_data():
+    page = explore(hostile_sum()).to_html()
+    parser = _Tags()
+    parser.feed(page)
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags and tags.count("svg") == 1
+    assert "</script><script>" not in page and "<img" not in page
+    titles = [m["title"] for m in page_data(page)["modules"]]
+    sums = [m["sum"] for m in page_data(page)["modules"] if "sum" in m]
+    # (A title is cut as the pictures cut it, at 48 characters.)
+    assert titles[0].startswith(EVIL_PAGE[0][:40]) and titles[1] == "sum of 30 terms"
+    (formula,) = sums  # t0 + t1 + … + t29, cut at 48 characters
+    assert formula.startswith(EVIL_PAGE[0][:40]) and len(formula) == 48
+
+
+@needs_chromium
+def test_explorer_sum_runs_no_script_in_chromium(tmp_path):
+    path = explore(hostile_sum(), title=EVIL_PAGE[1]).save(tmp_path / "evil.html")
+    actions = ["openall", "closeall", "search:" + quote(EVIL_PAGE[2] + "2", safe="")]
+    dom = dump_dom(path.as_uri() + "#do=" + ",".join(actions), tmp_path / "profile")
+    assert re.search(r"<title>(.*?)</title>", dom, re.S)[1].strip() != "PWNED"
+    parser = _Tags()
+    parser.feed(dom)
+    tags = [t for t, _ in parser.tags]
+    assert tags.count("script") == 1 and "img" not in tags and tags.count("svg") == 1
+    assert all(not k.startswith("on") for _, attrs in parser.tags for k, _ in attrs)
+    start, opened, closed, found = explorer_log(dom)
+    # 30 terms, 29 + ops and the output; closed: the module (the sum in it) and the output
+    assert opened["units"] == "60" and closed["units"] == start["units"] == "2"
+    # The term, opened and selected (its node's label is cut at 36 characters).
+    assert found["matches"] == "3" and found["units"] == "60"  # (terms 2, 22 and 26)
+    assert found["selected"].startswith(EVIL_PAGE[2][:30])
+    # The box titles and the sum's formula are drawn as text.
+    assert "&lt;/script&gt;&lt;script&gt;document.title" in dom

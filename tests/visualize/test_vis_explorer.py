@@ -10,8 +10,10 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -22,6 +24,8 @@ import nn
 import visualize
 from visualize import Explorer, backward_steps, explore
 from visualize.explore import FULL_ARRAY, array_text
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def page_data(page: str) -> dict:
@@ -250,7 +254,8 @@ def test_open_close_zoom_search_step_and_wires_in_chromium(tmp_path):
     assert len(re.findall(r'class="ax-unit kind-\w+ active', dom)) == 1
     assert wire["selected"] == "wire" and "gradient sent back along it" in wire["panel"]
     module, finished = more
-    assert module["selected"] == "4" and "module Sequential.4" in module["panel"]
+    # A closed module is titled by its type and name, as the pictures title its box.
+    assert module["selected"] == "Linear  4" and "module Sequential.4" in module["panel"]
     assert "4.weight (3, 16): gradient not complete yet" in module["panel"]
     assert "4.weight (3, 16): grad mean" in finished["panel"] and "norm" in finished["panel"]
 
@@ -276,3 +281,164 @@ def test_a_thousand_nodes_lay_out(tmp_path):
     )
     assert int(start["units"]) < 60  # the blocks closed
     assert int(opened["units"]) == len(ex.data["nodes"]) and found["selected"] == "W169"
+
+
+# ---------------------------------------------------------------------------------------
+# Past the slide: module titles, sums that open, draw_graph's and the CLI's way in
+
+
+def flat_sum(n: int = 30, names: list[str] | None = None):
+    """t0 + t1 + ... + t(n-1), each term a named input, after backward(retain_graph)."""
+    names = names or [f"t{k}" for k in range(n)]
+    terms = [al.tensor(float(k), requires_grad=True, name=names[k]) for k in range(n)]
+    s = terms[0]
+    for t in terms[1:]:
+        s = s + t
+    s.name = "s"
+    s.backward(retain_graph=True)
+    return s
+
+
+def test_modules_are_titled_by_type_and_name():
+    al.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    x = al.randn(6, 3)
+    x.name = "x"
+    loss = nn.MSELoss()(model(x), al.zeros(6, 2))
+    loss.backward(retain_graph=True)
+    titles = {".".join(m["path"]): m["title"] for m in explore(loss).data["modules"]}
+    # As the pictures title their boxes (visualize.model.module_title).
+    assert titles == {
+        "Sequential": "Sequential",
+        "Sequential.0": "Linear  0",
+        "Sequential.1": "BatchNorm1d  1",
+        "Sequential.2": "ReLU  2",
+        "Sequential.3": "Linear  3",
+        "MSELoss": "MSELoss",
+    }
+
+
+def test_a_flat_sum_is_one_box_holding_its_terms():
+    data = explore(flat_sum(30)).data
+    (box,) = [m for m in data["modules"] if "sum" in m]
+    assert box == {"path": ["sum of 30 terms"], "title": "sum of 30 terms", "sum": box["sum"]}
+    assert box["sum"] == "t0 + t1 + … + t29"
+    inside = [n for n in data["nodes"] if n["path"] == ["sum of 30 terms"]]
+    # Its 29 + ops and its 30 terms (used by nothing else) are inside; the output is not.
+    assert sorted(n["kind"] for n in inside) == ["input"] * 30 + ["op"] * 29
+    assert [n["kind"] for n in data["nodes"] if not n["path"]] == ["output"]
+    # A sum of fewer terms stays as it is (draw_graph draws it op by op, too).
+    assert not [m for m in explore(flat_sum(10)).data["modules"] if "sum" in m]
+
+
+def test_graph_view_offers_the_explorer_of_the_same_graph(cs231n):
+    f = cs231n[0]
+    view = visualize.draw_graph(f, title="cs231n", max_nodes=7000, renderer="wasm")
+    ex = view.explore()
+    assert isinstance(ex, Explorer) and ex.title == "cs231n"
+    assert ex.data == explore(f, title="cs231n", max_nodes=7000).data
+    assert view.explore(title="other").title == "other"
+    with pytest.raises(ValueError, match=r"GraphView\.explore: this view was made from DOT"):
+        visualize.GraphView("digraph { a }").explore()
+
+
+def test_a_picture_past_a_slide_says_how_to_see_all_of_it():
+    from visualize.graph import EXPLORE_HINT
+
+    loss, _ = mlp()
+    view = visualize.draw_graph(loss, renderer="wasm")
+    small = visualize.draw_graph(flat_sum(3), renderer="wasm")
+    assert small.fits_slide and EXPLORE_HINT not in small.svg()
+    view.fits_slide, view.collapsed = False, ()  # (as draw_graph marks a picture past a slide)
+    svg = view.svg()
+    hint = [t for t in ET.fromstring(svg).iter(f"{SVG}text") if t.get("class") == "explore-hint"]
+    assert [t.text for t in hint] == [EXPLORE_HINT]
+    # Under the picture, which grew to make room for it.
+    assert float(hint[0].get("y")) > float(
+        ET.fromstring(view._svg["wasm"]).get("viewBox").split()[3]
+    )
+    view.explore_hint = '<script>alert("x")</script> & more'
+    (text,) = [t for t in ET.fromstring(view.svg()).iter(f"{SVG}text") if t.get("class")]
+    assert text.text == view.explore_hint and "<script>" not in view.svg()
+
+
+def test_a_collapsed_picture_says_it_too():
+    from visualize.graph import EXPLORE_HINT
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from corpus import CORPUS
+
+    (case,) = [c for c in CORPUS if c.name == "conv_bn_relu_pool_twice"]
+    view = visualize.draw_graph(case.build(), renderer="wasm")
+    assert view.collapsed and "collapsed to fit a slide" in view.svg()
+    assert EXPLORE_HINT in view.svg()
+
+
+def test_the_cli_writes_the_explorer_and_points_to_it(tmp_path, capsys):
+    from visualize.cli.app import main
+
+    terms = " + ".join(f"x{k % 3} * {k}" for k in range(30))
+    out, page = tmp_path / "g.svg", tmp_path / "g.html"
+    assert (
+        main(["graph", terms, "x0=1", "x1=2", "x2=3", "-o", str(out), "--explore", str(page)]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert f"wrote {page}" in printed
+    data = page_data(page.read_text())
+    assert [m["title"] for m in data["modules"]] == ["sum of 30 terms"]
+    assert data["nodes"][-1]["name"] == "out"
+    assert main(["graph", "x * y", "x=1", "y=2", "-o", str(out), "--explore", "g.svg"]) == 2
+    assert "--explore: the explorer is an HTML page" in capsys.readouterr().err
+
+
+def test_the_cli_says_when_a_picture_is_past_a_slide(tmp_path, capsys):
+    from visualize.cli.app import main
+
+    # 12 terms, each its own little subgraph: past a slide however it is wrapped.
+    expr = " + ".join(f"sin(x{k % 4} * {k + 1}) * cos(x{(k + 1) % 4})" for k in range(12))
+    out = tmp_path / "g.svg"
+    args = ["graph", expr, *(f"x{k}=0.{k + 1}" for k in range(4)), "--renderer", "wasm"]
+    assert main([*args, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "add --explore graph.html" in err
+    assert "To see all of it: --explore graph.html" in out.read_text()
+    assert main([*args, "-o", str(out), "--explore", str(tmp_path / "all.html")]) == 0
+    assert "--explore" not in capsys.readouterr().err
+    assert "To see all of it: --explore all.html" in out.read_text()
+    small = ["graph", "x * y", "x=1", "y=2", "-o", str(out), "--renderer", "wasm"]
+    assert main(small) == 0 and "--explore" not in capsys.readouterr().err
+
+
+@needs_chromium
+def test_the_sum_opens_to_its_terms_in_chromium(tmp_path):
+    path = explore(flat_sum(30)).save(tmp_path / "sum.html")
+    actions = ["open:sum of 30 terms", "close:sum of 30 terms", "search:t17", "closeall"]
+    url = path.as_uri() + "#do=" + ",".join(quote(a, safe=":") for a in actions)
+    start, opened, closed, found, again = explorer_log(dump_dom(url, tmp_path / "profile"))
+    assert start["units"] == "2" and start["open"] == "0"  # the sum box and the output
+    assert start["selected"] == ""
+    assert opened["units"] == "60" and opened["open"] == "1"  # 30 terms, 29 +, the output
+    assert closed["units"] == "2"
+    assert found["selected"] == "t17" and found["units"] == "60"  # opened to show it
+    assert again["units"] == "2"
+
+
+@needs_chromium
+def test_a_weight_used_at_every_step_reaches_far_steps_by_a_named_stub(tmp_path):
+    # An unrolled RNN: Whh feeds all 12 steps. A wire from it to each far step would cross
+    # the whole graph; those are drawn as short stubs into the step, named Whh.
+    al.manual_seed(0)
+    whh = al.tensor(np.eye(3) * 0.5, requires_grad=True, name="Whh")
+    h = al.tensor(np.ones((1, 3)), name="h0")
+    for _ in range(12):
+        h = al.tanh(h @ whh)
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    dom = dump_dom(explore(loss).save(tmp_path / "rnn.html").as_uri(), tmp_path / "profile")
+    wires = re.findall(r'<g class="ax-wire( stub)?[^"]*">(.*?)</g>', dom, flags=re.S)
+    stubs = [body for stub, body in wires if stub]
+    # Into the first step in full (Whh sits beside its first use), into the others by stub
+    # (wires: h and Whh into each matmul, each tanh's, the sum's, the output's).
+    assert len(stubs) == 11 and len(wires) == 2 * 12 + 12 + 1 + 1
+    assert all(re.search(r'class="ax-stub"[^>]*>Whh</text>', body) for body in stubs)
+    assert not any("ax-v" in body for body in stubs)  # the values are a hover away

@@ -93,6 +93,20 @@ def test_getitem_nodes_show_their_index_escaped():
     assert "[arange(4), idx(4,)]" in got and "[:, 0:2]" in got and "[mask]" in got
 
 
+def test_an_index_tensor_is_named_by_its_name():
+    # cs231n's softmax loss: probs[arange(N), y] with the labels y a named tensor; the op
+    # keeps y's array only: the label finds the tensor that holds it.
+    x = al.tensor(np.arange(32.0).reshape(4, 8), requires_grad=True, name="x")
+    y = al.tensor(np.array([1, 0, 3, 2]), name="y")
+    evil = al.tensor(np.array([0, 1, 1, 0]), name="<b>rows</b>")
+    picked = x[al.arange(4), y].sum() + x[evil, 0:2].sum()
+    got = texts(draw_graph(picked, renderer="wasm"))
+    assert "[arange(4), y]" in got and "[<b>rows</b>, 0:2]" in got  # (as text)
+    unnamed = al.tensor(np.array([1, 0, 3, 2]))
+    assert format_index((np.arange(4), unnamed.data)) == "[arange(4), idx(4,)]"
+    assert format_index((np.arange(4), y.data)) == "[arange(4), y]"
+
+
 def bn_net():
     al.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5))

@@ -49,6 +49,16 @@ c = b + a; c.name = "c"
 backward_steps(c)
 """,
     "explore": "from visualize import explore\nexplore(f)",
+    # A picture past a slide offers the explorer: a flat sum of 30 terms, one box in it.
+    "explore_sum": """
+terms = [al.tensor(float(k), requires_grad=True, name=f"t{k}") for k in range(30)]
+s = terms[0]
+for t in terms[1:]:
+    s = s + t
+s.name = "s"
+s.backward(retain_graph=True)
+draw_graph(s).explore()
+""",
     "history": 'plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.5]})',
     "function": "plot_function(al.tanh, (-3, 3), num=50)",
     "boundary": """
@@ -138,6 +148,14 @@ def test_explore_displays_as_a_self_contained_explorer(outputs):
     assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
+def test_a_graph_views_explorer_displays_too(outputs):
+    data = _result(outputs, "explore_sum")["data"]
+    assert data["text/plain"] == "Explorer(60 nodes, 59 wires)"
+    page = data["text/html"]
+    assert page.startswith('<div class="autograd-explorer cell"') and "sum of 30 terms" in page
+    assert page.count("<script>") == 1 and "src=" not in page
+
+
 @pytest.mark.parametrize("name", ["history", "function", "boundary", "activations"])
 def test_plots_display_as_png(outputs, name):
     result = _result(outputs, name)
@@ -203,20 +221,36 @@ second.querySelector(".play").click();""",
         assert shown == ["2"]
 
 
-@needs_chromium
-def test_explorer_works_in_the_output(outputs, tmp_path):
-    # The same output shown twice, as JupyterLab may (its scripts run each time); a step
-    # back in the first only.
-    html = _result(outputs, "explore")["data"]["text/html"]
-    page = jupyter_like(
-        tmp_path / "explorer.html",
-        [html, html],
-        'document.querySelector("#out0 .ax-prev").click();',
-    )
+def explorer_outputs(outputs, name, tmp_path, action):
+    """The explorer of cell ``name`` shown twice, as JupyterLab may (its scripts run each
+    time), then ``action`` (JavaScript); the state each reports, and the page's DOM."""
+    html = _result(outputs, name)["data"]["text/html"]
+    page = jupyter_like(tmp_path / f"{name}.html", [html, html], action)
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     tags = re.findall(r'<div class="autograd-explorer cell"[^>]*>', dom)
     assert len(tags) == 2
-    states = [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags]
+    return [dict(re.findall(r'data-(\w+)="([^"]*)"', tag)) for tag in tags], dom
+
+
+@needs_chromium
+def test_explorer_works_in_the_output(outputs, tmp_path):
+    # A step back in the first only.
+    action = 'document.querySelector("#out0 .ax-prev").click();'
+    states, _ = explorer_outputs(outputs, "explore", tmp_path, action)
     assert [s["ready"] for s in states] == ["1", "1"]
     assert [s["units"] for s in states] == ["6", "6"]  # x, y, +, z, * and f
     assert [s["step"] for s in states] == ["1", "2"]  # each explorer has its own state
+
+
+@needs_chromium
+def test_the_sum_opens_in_the_output(outputs, tmp_path):
+    # A click on the closed sum opens it to its terms, in the second output only.
+    action = (
+        'document.querySelector("#out1 .ax-unit.kind-module")'
+        '.dispatchEvent(new MouseEvent("click", {bubbles: true}));'
+    )
+    states, dom = explorer_outputs(outputs, "explore_sum", tmp_path, action)
+    # Closed: the sum box and s; open: 30 terms, 29 + ops and s.
+    assert [s["units"] for s in states] == ["2", "60"]
+    assert [s["open"] for s in states] == ["0", "1"]
+    assert "\u25be sum of 30 terms" in dom  # the open box's title

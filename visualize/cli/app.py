@@ -1,6 +1,7 @@
 """The ``autograd-lite`` command.
 
     autograd-lite graph "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg [--steps steps.html]
+        [--explore graph.html]
     autograd-lite graph "log(x1) + x1*x2 - sin(x2)" x1=2 x2=5 --forward x1
     autograd-lite demo [--dataset spiral] [--epochs N] [--out DIR] [--seed S]
     autograd-lite gradcheck
@@ -38,6 +39,8 @@ PROG = "autograd-lite"
 PICTURE_SUFFIXES = (".svg", ".dot", ".gv", ".png", ".pdf")
 # The picture's title (the expression) is cut to this many characters.
 MAX_TITLE = 80
+# The explorer page the CLI suggests for a picture past a slide.
+EXPLORE_PAGE = "graph.html"
 
 
 def _fail(command: str, message: str, status: int = 2) -> int:
@@ -85,6 +88,14 @@ def _add_graph_parser(sub: Any) -> None:
         "--steps",
         metavar="HTML",
         help="also write a page that steps through the backward pass, one op at a time",
+    )
+    p.add_argument(
+        "--explore",
+        metavar="HTML",
+        help=(
+            "also write the interactive explorer of the graph (pan, zoom, search, the "
+            "backward pass step by step; for a picture past a slide)"
+        ),
     )
     p.add_argument(
         "--max-steps",
@@ -234,10 +245,12 @@ def _graph(args: argparse.Namespace) -> int:
             f"cannot tell the picture format from {args.output!r}; "
             f"name it *{', *'.join(PICTURE_SUFFIXES)}",
         )
-    if args.steps and Path(args.steps).suffix.lower() not in (".html", ".htm"):
-        return _fail(
-            "graph", f"the step-through is an HTML page; name it *.html, not {args.steps!r}"
-        )
+    for flag, page, what in (
+        ("--steps", args.steps, "the step-through"),
+        ("--explore", args.explore, "the explorer"),
+    ):
+        if page and Path(page).suffix.lower() not in (".html", ".htm"):
+            return _fail("graph", f"{flag}: {what} is an HTML page; name it *.html, not {page!r}")
     problem = _wasm_cannot(args.output, args.renderer)
     if problem:
         return _fail("graph", problem)
@@ -354,11 +367,22 @@ def _view(args: argparse.Namespace, result: Any, title: str, show_grads: bool = 
     """The picture of ``result``'s graph (values, tangents if any, gradients if asked)."""
     from visualize.graph import draw_graph
 
+    view = draw_graph(
+        result,
+        rankdir=args.rankdir,
+        renderer=args.renderer,
+        title=_short_title(title),
+        show_grads=show_grads,
+    )
+    # (What a picture past a slide says under it: the CLI's way to see all of it.)
+    view.explore_hint = f"To see all of it: --explore {Path(args.explore or EXPLORE_PAGE).name}"
+    return view
+
+
+def _short_title(title: str) -> str:
     if len(title) > MAX_TITLE:  # (a sum of 300 terms: its node lists them, in short)
         title = title[: MAX_TITLE - 1] + "…"
-    return draw_graph(
-        result, rankdir=args.rankdir, renderer=args.renderer, title=title, show_grads=show_grads
-    )
+    return title
 
 
 def _draw(args: argparse.Namespace, result: Any, expr: str, view: Any = None) -> int:
@@ -374,6 +398,17 @@ def _draw(args: argparse.Namespace, result: Any, expr: str, view: Any = None) ->
             view = GraphView(_with_dpi(view.source, args.dpi), view.renderer, view.model)
         written = view.save(args.output)
         print(f"\nwrote {written}")
+        if args.explore:
+            from visualize.explore import explore
+
+            page = explore(result, title=_short_title(expr)).save(args.explore)
+            print(f"wrote {page} (the explorer: pan, zoom, search, open the sums)")
+        elif view.fits_slide is False or view.collapsed:
+            print(
+                f"note: the picture is too big for a slide (labels under 8 pt); to see all of "
+                f"it, add --explore {EXPLORE_PAGE} (an interactive page)",
+                file=sys.stderr,
+            )
         if args.steps:
             from visualize.steps import backward_steps
 

@@ -130,6 +130,7 @@ def run_demo(
     loss.backward(retain_graph=True)
     title = f"one training step on {dataset} (batch of 16), collapsed by module"
     view = draw_graph(loss, collapse_modules=True, title=title)
+    view.explore_hint = ""  # (view.explore() is Python: no hint on the command's picture)
     notes: list[str] = []
     try:
         files = [view.save(out / "graph.svg")]

@@ -23,6 +23,10 @@ function graphExplorer(root, DATA) {
   var LAYER_GAP = 120, NODE_GAP = 18, CHAR_W = 6.6, LINE_H = 15, PAD = 12, TITLE_H = 16;
   var INITIAL_UNITS = 30;  // open modules level by level while at most this many units show
   var MAX_LABEL = 36;
+  // A wire from a tensor drawn this far from its user (an RNN's weights, used at every step)
+  // is drawn as a stub into the user, named after the tensor, as TensorBoard does for nodes
+  // of many uses: a bundle of wires across the whole graph reads as noise.
+  var STUB_SPAN = 2.5 * LAYER_GAP, STUB = 90, LEAF = { param: true, input: true, "const": true };
   var nodes = DATA.nodes, edges = DATA.edges, steps = DATA.steps || [];
   var lastStep = Math.max(0, steps.length - 1);
   function find(selector) { return root.querySelector(selector); }
@@ -31,17 +35,22 @@ function graphExplorer(root, DATA) {
   var slider = find(".ax-slider"), counter = find(".ax-counter"), caption = find(".ax-caption");
   if (DATA.note) { find(".ax-note").textContent = " " + DATA.note + "."; }
 
-  // ---- Modules: one per path prefix of any node's path.
-  var modules = {}, moduleList = [];
+  // ---- Modules: one per path prefix of any node's path. DATA.modules titles them as the
+  // pictures do (type and name: "BatchNorm1d  bn1"); a flat sum of many terms is a box of
+  // its own ("sum of 300 terms", with its formula), closed at first.
+  var modules = {}, moduleList = [], about = {};
   function keyOf(path, n) { return JSON.stringify(path.slice(0, n)); }
+  (DATA.modules || []).forEach(function (info) { about[keyOf(info.path, info.path.length)] = info; });
   nodes.forEach(function (node, i) {
     node.keys = [];
     for (var d = 1; d <= node.path.length; d++) {
       var k = keyOf(node.path, d);
       var m = modules[k];
       if (!m) {
+        var info = about[k] || {};
         m = modules[k] = { key: k, path: node.path.slice(0, d), depth: d,
                            parent: d > 1 ? keyOf(node.path, d - 1) : null,
+                           title: info.title || node.path[d - 1], sum: info.sum || null,
                            members: [], ops: 0 };
         moduleList.push(m);
       }
@@ -89,8 +98,8 @@ function graphExplorer(root, DATA) {
 
   function openInitially() {
     for (var depth = 1; ; depth++) {
-      var level = moduleList.filter(function (m) {
-        return m.depth === depth && (m.parent === null || open[m.parent]);
+      var level = moduleList.filter(function (m) {  // (a sum stays closed: it is long)
+        return m.depth === depth && (m.parent === null || open[m.parent]) && !m.sum;
       });
       if (!level.length) { return; }
       level.forEach(function (m) { open[m.key] = true; });
@@ -115,7 +124,9 @@ function graphExplorer(root, DATA) {
           var m = modules[key.slice(1)];
           u.module = m;
           u.kind = "module";
-          u.lines = [short(m.path[m.path.length - 1]), m.ops + (m.ops === 1 ? " op" : " ops") + " \u25B8 open"];
+          u.lines = [short(m.title)];
+          if (m.sum) { u.lines.push(short(m.sum)); }
+          u.lines.push(m.ops + (m.ops === 1 ? " op" : " ops") + " \u25B8 open");
           u.keys = m.path.slice(0, m.depth - 1).map(function (p, d) { return keyOf(m.path, d + 1); });
         } else {
           var node = nodes[i];
@@ -363,7 +374,7 @@ function graphExplorer(root, DATA) {
       var g = el("g", { "class": "ax-box" }, boxLayer);
       el("rect", { x: b.x0, y: b.y0, width: b.x1 - b.x0, height: b.y1 - b.y0, rx: 6 }, g);
       var t = el("text", { x: b.x0 + 6, y: b.y0 + 13, "class": "ax-box-title" }, g);
-      t.textContent = "\u25BE " + b.module.path.join(".");
+      t.textContent = "\u25BE " + b.module.title;
       t.addEventListener("click", function (ev) { ev.stopPropagation(); toggle(b.module, false); });
       b.title = t;
     });
@@ -373,19 +384,31 @@ function graphExplorer(root, DATA) {
       if (x2 < x1) {  // (a wire back to an earlier layer)
         x1 = a.x; x2 = b.x + b.w;
       }
+      var stub = LEAF[a.kind] && x2 >= x1 && (x2 - x1 > STUB_SPAN || Math.abs(y2 - y1) > STUB_SPAN);
+      if (stub) { x1 = x2 - STUB; y1 = y2 - 24; }  // (its name clear of the labels at x2 - 60)
       var dx = Math.max(30, Math.abs(x2 - x1) / 2);
       var dir = x2 >= x1 ? 1 : -1;
       var d = "M" + x1 + "," + y1 + " C" + (x1 + dir * dx) + "," + y1 + " " + (x2 - dir * dx) +
         "," + y2 + " " + x2 + "," + y2;
       var g = el("g", { "class": "ax-wire" }, wireLayer);
       el("path", { d: d, "class": "ax-line" }, g);
+      if (stub) {
+        w.stub = text(g, a.lines[0], x1 - 3, y1 + 3, "ax-stub");
+        w.stub.setAttribute("text-anchor", "end");
+        el("circle", { cx: x1, cy: y1, r: 2.5, "class": "ax-stub-end" }, g);
+      }
       var hit = el("path", { d: d, "class": "ax-hit" }, g);
       // The label sits near the wire's head, between the layers (where the op it feeds
-      // sent its gradient back).
-      var lx = x2 - dir * LAYER_GAP / 2, t = Math.min(1, Math.max(0, (LAYER_GAP / 2) / Math.max(1, Math.abs(x2 - x1))));
-      var ly = y2 + (y1 - y2) * (t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t));
-      w.value = text(g, "", lx, ly - 2, "ax-v");
-      w.grad = text(g, "", lx, ly + 9, "ax-g");
+      // sent its gradient back); on a wire across layers, near its tail: at the head it
+      // would meet the wire from the layer before (a flat sum's chain), running alongside.
+      var span = Math.abs(x2 - x1), atTail = span > 1.5 * LAYER_GAP;
+      var t = Math.min(1, Math.max(0, (LAYER_GAP / 2) / Math.max(1, span)));
+      var lx = atTail ? x1 + dir * LAYER_GAP / 2 : x2 - dir * LAYER_GAP / 2;
+      var ease = t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t);
+      var ly = atTail ? y1 + (y2 - y1) * ease : y2 + (y1 - y2) * ease;
+      // (A stub carries its tensor's name only: its value and gradient are a hover away.)
+      w.value = text(stub ? null : g, "", lx, ly - 2, "ax-v");
+      w.grad = text(stub ? null : g, "", lx, ly + 9, "ax-g");
       el("polygon", { points: (x2 - dir * 6) + "," + (y2 - 3.5) + " " + x2 + "," + y2 + " " +
                       (x2 - dir * 6) + "," + (y2 + 3.5), fill: "#6b7280" }, g);
       w.g = g;
@@ -434,7 +457,7 @@ function graphExplorer(root, DATA) {
         w.value.textContent = w.edges.length + " wires";
         w.grad.textContent = sent.length ? sent.length + " gradients" : "";
       }
-      var cls = "ax-wire";
+      var cls = w.stub ? "ax-wire stub" : "ax-wire";
       if (stepping && !sent.length) { cls += " pending"; }
       if (isNew) { cls += " new"; }
       if (selectedIs({ wire: w })) { cls += " selected"; }
@@ -498,8 +521,15 @@ function graphExplorer(root, DATA) {
     var stepping = steps.length > 0;
     if (s.unit && s.unit.module) {
       var m = s.unit.module;
-      add(panel, "h3", "module " + m.path.join("."));
-      add(panel, "div", m.ops + " ops, " + m.members.length + " nodes inside; click it to open it.", "ax-row");
+      add(panel, "h3", m.title);
+      if (m.sum) {
+        add(panel, "div", m.sum, "ax-row");
+        add(panel, "div", "a flat sum of " + m.ops + " + and \u2212 ops, drawn as one box; " +
+            "click it to open it to its terms.", "ax-row");
+      } else {
+        add(panel, "div", "module " + m.path.join("."), "ax-row");
+        add(panel, "div", m.ops + " ops, " + m.members.length + " nodes inside; click it to open it.", "ax-row");
+      }
       // What a closed module hides that a learner asks for first: its parameters' gradients.
       nodes.forEach(function (node, i) {
         if (node.kind === "param" && L.unitOf[i] === s.unit) {
@@ -645,7 +675,8 @@ function graphExplorer(root, DATA) {
     var out = [];
     if (!q) { return out; }
     moduleList.forEach(function (m) {
-      if (m.path.join(".").toLowerCase().indexOf(q) >= 0) { out.push({ module: m }); }
+      var hay = [m.path.join("."), m.title, m.sum || ""].join("\u0000").toLowerCase();
+      if (hay.indexOf(q) >= 0) { out.push({ module: m }); }
     });
     nodes.forEach(function (node, i) {
       var hay = [node.name, node.label, node.title || ""].join("\u0000").toLowerCase();
