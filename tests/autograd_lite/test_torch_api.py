@@ -1,6 +1,7 @@
 """The tensor API PyTorch users reach for: a table of names (each present, or listed in the
-README's "Coming from PyTorch" with its reason), gradchecks in float64 of the differentiable
-ones this table added, comparisons with torch, and the refusals that name the alternative."""
+page "Coming from PyTorch", docs/guide/pytorch.md, with its reason), gradchecks in float64
+of the differentiable ones this table added, comparisons with torch, and the refusals that
+name the alternative."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from hypothesis import strategies as st
 import autograd_lite as al
 from autograd_lite.testing import arrays_for_grad, assert_grad_matches_numeric
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "pytorch.md"
+PAGE = GUIDE.read_text(encoding="utf-8")
 
 # (kind, name): torch.<name> for "fn", Tensor.<name> for "method"
 # reductions PyTorch has both as a function and as a method, with dim
@@ -169,8 +171,8 @@ def _ours(kind: str, name: str) -> bool:
 
 
 def _coming_from_pytorch() -> str:
-    part = README.split("## Coming from PyTorch", 1)
-    assert len(part) == 2, "README.md has no section 'Coming from PyTorch'"
+    part = PAGE.split("# Coming from PyTorch", 1)
+    assert len(part) == 2, "docs/guide/pytorch.md is not the page 'Coming from PyTorch'"
     return part[1].split("\n## ", 1)[0]
 
 
@@ -181,7 +183,7 @@ def test_api_name_is_here_or_listed_as_missing(group, kind, name):
         assert group != "not here", f"{name} is here now: move it to its group"
         return
     spelled = f"torch.{name}" if kind == "fn" else f"Tensor.{name}"
-    assert f"`{spelled}`" in section, f"{spelled} is missing and not listed in the README"
+    assert f"`{spelled}`" in section, f"{spelled} is missing and not listed in {GUIDE.name}"
 
 
 def test_api_names_are_pytorchs():
