@@ -168,8 +168,8 @@ class CumSum(Function):
 def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """The running sums of ``a`` along ``dim`` (PyTorch's ``cumsum``).
 
-    Same shape as ``a``, with ``out[..., i] = a[..., 0] + ... + a[..., i]``. Integer and bool inputs give int64, as in
-    PyTorch; ``dtype`` converts the input first.
+    Same shape as ``a``, with ``out[..., i] = a[..., 0] + ... + a[..., i]``. Integer and
+    bool inputs give int64, as in PyTorch; ``dtype`` converts the input first.
 
     Shape: that of ``a``. The gradient of ``out.sum()`` with respect to ``a[k]`` counts the
     sums that contain it (``n - k`` along a length-``n`` axis).
@@ -228,8 +228,9 @@ class CumProd(Function):
 def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """The running products of ``a`` along ``dim`` (PyTorch's ``cumprod``).
 
-    Same shape as ``a``, with ``out[..., i] = a[..., 0] · ... · a[..., i]``. Integer and bool inputs give int64, as in
-    PyTorch; ``dtype`` converts the input first. Zeros are fine for the gradient.
+    Same shape as ``a``, with ``out[..., i] = a[..., 0] · ... · a[..., i]``. Integer and
+    bool inputs give int64, as in PyTorch; ``dtype`` converts the input first. Zeros are
+    fine for the gradient.
 
     Shape: that of ``a``.
 
