@@ -26,6 +26,7 @@ from visualize.labels import (
     format_norm,
     summary_tip,
     titled,
+    with_shape,
 )
 from visualize.layout import row_of_rank
 from visualize.model import (
@@ -100,7 +101,16 @@ NODE_STYLE = {
     "param": {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a"},
     "const": {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": "#f3f4f6"},
     "number": {"shape": "plain", "fontcolor": "#374151"},
-    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "white"},
+    # As small as its text allows (Graphviz's default is at least 0.75 x 0.5 in: a "+"
+    # would take as much room along the picture as the label of a short wire).
+    "op": {
+        "shape": "ellipse",
+        "style": "filled",
+        "fillcolor": "white",
+        "width": "0.4",
+        "height": "0.3",
+        "margin": "0.06,0.03",
+    },
     "output": {
         "shape": "box",
         "style": "rounded,filled",
@@ -200,15 +210,21 @@ def wire_lines(
 ) -> list[Line]:
     """A wire's label: its value (green lines), its tangent (blue, forward mode), then the
     gradient that went back along it, drawn as ``grad_kind`` (red; in a step-through frame
-    orange when new, a grey blank while not known)."""
+    orange when new, a grey blank while not known).
+
+    A small array's shape goes where room is cheap: top to bottom (where each line makes
+    the picture longer) it leads the value's line, ``(1, 4) [[2.46, 0, 1.39, 0]]``, as a
+    summary's ``(4, 4) mean 0.267`` does; left to right (where each character does) it
+    has a line of its own above, ``shape (1, 4)``."""
+    inline = opts.rankdir in ("TB", "BT")
     lines: list[Line] = []
     if opts.show_values:
         if isinstance(tensor, FreedTensor):  # overwritten in place, or freed by backward()
-            shape = [f"shape {fmt_shape(tensor.shape)}"] if opts.show_shapes and tensor.ndim else []
             gone = "changed in place" if isinstance(tensor, Snapshot) else "freed by backward()"
-            value = [*shape, gone]
+            shown = opts.show_shapes and tensor.ndim
+            value = with_shape(tensor.shape, [gone], inline) if shown else [gone]
         else:
-            value = format_brief(tensor, show_shape=opts.show_shapes)
+            value = format_brief(tensor, show_shape=opts.show_shapes, shape_inline=inline)
         name = getattr(tensor, "name", None)
         if intermediate and name:  # leaves and the output show their name on their node
             value[0] = f"{clean_text(name)} = {value[0]}"
@@ -216,11 +232,11 @@ def wire_lines(
     # The shape is the value's; a tangent or gradient repeats it only without the value.
     show_shape = opts.show_shapes and not opts.show_values
     if opts.show_tangents and tangent is not None:
-        lines += [(text, TANGENT) for text in format_brief(tangent, show_shape=show_shape)]
+        tangents = format_brief(tangent, show_shape=show_shape, shape_inline=inline)
+        lines += [(text, TANGENT) for text in tangents]
     if opts.show_grads and grad is not None:
-        lines += [
-            (text, grad_kind) for text in format_brief(grad, show_shape=show_shape, stat="norm")
-        ]
+        grads = format_brief(grad, show_shape=show_shape, stat="norm", shape_inline=inline)
+        lines += [(text, grad_kind) for text in grads]
     return lines
 
 

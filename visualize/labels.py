@@ -2,9 +2,10 @@
 
 ``format_number`` and ``format_array`` decide what a value looks like (4 significant
 digits; small arrays in full, larger ones as shape, mean, min and max). ``format_brief``
-is the short form a wire carries on a slide (a large array as its shape and one statistic:
-``(64, 10) mean 0.0123`` for a value, ``grad norm 0.31`` for a gradient); the full summary
-goes in the wire's tooltip and the explorer. ``dot_label``
+is the short form a wire carries on a slide, in 3 significant digits: a small array in full
+(``[[2.46, 0, 1.39, 0]]``), a large one as its shape and one statistic (``(64, 10) mean
+0.0123`` for a value, ``grad norm 0.31`` for a gradient); the full summary goes in the
+wire's tooltip and the explorer. ``dot_label``
 turns lines of user text into a DOT label that Graphviz draws as exactly those characters;
 ``html_lines`` does the same for Graphviz's HTML-like labels (used only where the system
 ``dot`` draws PNG or PDF).
@@ -25,8 +26,9 @@ from autograd_lite.tensor import Tensor
 # Arrays with at most this many elements are printed in full; larger ones are summarized.
 SMALL_ARRAY = 6
 # A wire's label writes a small array in full only in at most this many lines of at most
-# this many characters (else as its shape and one statistic, like a large one).
-BRIEF_LINES, BRIEF_CHARS = 2, 32
+# this many characters (else as its shape and one statistic, like a large one): four
+# numbers of 3 significant digits, "[-1.09, 0.123, -1.44, 0.489]", on a line.
+BRIEF_LINES, BRIEF_CHARS = 2, 28
 # User text longer than this is cut, so one long name cannot swamp the picture.
 MAX_TEXT = 48
 
@@ -110,30 +112,54 @@ def format_array(value: Any, show_shape: bool = True) -> list[str]:
     return [f"shape {fmt_shape(a.shape)}", stats] if show_shape else [stats]
 
 
-def format_brief(value: Any, show_shape: bool = True, stat: str = "mean") -> list[str]:
+def format_brief(
+    value: Any, show_shape: bool = True, stat: str = "mean", shape_inline: bool = False
+) -> list[str]:
     """A value as a wire's label, short enough for a slide.
 
-    Scalars, and small arrays (at most ``SMALL_ARRAY`` elements) that print in at most
-    ``BRIEF_LINES`` short lines, print as :func:`format_array` does. Any other array is one
-    line: its shape (unless ``show_shape`` is False) and one
+    Scalars print as :func:`format_array` does (4 significant digits: a learner checks
+    them by hand). A small array (at most ``SMALL_ARRAY`` elements) that prints in at most
+    ``BRIEF_LINES`` lines of at most ``BRIEF_CHARS`` characters is written in full, in 3
+    significant digits, its rows on one line while they fit (a column: ``[[0.5], [0],
+    [1]]``), under its shape (``shape (1, 4)``), or after it on the first line when
+    ``shape_inline`` (``(1, 4) [[2.46, 0, 1.39, 0]]``, as a summary reads), or without it
+    when ``show_shape`` is False. Any other array is one line: its shape and one
     statistic, ``stat`` "mean" (a value or tangent: ``(64, 10) mean 0.0123``) or "norm" (a
     gradient, whose size is what a learner watches: ``grad norm 0.31``, the L2 norm, as
-    a collapsed module's parameters say it). The statistic has 3 significant digits.
+    a collapsed module's parameters say it), in 3 significant digits.
     """
     a = as_array(value)
     if a.size == 0 or a.size == 1:
         return format_array(a, show_shape=show_shape)
     if a.size <= SMALL_ARRAY and a.ndim <= 2:
-        full = format_array(a, show_shape=False)
-        # In full only while it stays small: a column (6, 1) would be six lines.
+        full = _written_out(a)
+        # In full only while it stays small: a column (6, 1) of long numbers would be six
+        # lines.
         if len(full) <= BRIEF_LINES and max(map(len, full)) <= BRIEF_CHARS:
-            return format_array(a, show_shape=show_shape)
+            return with_shape(a.shape, full, shape_inline) if show_shape else full
     shape = f"{fmt_shape(a.shape)} " if show_shape else ""
     af = a.astype(np.float64)
     with np.errstate(all="ignore"):
         if stat == "norm":
             return [f"{shape}grad norm {_short(np.sqrt(np.sum(af * af)))}"]
         return [f"{shape}mean {_short(af.mean())}"]
+
+
+def _written_out(a: np.ndarray) -> list[str]:
+    """A small array in 3 significant digits: one line while its rows fit in
+    ``BRIEF_CHARS`` together (``[[0.5], [0], [1]]``), else a line per row."""
+    text = np.array2string(a, separator=", ", formatter={"float_kind": _short})
+    lines = [line.strip() for line in text.splitlines()]
+    joined = " ".join(lines)
+    return [joined] if len(joined) <= BRIEF_CHARS else lines
+
+
+def with_shape(shape: tuple[int, ...], lines: list[str], inline: bool) -> list[str]:
+    """``lines`` with the array's shape: on a line of its own above them (``shape (1, 4)``),
+    or, ``inline``, leading the first (``(1, 4) [[2.46, 0, 1.39, 0]]``)."""
+    if inline and lines:
+        return [f"{fmt_shape(shape)} {lines[0]}", *lines[1:]]
+    return [f"shape {fmt_shape(shape)}", *lines]
 
 
 def summary_tip(parts: list[tuple[str, Any]]) -> str | None:

@@ -192,7 +192,7 @@ def test_show_flags_remove_text():
     assert "x\\n(2, 2) float64" in full  # float64 is not the default dtype: it is shown
     grads_only = draw_graph(f, show_values=False).source
     x_wire = wire(grads_only, key_of(grads_only, "x"))
-    assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3],\\n[3, 3]]")
+    assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3], [3, 3]]")
 
 
 def two_scoped_layers(x_requires_grad: bool) -> al.Tensor:
@@ -368,7 +368,8 @@ def test_collapsed_module_wires_carry_the_sum_of_what_they_merge():
     wires = [a for t, _, a in dot_edge_attrs(src) if t == kx]
     assert len(wires) == 2
     shares = [_numbers(wire_grad(a)) for a in wires]
-    np.testing.assert_allclose(shares[0] + shares[1], x.grad.numpy().ravel(), atol=1e-3)
+    # (Each share is drawn to 3 significant digits.)
+    np.testing.assert_allclose(shares[0] + shares[1], x.grad.numpy().ravel(), atol=1e-2)
 
 
 def test_wire_gradients_add_up_to_each_leafs_gradient_for_every_op_and_layer():

@@ -26,8 +26,15 @@ from visualize import backward_steps, draw_graph
 from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.gallery import mlp, neuron
 from visualize.graph import GraphView, build_model
+from visualize.labels import format_brief, summary_tip
 from visualize.paint import paint_svg
-from visualize.quality import connector_orders, find_defects, read_svg, smallest_on_slide
+from visualize.quality import (
+    connector_orders,
+    find_defects,
+    read_svg,
+    smallest_on_slide,
+    text_width_em,
+)
 
 
 def node_label(source, key):
@@ -115,6 +122,77 @@ def test_array_wires_paint_value_lines_green_and_gradient_lines_red(renderer):
         if "wirelabel" in (g.get("class") or "")
     ]
     assert [value[0], value[1], grad[0]] in edge_texts
+
+
+# -- labels that take little room ---------------------------------------------------------
+
+
+def test_small_arrays_on_a_wire_take_three_digits_and_their_rows_share_a_line():
+    v = np.array([[2.4591, 0.0, 1.3889, 0.0]])
+    assert format_brief(v) == ["shape (1, 4)", "[[2.46, 0, 1.39, 0]]"]
+    assert format_brief(v, shape_inline=True) == ["(1, 4) [[2.46, 0, 1.39, 0]]"]
+    assert format_brief(v, show_shape=False) == ["[[2.46, 0, 1.39, 0]]"]
+    # A column is one line, every value kept (a line per row made it a summary).
+    column = np.array([[0.5], [0.0], [1.0], [-2.0]])
+    assert format_brief(column, shape_inline=True) == ["(4, 1) [[0.5], [0], [1], [-2]]"]
+    rows = np.array([[-0.0745, 0.1622, 0.8472], [-0.718, -1.28, -0.1]])
+    assert format_brief(rows, show_shape=False) == [
+        "[[-0.0745, 0.162, 0.847],",
+        "[-0.718, -1.28, -0.1]]",
+    ]
+    # Four numbers of 3 digits fit a line; five make a summary (the tooltip has them all).
+    four = np.array([-1.0851, 0.12321, -1.4421, 0.48941])
+    assert format_brief(four, show_shape=False) == ["[-1.09, 0.123, -1.44, 0.489]"]
+    five = np.append(four, -0.5)
+    assert format_brief(five, stat="norm") == ["(5,) grad norm 1.94"]
+    assert "[-1.085, 0.1232, -1.442, 0.4894, -0.5]" in summary_tip([("grad", five)])
+    # A scalar keeps 4 digits: a learner checks it by hand.
+    assert format_brief(np.float32(-0.48052)) == ["-0.4805"]
+
+
+def wire_label_texts(svg):
+    """The lines of each wire's label as drawn (one list per label node)."""
+    return [
+        [t.text for t in g.iter("{http://www.w3.org/2000/svg}text")]
+        for g in parse_svg(svg).iter("{http://www.w3.org/2000/svg}g")
+        if "wirelabel" in (g.get("class") or "")
+    ]
+
+
+@pytest.mark.parametrize("renderer", ["wasm", pytest.param("dot", marks=needs_dot)])
+def test_top_to_bottom_a_small_arrays_shape_leads_its_value_line(renderer):
+    """Left to right, lines are cheap (breadth) and characters dear (length): the shape
+    has a line of its own. Top to bottom it is the other way round: one line fewer, the
+    same values and gradient."""
+    x = al.tensor([[2.4591, -1.0, 1.3889, 0.5]], requires_grad=True, name="x")
+    f = (al.relu(x) * 3.0).sum()
+    f.backward(retain_graph=True)
+    across = wire_label_texts(draw_graph(f, renderer=renderer).svg())
+    down = wire_label_texts(draw_graph(f, rankdir="TB", renderer=renderer).svg())
+    value, grad = "[[2.46, 0, 1.39, 0.5]]", "[[3, 3, 3, 3]]"
+    assert ["shape (1, 4)", value, grad] in across
+    assert [f"(1, 4) {value}", grad] in down
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_op_nodes_are_as_small_as_their_text(rankdir):
+    """An op's ellipse is sized to its text, not to Graphviz's least 0.75 x 0.5 in (a "+"
+    took as much room along a picture as a short wire's label), and holds its text."""
+    x = al.tensor([1.0, 2.0], requires_grad=True, name="x")
+    f = al.sigmoid(x + 1.0).sum()
+    f.backward(retain_graph=True)
+    root = parse_svg(draw_graph(f, rankdir=rankdir, renderer="wasm").svg())
+    ns = "{http://www.w3.org/2000/svg}"
+    sizes = {}
+    for g in root.iter(f"{ns}g"):
+        ellipse = g.find(f".//{ns}ellipse")
+        if "node" in (g.get("class") or "").split() and ellipse is not None:
+            sizes[g.find(f".//{ns}text").text] = float(ellipse.get("rx")), float(ellipse.get("ry"))
+    assert set(sizes) == {"+", "sigmoid", "sum"}
+    assert all(ry < 0.5 * 72 / 2 for _, ry in sizes.values())
+    assert sizes["+"][0] < 0.75 * 72 / 2 and sizes["sum"][0] < 0.75 * 72 / 2
+    # The text's width (11 pt, estimated wide) fits across the ellipse's middle.
+    assert all(text_width_em(t) * 11 < 2 * sizes[t][0] for t in sizes)
 
 
 def test_collapsed_modules_show_gradient_norms_in_red():
