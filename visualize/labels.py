@@ -25,10 +25,10 @@ from autograd_lite.tensor import Tensor
 
 # Arrays with at most this many elements are printed in full; larger ones are summarized.
 SMALL_ARRAY = 6
-# A wire's label writes a small array in full only in at most this many lines of at most
-# this many characters (else as its shape and one statistic, like a large one): four
-# numbers of 3 significant digits, "[-1.09, 0.123, -1.44, 0.489]", on a line.
-BRIEF_LINES, BRIEF_CHARS = 2, 28
+# A wire's label writes a small array in full only when its 4-digit form (the tooltip's)
+# takes at most this many lines of at most this many characters (else as its shape and one
+# statistic, like a large one). It is then drawn in 3 digits, narrower.
+BRIEF_LINES, BRIEF_CHARS = 2, 32
 # User text longer than this is cut, so one long name cannot swamp the picture.
 MAX_TEXT = 48
 
@@ -118,24 +118,26 @@ def format_brief(
     """A value as a wire's label, short enough for a slide.
 
     Scalars print as :func:`format_array` does (4 significant digits: a learner checks
-    them by hand). A small array (at most ``SMALL_ARRAY`` elements) that prints in at most
-    ``BRIEF_LINES`` lines of at most ``BRIEF_CHARS`` characters is written in full, in 3
-    significant digits, its rows on one line while they fit (a column: ``[[0.5], [0],
-    [1]]``), under its shape (``shape (1, 4)``), or after it on the first line when
-    ``shape_inline`` (``(1, 4) [[2.46, 0, 1.39, 0]]``, as a summary reads), or without it
-    when ``show_shape`` is False. Any other array is one line: its shape and one
-    statistic, ``stat`` "mean" (a value or tangent: ``(64, 10) mean 0.0123``) or "norm" (a
-    gradient, whose size is what a learner watches: ``grad norm 0.31``, the L2 norm, as
-    a collapsed module's parameters say it), in 3 significant digits.
+    them by hand). A small array (at most ``SMALL_ARRAY`` elements) that prints with 4
+    significant digits in at most ``BRIEF_LINES`` lines of at most ``BRIEF_CHARS``
+    characters is written in full, in 3 significant digits, its rows on one line while
+    they fit (a column: ``[[0.5], [0], [1]]``), under its shape (``shape (1, 4)``), or
+    after it on the first line when ``shape_inline`` (``(1, 4) [[2.46, 0, 1.39, 0]]``, as
+    a summary reads), or without it when ``show_shape`` is False. Any other array is one
+    line: its shape and one statistic, ``stat`` "mean" (a value or tangent: ``(64, 10)
+    mean 0.0123``) or "norm" (a gradient, whose size is what a learner watches: ``grad norm
+    0.31``, the L2 norm, as a collapsed module's parameters say it), in 3 significant
+    digits.
     """
     a = as_array(value)
     if a.size == 0 or a.size == 1:
         return format_array(a, show_shape=show_shape)
     if a.size <= SMALL_ARRAY and a.ndim <= 2:
-        full = _written_out(a)
         # In full only while it stays small: a column (6, 1) of long numbers would be six
-        # lines.
-        if len(full) <= BRIEF_LINES and max(map(len, full)) <= BRIEF_CHARS:
+        # lines. (Decided on the 4-digit form, so 3 digits write out the same arrays.)
+        exact = _written_out(a, format_number)
+        if len(exact) <= BRIEF_LINES and max(map(len, exact)) <= BRIEF_CHARS:
+            full = _written_out(a, _short)
             return with_shape(a.shape, full, shape_inline) if show_shape else full
     shape = f"{fmt_shape(a.shape)} " if show_shape else ""
     af = a.astype(np.float64)
@@ -145,10 +147,10 @@ def format_brief(
         return [f"{shape}mean {_short(af.mean())}"]
 
 
-def _written_out(a: np.ndarray) -> list[str]:
-    """A small array in 3 significant digits: one line while its rows fit in
+def _written_out(a: np.ndarray, number: Any) -> list[str]:
+    """A small array, each float written by ``number``: one line while its rows fit in
     ``BRIEF_CHARS`` together (``[[0.5], [0], [1]]``), else a line per row."""
-    text = np.array2string(a, separator=", ", formatter={"float_kind": _short})
+    text = np.array2string(a, separator=", ", formatter={"float_kind": number})
     lines = [line.strip() for line in text.splitlines()]
     joined = " ".join(lines)
     return [joined] if len(joined) <= BRIEF_CHARS else lines

@@ -140,7 +140,12 @@ def test_small_arrays_on_a_wire_take_three_digits_and_their_rows_share_a_line():
         "[[-0.0745, 0.162, 0.847],",
         "[-0.718, -1.28, -0.1]]",
     ]
-    # Four numbers of 3 digits fit a line; five make a summary (the tooltip has them all).
+    # Written out or not is decided on the 4-digit form (32 characters a line), so every
+    # array written out before still is: four of these fit, five make a summary (the
+    # tooltip has them all).
+    assert format_brief(np.array([[-0.25] * 4]), show_shape=False) == [
+        "[[-0.25, -0.25, -0.25, -0.25]]"
+    ]
     four = np.array([-1.0851, 0.12321, -1.4421, 0.48941])
     assert format_brief(four, show_shape=False) == ["[-1.09, 0.123, -1.44, 0.489]"]
     five = np.append(four, -0.5)
