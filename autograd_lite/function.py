@@ -117,6 +117,7 @@ class Function:
     # True for an elementwise op (its table row's samples take any shape): its output has
     # the broadcast shape of its inputs, and backward sends gradients of that shape, so no
     # input or gradient is bigger than the output (``release`` checks only the output).
+    # Not inherited: a subclass of an elementwise op states it again.
     elementwise: bool = False
     # Forward mode (forward_ad.py): the output while a jvp rule runs, and the output's
     # tangents, (level, tangent) pairs, kept by a recorded node for its backward.
@@ -127,6 +128,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("label"):
             cls.label = cls.__name__.lower()
+        if "elementwise" not in cls.__dict__:  # (a subclass may change forward: it says so)
+            cls.elementwise = False
 
     def forward(self, *arrays: Any, **params: Any) -> np.ndarray:
         """Compute the output from NumPy arrays (and constants)."""

@@ -33,6 +33,18 @@ def test_the_elementwise_flag_matches_the_op_table():
     assert len({c[1].name for c in ELEMENTWISE}) >= 20
 
 
+def test_the_elementwise_flag_is_not_inherited():
+    class Halve(al.ops.arithmetic.Mul):  # a subclass may compute something else
+        def forward(self, a, b):
+            return (a * b).sum(keepdims=True)
+
+    class Twice(al.ops.arithmetic.Mul):
+        elementwise = True
+
+    assert al.ops.arithmetic.Mul.elementwise and Twice.elementwise
+    assert not Halve.elementwise
+
+
 @pytest.mark.parametrize(("name", "row", "sample"), params(ELEMENTWISE))
 @settings(max_examples=10)
 @given(data=st.data())
