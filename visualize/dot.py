@@ -272,6 +272,7 @@ class _Scopes:
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
+        self.title_end: dict[tuple, str] = {}  # module path -> its labelloc, if not the default
         self.children: dict[tuple, list[tuple]] = {(): []}
         self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
 
@@ -321,6 +322,8 @@ class _Scopes:
                             fontcolor="#374151",
                             **self.cluster_attrs,
                         )
+                        if tuple(modules) in self.title_end:
+                            sub.attr(labelloc=self.title_end[tuple(modules)])
                     fill(sub, child)
 
         fill(graph, ())
@@ -540,6 +543,7 @@ class _DotWriter:
             self.output_node()
             self.note_node()
             self.wires()  # (may add connector nodes, so before the nodes are written)
+        self.scopes.title_end = self.title_ends()
         self.scopes.emit(self.g)
         for tail, head, attrs in self.edges:
             self.g.edge(tail, head, **attrs)
@@ -811,6 +815,38 @@ class _DotWriter:
         self.place(scope, key, attrs, near=near)
         self.edges.append((tail, key, {"arrowhead": "none", **style}))
         self.edges.append((key, head, style))
+
+    def title_ends(self) -> dict[tuple, str]:
+        """A wrapped top-to-bottom picture: each module box's title at the end of the box
+        fewer wires cross (Graphviz routes the wires through the band it keeps for the
+        title). Wires from outside the box enter it at one end (the top in TB), wires to
+        outside leave at the other; a box that more wires enter than leave (a column that
+        starts with connectors feeding one op) is titled at the other end. Ties, pictures
+        drawn whole (visualize.fit redraws those with ``titles_below`` when a wire crosses
+        a title: Graphviz runs at most twice) and left-to-right pictures keep one end for
+        every box."""
+        if self.opts.rankdir not in ("TB", "BT") or self.opts.titles_below or not self.row:
+            return {}
+        entering: dict[tuple, int] = {}
+        leaving: dict[tuple, int] = {}
+        for tail, head, _ in self.edges:
+            a = self.scope_of.get(tail.split(":")[0], ())
+            b = self.scope_of.get(head.split(":")[0], ())
+            shared = len(common_scope([a, b]))
+            for k in range(shared + 1, len(b) + 1):
+                entering[b[:k]] = entering.get(b[:k], 0) + 1
+            for k in range(shared + 1, len(a) + 1):
+                leaving[a[:k]] = leaving.get(a[:k], 0) + 1
+        # (labelloc "t" is Graphviz's default: where wires enter in TB, leave in BT)
+        top_in = self.opts.rankdir == "TB"
+        ends = {}
+        for path in set(entering) | set(leaving):
+            top, bottom = entering.get(path, 0), leaving.get(path, 0)
+            if not top_in:
+                top, bottom = bottom, top
+            if bottom < top:
+                ends[path] = "b"
+        return ends
 
     def title_room(self, scope: tuple[str, ...]) -> float:
         """Twice the widest title (inches) of the module boxes ``scope`` is drawn in, and

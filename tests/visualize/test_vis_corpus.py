@@ -120,21 +120,6 @@ def test_the_past_a_slide_list_names_corpus_graphs_with_reasons():
     assert len(PAST_A_SLIDE) <= 27  # as measured: it may shrink, not grow
 
 
-# Left over after merging the round's two layout branches (measured 2026-12-07 in CI, both
-# renderers): in rnn_modules TB (past a slide) the wire from connector A and a second wire both
-# run through the last _RNNCell box's title band, leaving no stretch as wide as the title, so
-# visualize.layout.place_titles cannot move it. The only defect allowed, by picture and text.
-LEFT_OVER = {"rnn_modules_TB": ["through cluster text '_RNNCell'"]}
-
-
-def left_over(picture: str, problems: dict) -> dict:
-    """``problems`` without the defects LEFT_OVER names for ``picture``."""
-    allowed = LEFT_OVER.get(picture, [])
-    defects = [d for d in problems.get("defects", []) if not any(a in d for a in allowed)]
-    rest = {k: v for k, v in problems.items() if k != "defects"}
-    return {**rest, "defects": defects} if defects else rest
-
-
 @pytest.fixture(scope="module")
 def built():
     return [(case.name, case.build(), case.options) for case in CASES]
@@ -148,7 +133,6 @@ def test_every_corpus_picture_passes(built, renderer, monkeypatch):
         for rankdir in ("LR", "TB"):
             past_ok = name in PAST_A_SLIDE
             problems = check_drawing(root, renderer, rankdir, runs, past_ok, **options)
-            problems = left_over(f"{name}_{rankdir}", problems)
             if problems:
                 failures[f"{name}_{rankdir}"] = problems
     assert failures == {}
