@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 FONT = "Arial"
 NODE_FONT_PT = 11
 CLUSTER_FONT_PT = 14  # (Graphviz's default: module titles)
-# Room (inches) kept between a module's title and the wires down the middle of its box.
-TITLE_CLEARANCE = 0.3
 EDGE_FONT_PT = 10
 # A leaf whose users lie more than this many ranks apart is drawn once beside each user.
 MAX_LEAF_SPREAD = 3
@@ -272,7 +270,7 @@ class _Scopes:
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
-        self.title_end: dict[tuple, str] = {}  # module path -> its labelloc, if not the default
+        self.title_end: dict[tuple, str] = {}  # module path -> its labelloc ("t" or "b")
         self.children: dict[tuple, list[tuple]] = {(): []}
         self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
 
@@ -322,16 +320,14 @@ class _Scopes:
                             fontcolor="#374151",
                             **self.cluster_attrs,
                         )
-                        if tuple(modules) in self.title_end:
-                            sub.attr(labelloc=self.title_end[tuple(modules)])
+                        if self.title_end:  # (each box its own: a box inherits its parent's)
+                            sub.attr(labelloc=self.title_end.get(tuple(modules), "t"))
                     fill(sub, child)
 
         fill(graph, ())
 
 
-# Module titles: Graphviz's size for them (points), and the room (points) to keep between a
-# title and a wire entering its box beside it.
-TITLE_FONT_PT = 14
+# The room (points) to keep between a module's title and a wire entering its box beside it.
 TITLE_ROOM_PT = 24.0
 
 
@@ -341,11 +337,13 @@ def title_label(title: str, pad: bool) -> str:
     twice as wide as its title. The wire that enters the box from above, at its first
     node's middle, then passes left of the title, not through it (a box only as wide as its
     title has no room beside such a wire). visualize.layout.place_titles drops the spaces
-    from the SVG."""
+    from the SVG. (The one way a TB box is kept wide for its title: widening the wires'
+    labels inside it too made TB pictures larger and their labels up to a third smaller on a
+    slide, with no title crossed fewer on the corpus.)"""
     if not pad:
         return dot_label(title)
-    room = text_width_em(title) * TITLE_FONT_PT + TITLE_ROOM_PT
-    return dot_label(" " * math.ceil(room / (text_width_em(" ") * TITLE_FONT_PT)) + title)
+    room = text_width_em(title) * CLUSTER_FONT_PT + TITLE_ROOM_PT
+    return dot_label(" " * math.ceil(room / (text_width_em(" ") * CLUSTER_FONT_PT)) + title)
 
 
 @dataclass
@@ -805,10 +803,6 @@ class _DotWriter:
             else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG_TB)
         )
         scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
-        if not across and scope:
-            # A short label would make a narrow module box, whose title (at a corner)
-            # then reaches the wires down its middle: at least twice the title's width.
-            widest = max(widest, self.title_room(scope))
         attrs["width"] = f"{widest + 2 * pad_x:.2f}"
         attrs["margin"] = f"{pad_x:.2f},{pad_y:.2f}"
         attrs["class"] = " ".join(filter(None, (WIRE_LABEL_CLASS, attrs.get("class"))))
@@ -844,18 +838,8 @@ class _DotWriter:
             top, bottom = entering.get(path, 0), leaving.get(path, 0)
             if not top_in:
                 top, bottom = bottom, top
-            if bottom < top:
-                ends[path] = "b"
+            ends[path] = "b" if bottom < top else "t"
         return ends
-
-    def title_room(self, scope: tuple[str, ...]) -> float:
-        """Twice the widest title (inches) of the module boxes ``scope`` is drawn in, and
-        TITLE_CLEARANCE."""
-        titled = [
-            scope[:k] for k in range(1, len(scope) + 1) if scope[:k] not in self.lone.values()
-        ]
-        em = max((text_width_em(module_title(self.model, p)) for p in titled), default=0.0)
-        return 2 * em * CLUSTER_FONT_PT / 72 + TITLE_CLEARANCE if em else 0.0
 
     def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a
