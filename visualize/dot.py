@@ -28,7 +28,7 @@ from visualize.labels import (
     titled,
     with_shape,
 )
-from visualize.layout import row_of_rank
+from visualize.layout import equal_row_starts, row_of_rank
 from visualize.model import (
     GraphModel,
     LeafItem,
@@ -66,8 +66,6 @@ if TYPE_CHECKING:
 FONT = "Arial"
 NODE_FONT_PT = 11
 CLUSTER_FONT_PT = 14  # (Graphviz's default: module titles)
-# Room (inches) kept between a module's title and the wires down the middle of its box.
-TITLE_CLEARANCE = 0.3
 EDGE_FONT_PT = 10
 # A leaf whose users lie more than this many ranks apart is drawn once beside each user.
 MAX_LEAF_SPREAD = 3
@@ -136,6 +134,9 @@ class DrawOptions:
     ratio: str | None = None
     max_aspect: float | str | None = None  # "slide": visualize.fit sets ``rows`` by it
     rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
+    # The row of each op's node, (key, row) pairs: visualize.fit cuts a first drawing into
+    # rows of about equal measured length. (): the ranks cut into ``rows`` runs of equal count.
+    row_of: tuple[tuple[str, int], ...] = ()
     spacing: float = 1.0  # room between nodes and between ranks, times the usual
     titles_below: bool = False  # module titles at the bottom of their boxes (draw_graph may
     # choose it when a wire crosses a title at the top)
@@ -288,6 +289,7 @@ class _Scopes:
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
+        self.title_end: dict[tuple, str] = {}  # module path -> its labelloc ("t" or "b")
         self.children: dict[tuple, list[tuple]] = {(): []}
         self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
 
@@ -337,14 +339,14 @@ class _Scopes:
                             fontcolor="#374151",
                             **self.cluster_attrs,
                         )
+                        if self.title_end:  # (each box its own: a box inherits its parent's)
+                            sub.attr(labelloc=self.title_end.get(tuple(modules), "t"))
                     fill(sub, child)
 
         fill(graph, ())
 
 
-# Module titles: Graphviz's size for them (points), and the room (points) to keep between a
-# title and a wire entering its box beside it.
-TITLE_FONT_PT = 14
+# The room (points) to keep between a module's title and a wire entering its box beside it.
 TITLE_ROOM_PT = 24.0
 
 
@@ -354,11 +356,13 @@ def title_label(title: str, pad: bool) -> str:
     twice as wide as its title. The wire that enters the box from above, at its first
     node's middle, then passes left of the title, not through it (a box only as wide as its
     title has no room beside such a wire). visualize.layout.place_titles drops the spaces
-    from the SVG."""
+    from the SVG. (The one way a TB box is kept wide for its title: widening the wires'
+    labels inside it too made TB pictures larger and their labels up to a third smaller on a
+    slide, with no title crossed fewer on the corpus.)"""
     if not pad:
         return dot_label(title)
-    room = text_width_em(title) * TITLE_FONT_PT + TITLE_ROOM_PT
-    return dot_label(" " * math.ceil(room / (text_width_em(" ") * TITLE_FONT_PT)) + title)
+    room = text_width_em(title) * CLUSTER_FONT_PT + TITLE_ROOM_PT
+    return dot_label(" " * math.ceil(room / (text_width_em(" ") * CLUSTER_FONT_PT)) + title)
 
 
 @dataclass
@@ -556,6 +560,7 @@ class _DotWriter:
             self.output_node()
             self.note_node()
             self.wires()  # (may add connector nodes, so before the nodes are written)
+        self.scopes.title_end = self.title_ends()
         self.scopes.emit(self.g)
         for tail, head, attrs in self.edges:
             self.g.edge(tail, head, **attrs)
@@ -627,33 +632,8 @@ class _DotWriter:
     # -- the picture's shape -------------------------------------------------------------
 
     def plan_rows(self) -> dict[str, int]:
-        """Which row (LR) or column (TB) each op's node goes to when ``opts.rows`` > 1:
-        the ops' ranks cut into that many runs of equal count. {} for one row."""
-        model = self.model
-        if self.opts.rows <= 1 or model.root_op is None:
-            return {}
-        rank = endpoint_ranks(model, self.module_of)
-        top = max(rank.values())
-        row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
-        # Rows break at module boundaries: a module's box (each call's) stays whole, in
-        # the row where it starts, unless it is most of the picture (the model itself).
-        # Whole with the boxes inside it, outer boxes first: a residual block's own + must
-        # not go back to the row where the block starts while its second layer stays in
-        # the next (its wire would run back a row).
-        boxes: dict[tuple[str, ...], list[str]] = {}
-        box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
-        for op in model.ops:
-            key = self.endpoint(op)
-            box = box_of_module.get(key, op.cluster)
-            for depth in range(1, len(box) + 1):
-                boxes.setdefault(box[:depth], []).append(key)
-        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0])):
-            if len(keys) <= len(model.ops) // 2:
-                first = min(row[key] for key in keys)
-                for key in keys:
-                    row[key] = first
-        row["out"] = row[self.endpoint(model.root_op)]
-        return row
+        """Which row (LR) or column (TB) each op's node goes to (see :func:`plan_rows`)."""
+        return plan_rows(self.model, self.opts, self.modules)
 
     # -- nodes -----------------------------------------------------------------------------
 
@@ -817,10 +797,6 @@ class _DotWriter:
             else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG_TB)
         )
         scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
-        if not across and scope:
-            # A short label would make a narrow module box, whose title (at a corner)
-            # then reaches the wires down its middle: at least twice the title's width.
-            widest = max(widest, self.title_room(scope))
         attrs["width"] = f"{widest + 2 * pad_x:.2f}"
         attrs["margin"] = f"{pad_x:.2f},{pad_y:.2f}"
         attrs["class"] = " ".join(filter(None, (WIRE_LABEL_CLASS, attrs.get("class"))))
@@ -828,14 +804,36 @@ class _DotWriter:
         self.edges.append((tail, key, {"arrowhead": "none", **style}))
         self.edges.append((key, head, style))
 
-    def title_room(self, scope: tuple[str, ...]) -> float:
-        """Twice the widest title (inches) of the module boxes ``scope`` is drawn in, and
-        TITLE_CLEARANCE."""
-        titled = [
-            scope[:k] for k in range(1, len(scope) + 1) if scope[:k] not in self.lone.values()
-        ]
-        em = max((text_width_em(module_title(self.model, p)) for p in titled), default=0.0)
-        return 2 * em * CLUSTER_FONT_PT / 72 + TITLE_CLEARANCE if em else 0.0
+    def title_ends(self) -> dict[tuple, str]:
+        """A wrapped top-to-bottom picture: each module box's title at the end of the box
+        fewer wires cross (Graphviz routes the wires through the band it keeps for the
+        title). Wires from outside the box enter it at one end (the top in TB), wires to
+        outside leave at the other; a box that more wires enter than leave (a column that
+        starts with connectors feeding one op) is titled at the other end. Ties, pictures
+        drawn whole (visualize.fit redraws those with ``titles_below`` when a wire crosses
+        a title: Graphviz runs at most twice) and left-to-right pictures keep one end for
+        every box."""
+        if self.opts.rankdir not in ("TB", "BT") or self.opts.titles_below or not self.row:
+            return {}
+        entering: dict[tuple, int] = {}
+        leaving: dict[tuple, int] = {}
+        for tail, head, _ in self.edges:
+            a = self.scope_of.get(tail.split(":")[0], ())
+            b = self.scope_of.get(head.split(":")[0], ())
+            shared = len(common_scope([a, b]))
+            for k in range(shared + 1, len(b) + 1):
+                entering[b[:k]] = entering.get(b[:k], 0) + 1
+            for k in range(shared + 1, len(a) + 1):
+                leaving[a[:k]] = leaving.get(a[:k], 0) + 1
+        # (labelloc "t" is Graphviz's default: where wires enter in TB, leave in BT)
+        top_in = self.opts.rankdir == "TB"
+        ends = {}
+        for path in set(entering) | set(leaving):
+            top, bottom = entering.get(path, 0), leaving.get(path, 0)
+            if not top_in:
+                top, bottom = bottom, top
+            ends[path] = "b" if bottom < top else "t"
+        return ends
 
     def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a
@@ -943,7 +941,90 @@ def _connector_name(i: int) -> str:
     return name
 
 
+@dataclass
+class RowRanks:
+    """What cutting a picture into rows works on: each drawn op node's rank (key -> 1, 2,
+    ...; a collapsed module's node is one), the module boxes a row keeps whole (each a list
+    of node keys, outer boxes first) and the op-to-op wires (tail key, head key)."""
+
+    rank: dict[str, int]
+    boxes: list[list[str]]
+    wires: list[tuple[str, str]]
+    root: str  # the key of the node drawing the output's op
+    depth: dict[str, int] = field(default_factory=dict)  # key -> module boxes around it
+
+
+def row_ranks(model: GraphModel, modules: dict[tuple[str, ...], _Module]) -> RowRanks:
+    """The RowRanks of ``model`` drawn with these collapsed ``modules`` ({} for none)."""
+    module_of = {id(op): m.key for m in modules.values() for op in m.ops}
+    rank = endpoint_ranks(model, module_of)
+    # Rows break at module boundaries: a module's box (each call's) stays whole, unless it
+    # is most of the picture (the model itself). With the boxes inside it, outer boxes
+    # first: a residual block's own + must not go back to the row where the block starts
+    # while its second layer stays in the next (its wire would run back a row).
+    boxes: dict[tuple[str, ...], list[str]] = {}
+    box_of_module = {m.key: scope[:-1] for scope, m in modules.items()}
+    nesting: dict[str, int] = {}
+    for op in model.ops:
+        key = module_of.get(id(op), op.key)
+        box = box_of_module.get(key, op.cluster)
+        nesting[key] = len(box)
+        for depth in range(1, len(box) + 1):
+            boxes.setdefault(box[:depth], []).append(key)
+    whole = [
+        keys
+        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0]))
+        if len(keys) <= len(model.ops) // 2
+    ]
+    wires = [
+        (module_of.get(id(source), source.key), module_of.get(id(consumer), consumer.key))
+        for source, consumer in model.edges
+        if isinstance(source, OpItem)
+    ]
+    root = model.root_op
+    root_key = module_of.get(id(root), root.key) if root else ""
+    return RowRanks(rank, whole, wires, root_key, nesting)
+
+
+def plan_rows(
+    model: GraphModel,
+    opts: DrawOptions,
+    modules: dict[tuple[str, ...], _Module] | None = None,
+    ranks: RowRanks | None = None,
+) -> dict[str, int]:
+    """Which row (LR) or column (TB) each drawn op's node goes to when ``opts.rows`` > 1
+    (``"out"`` too: the output's); {} for one row. Where ``opts.row_of`` says (an op it
+    does not name goes to the row of its latest input), else the ranks cut into runs of
+    equal count; a module's box (each call's) then goes whole to the row where it starts.
+    ``modules``: the collapsed modules (computed from ``opts`` when None); ``ranks``:
+    row_ranks' answer, if known."""
+    if opts.rows <= 1 or model.root_op is None:
+        return {}
+    if ranks is None:
+        if modules is None:
+            modules = collapsed_modules(model) if opts.collapse_modules else {}
+        ranks = row_ranks(model, modules)
+    if opts.row_of:
+        row = dict(opts.row_of)
+        inputs: dict[str, list[str]] = {}
+        for tail, head in ranks.wires:
+            inputs.setdefault(head, []).append(tail)
+        for key in sorted(ranks.rank, key=ranks.rank.__getitem__):
+            if key not in row:
+                row[key] = max((row.get(t, 0) for t in inputs.get(key, [])), default=0)
+    else:
+        starts = equal_row_starts(max(ranks.rank.values()), opts.rows)
+        row = {key: row_of_rank(r, starts) for key, r in ranks.rank.items()}
+    for keys in ranks.boxes:
+        first = min(row[key] for key in keys)
+        for key in keys:
+            row[key] = first
+    row["out"] = row[ranks.root]
+    return row
+
+
 def row_plan(model: GraphModel, opts: DrawOptions) -> dict[str, int]:
     """Which row (LR) or column (TB) each drawn op's node goes to when drawn with ``opts``
-    (``opts.rows`` rows; {} for one): visualize.fit measures the rows on a first drawing."""
-    return _DotWriter(model, opts, None, False).row
+    (``opts.rows`` rows; {} for one): visualize.fit measures the rows on a first drawing.
+    Computed from the model alone, without writing DOT."""
+    return plan_rows(model, opts)
