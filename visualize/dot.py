@@ -99,16 +99,7 @@ NODE_STYLE = {
     "param": {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a"},
     "const": {"shape": "box", "style": "rounded,dashed,filled", "fillcolor": "#f3f4f6"},
     "number": {"shape": "plain", "fontcolor": "#374151"},
-    # As small as its text allows (Graphviz's default is at least 0.75 x 0.5 in: a "+"
-    # would take as much room along the picture as the label of a short wire).
-    "op": {
-        "shape": "ellipse",
-        "style": "filled",
-        "fillcolor": "white",
-        "width": "0.4",
-        "height": "0.3",
-        "margin": "0.06,0.03",
-    },
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "white"},
     "output": {
         "shape": "box",
         "style": "rounded,filled",

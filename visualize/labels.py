@@ -120,14 +120,14 @@ def format_brief(
     Scalars print as :func:`format_array` does (4 significant digits: a learner checks
     them by hand). A small array (at most ``SMALL_ARRAY`` elements) that prints with 4
     significant digits in at most ``BRIEF_LINES`` lines of at most ``BRIEF_CHARS``
-    characters is written in full, in 3 significant digits, its rows on one line while
-    they fit (a column: ``[[0.5], [0], [1]]``), under its shape (``shape (1, 4)``), or
-    after it on the first line when ``shape_inline`` (``(1, 4) [[2.46, 0, 1.39, 0]]``, as
-    a summary reads), or without it when ``show_shape`` is False. Any other array is one
-    line: its shape and one statistic, ``stat`` "mean" (a value or tangent: ``(64, 10)
-    mean 0.0123``) or "norm" (a gradient, whose size is what a learner watches: ``grad norm
-    0.31``, the L2 norm, as a collapsed module's parameters say it), in 3 significant
-    digits.
+    characters is written in full, in 3 significant digits, under its shape (``shape (1,
+    4)``), or, when ``shape_inline`` (where lines cost more than width), after it on the
+    first line (``(1, 4) [[2.46, 0, 1.39, 0]]``, as a summary reads) with its rows on one
+    line while they fit (a column: ``[[0.5], [0], [1]]``), or without the shape when
+    ``show_shape`` is False. Any other array is one line: its shape and one statistic,
+    ``stat`` "mean" (a value or tangent: ``(64, 10) mean 0.0123``) or "norm" (a gradient,
+    whose size is what a learner watches: ``grad norm 0.31``, the L2 norm, as a collapsed
+    module's parameters say it), in 3 significant digits.
     """
     a = as_array(value)
     if a.size == 0 or a.size == 1:
@@ -135,9 +135,9 @@ def format_brief(
     if a.size <= SMALL_ARRAY and a.ndim <= 2:
         # In full only while it stays small: a column (6, 1) of long numbers would be six
         # lines. (Decided on the 4-digit form, so 3 digits write out the same arrays.)
-        exact = _written_out(a, format_number)
+        exact = _written_out(a, format_number, shape_inline)
         if len(exact) <= BRIEF_LINES and max(map(len, exact)) <= BRIEF_CHARS:
-            full = _written_out(a, _short)
+            full = _written_out(a, _short, shape_inline)
             return with_shape(a.shape, full, shape_inline) if show_shape else full
     shape = f"{fmt_shape(a.shape)} " if show_shape else ""
     af = a.astype(np.float64)
@@ -147,13 +147,13 @@ def format_brief(
         return [f"{shape}mean {_short(af.mean())}"]
 
 
-def _written_out(a: np.ndarray, number: Any) -> list[str]:
-    """A small array, each float written by ``number``: one line while its rows fit in
-    ``BRIEF_CHARS`` together (``[[0.5], [0], [1]]``), else a line per row."""
+def _written_out(a: np.ndarray, number: Any, join: bool) -> list[str]:
+    """A small array, each float written by ``number``: a line per row, or (``join``) one
+    line while its rows fit in ``BRIEF_CHARS`` together (``[[0.5], [0], [1]]``)."""
     text = np.array2string(a, separator=", ", formatter={"float_kind": number})
     lines = [line.strip() for line in text.splitlines()]
     joined = " ".join(lines)
-    return [joined] if len(joined) <= BRIEF_CHARS else lines
+    return [joined] if join and len(joined) <= BRIEF_CHARS else lines
 
 
 def with_shape(shape: tuple[int, ...], lines: list[str], inline: bool) -> list[str]:

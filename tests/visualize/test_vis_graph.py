@@ -192,7 +192,7 @@ def test_show_flags_remove_text():
     assert "x\\n(2, 2) float64" in full  # float64 is not the default dtype: it is shown
     grads_only = draw_graph(f, show_values=False).source
     x_wire = wire(grads_only, key_of(grads_only, "x"))
-    assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3], [3, 3]]")
+    assert (wire_value(x_wire), wire_grad(x_wire)) == (None, "shape (2, 2)\\n[[3, 3],\\n[3, 3]]")
 
 
 def two_scoped_layers(x_requires_grad: bool) -> al.Tensor:
