@@ -181,7 +181,8 @@ def test_plots_display_as_png(outputs, name):
 # <script> elements so they run; this page does the same with two outputs, then runs the
 # test's actions.
 _JUPYTER_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<div class="output" id="out0"></div><div class="output" id="out1"></div>
+<div class="output" id="out0" style="{style0}"></div>
+<div class="output" id="out1" style="{style1}"></div>
 <script>
 var outputs = {outputs};
 outputs.forEach(function (html, i) {{
@@ -197,11 +198,12 @@ outputs.forEach(function (html, i) {{
 </script></body></html>"""
 
 
-def jupyter_like(path, outputs, actions):
+def jupyter_like(path, outputs, actions, styles=("", "")):
     """Write a page showing ``outputs`` (two HTML strings) as JupyterLab would, then
-    running ``actions`` (JavaScript)."""
+    running ``actions`` (JavaScript); ``styles``: the CSS of each output's cell."""
     shown = json.dumps(outputs).replace("</", "<\\/")
-    path.write_text(_JUPYTER_LIKE.format(outputs=shown, actions=actions))
+    page = _JUPYTER_LIKE.format(outputs=shown, actions=actions, style0=styles[0], style1=styles[1])
+    path.write_text(page)
     return path
 
 
@@ -267,32 +269,15 @@ def test_the_sum_opens_in_the_output(outputs, tmp_path):
     assert "\u25be sum of 30 terms" in dom  # the open box's title
 
 
-# Two outputs in cells of a notebook's width: the first shown at once, 600 px wide; the
-# second inserted while hidden (a collapsed output, or a tab not shown yet: its script runs
-# before it has a size), shown 900 px wide half a second later.
-_NARROW_CELLS = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<div class="output" id="out0" style="width: 600px"></div>
-<div class="output" id="out1" style="width: 900px; display: none"></div>
-<script>
-var outputs = {outputs};
-outputs.forEach(function (html, i) {{
-  var cell = document.getElementById("out" + i);
-  cell.innerHTML = html;
-  cell.querySelectorAll("script").forEach(function (old) {{
-    var s = document.createElement("script");
-    s.textContent = old.textContent;
-    old.replaceWith(s);
-  }});
-}});
-setTimeout(function () {{ document.getElementById("out1").style.display = "block"; }}, 500);
-</script></body></html>"""
-
-
 @needs_chromium
 def test_the_explorer_fits_a_narrow_cell_and_one_shown_later(outputs, tmp_path):
+    # The first shown at once, 600 px wide; the second inserted while hidden (a collapsed
+    # output, or a tab not shown yet: its script runs before it has a size), shown 900 px
+    # wide half a second later.
     html = _result(outputs, "explore_mlp")["data"]["text/html"]
-    page = tmp_path / "narrow.html"
-    page.write_text(_NARROW_CELLS.format(outputs=json.dumps([html, html]).replace("</", "<\\/")))
+    show = 'setTimeout(function () { document.getElementById("out1").style.display = ""; }, 500);'
+    styles = ("width: 600px", "width: 900px; display: none")
+    page = jupyter_like(tmp_path / "narrow.html", [html, html], show, styles)
     dom = dump_dom(
         page.as_uri(), tmp_path / "profile", "--virtual-time-budget=2000", "--window-size=1000,900"
     )
