@@ -21,7 +21,10 @@ slide trips over:
 * ``small on a slide``: fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x),
   the smallest text is under ``min_slide_pt`` (8 pt);
 * ``connector order``: a wrapped picture's lettered connectors do not read A, B, C ...
-  along the starts of its rows (or columns), or a wire continues in an earlier row.
+  along the starts of its rows (or columns), or a wire continues in an earlier row;
+* ``fork sum``: a leaf used several times draws a total that its wires' shares (each
+  wire's gradient, as drawn) do not add up to (gradients add at forks).
+  :func:`totals_against_grads` checks the drawn totals against the leaves' ``.grad``.
 
 How text boxes are estimated. SVG gives each text's anchor point (``x``, baseline ``y``),
 ``font-size`` and ``text-anchor`` but not its extent, which depends on the font the viewer
@@ -126,6 +129,7 @@ class Text:
     font_size: float
     owner: str  # "node", "edge", "cluster" or "graph"
     owner_id: str
+    fill: str = ""  # its colour as written ("red": a gradient), "" when not given
 
 
 @dataclass
@@ -299,7 +303,8 @@ def read_svg(svg: str) -> Picture:
                 text = "".join(child.itertext())
                 if text.strip():
                     box, size = _text_box(child, text)
-                    picture.texts.append(Text(text, box, size, owner, owner_id))
+                    fill = child.get("fill") or ""
+                    picture.texts.append(Text(text, box, size, owner, owner_id, fill))
             elif owner == "edge" and tag in ("path", "polygon", "polyline"):
                 if tag == "path":
                     pts = _bezier_points(child.get("d", ""))
@@ -415,6 +420,7 @@ def find_defects(
         *([] if max_aspect is None else _aspect(pic, max_aspect)),
         *([] if min_slide_pt is None else _small_on_slide(pic, min_slide_pt)),
         *_connector_order(pic),
+        *_fork_sums(pic),
     ]
 
 
@@ -619,3 +625,108 @@ def _aspect(pic: Picture, max_aspect: float) -> list[Defect]:
             f"(at most {max_aspect:g}:1 wanted)",
         )
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients add at forks: the arithmetic a picture shows
+# ---------------------------------------------------------------------------------------
+
+# The colour of a gradient's text (visualize.paint.GRAD_COLOR; quality reads SVG only).
+GRAD_FILL = "red"
+# A drawn number is rounded to 4 significant digits (3 in a one-line summary): off by at
+# most this much of its size. A sum of drawn numbers may be off by the sum of theirs.
+DRAWN_ROUNDING = 5.1e-3
+_LEAF_NODE = re.compile(r"(t\d+)(?:_\d+)?")
+_TOTAL_PREFIX = re.compile(r"^(?:total )?grad ")
+
+
+def _grad_text(texts: list[Text]) -> str | None:
+    """The gradient a node or label draws: its red lines in reading order, joined (None
+    when it draws none)."""
+    red = sorted((t for t in texts if t.fill == GRAD_FILL), key=lambda t: (t.box.y0, t.box.x0))
+    return " ".join(t.text for t in red) or None
+
+
+def _drawn_grad(text: str) -> tuple[str, np.ndarray]:
+    """("norm", [n]) for ``grad norm 0.31`` (a summary), else ("full", the numbers)."""
+    text = _TOTAL_PREFIX.sub("", text.strip())
+    if text.startswith("norm "):
+        return "norm", np.array([float(x) for x in _NUMBER.findall(text)[:1]])
+    return "full", np.array([float(x) for x in _NUMBER.findall(text)])
+
+
+def leaf_totals(pic: Picture) -> dict[str, tuple[str, list[str]]]:
+    """Leaf key -> (its drawn total, the drawn shares on its wires), for every leaf that
+    draws a total (``grad ...`` on a leaf with several wires, ``total grad ...`` on each
+    copy of a leaf drawn beside each user). A share is None-free: a leaf with a wire that
+    draws no gradient is left out (nothing to add up)."""
+    texts: dict[str, list[Text]] = {}
+    for t in pic.texts:
+        texts.setdefault(t.owner_id, []).append(t)
+    group_of = {title: gid for gid, title in pic.titles.items()}
+    found: dict[str, tuple[str, list[str]]] = {}
+    incomplete = set()
+    for gid, title in pic.titles.items():
+        leaf = _LEAF_NODE.fullmatch(title)
+        if leaf is None or "->" in title or WIRE_LABEL_CLASS in pic.classes.get(gid, ()):
+            continue
+        node_texts = texts.get(gid, [])
+        total = _grad_text(node_texts)
+        if total is None or not _TOTAL_PREFIX.match(total):
+            continue
+        shares = []
+        for wire_id, wire_title in pic.titles.items():
+            tail, _, head = wire_title.partition("->")
+            if tail != title or not head:
+                continue
+            # The label is a node on the wire, or the wire's own label.
+            label = texts.get(group_of.get(head, ""), []) if head.startswith("w") else []
+            share = _grad_text(label) or _grad_text(texts.get(wire_id, []))
+            if share is None:
+                incomplete.add(leaf[1])
+            else:
+                shares.append(share)
+        old = found.get(leaf[1], (total, []))
+        found[leaf[1]] = (old[0], old[1] + shares)
+    return {k: v for k, v in found.items() if k not in incomplete and v[1]}
+
+
+def _fork_sums(pic: Picture) -> list[Defect]:
+    """``fork sum``: the shares a leaf's wires draw do not add up to the total it draws
+    (elementwise when every one is drawn in full; a norm is at most the sum of the shares'
+    norms, when any is a summary)."""
+    defects = []
+    for key, (total_text, share_texts) in sorted(leaf_totals(pic).items()):
+        kind, total = _drawn_grad(total_text)
+        shares = [_drawn_grad(s) for s in share_texts]
+        if kind == "full" and all(k == "full" and len(v) == len(total) for k, v in shares):
+            values = np.array([v for _, v in shares])
+            slack = DRAWN_ROUNDING * (np.abs(values).sum(axis=0) + np.abs(total)) + 1e-12
+            ok = bool(np.all(np.abs(values.sum(axis=0) - total) <= slack))
+        else:
+            norms = [float(np.sqrt(np.sum(v * v))) if k == "full" else v[0] for k, v in shares]
+            norm = float(np.sqrt(np.sum(total * total))) if kind == "full" else total[0]
+            ok = norm <= (1 + DRAWN_ROUNDING) * (sum(norms) + 1e-12)
+        if not ok:
+            defects.append(
+                Defect("fork sum", f"{key}: the shares {share_texts} do not add to {total_text!r}")
+            )
+    return defects
+
+
+def totals_against_grads(svg: str, grads: dict[str, np.ndarray]) -> list[Defect]:
+    """``wrong total``: a leaf's drawn total is not its gradient (``grads``: leaf key, as
+    visualize.model names leaves, -> its ``.grad``), to the drawn rounding."""
+    defects = []
+    for key, (total_text, _) in sorted(leaf_totals(read_svg(svg)).items()):
+        grad = grads.get(key)
+        if grad is None:
+            continue
+        g = np.asarray(grad, dtype=np.float64)
+        kind, drawn = _drawn_grad(total_text)
+        want = np.array([np.sqrt(np.sum(g * g))]) if kind == "norm" else g.ravel()
+        if drawn.shape != want.shape or not np.all(
+            np.abs(drawn - want) <= DRAWN_ROUNDING * np.abs(want) + 1e-12
+        ):
+            defects.append(Defect("wrong total", f"{key}: drawn {total_text!r}, .grad {want}"))
+    return defects

@@ -3,7 +3,8 @@
 
 Every picture passes visualize.quality.find_defects: no overlapping text, no text crossed
 by a wire (its own label's included), every label nearest its own wire, connectors in
-reading order, and every label at least 8 pt on a 16:9 slide -- except a picture that
+reading order, a leaf's shares adding up to the total it draws, which is its .grad
+(totals_against_grads), and every label at least 8 pt on a 16:9 slide -- except a picture that
 draw_graph itself reports as past a slide (``fits_slide`` False: for the interactive
 view), which in the corpus only the graphs named in PAST_A_SLIDE may be. Graphviz runs at
 most twice per drawing.
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 
 import visualize.render as render_module
 from visualize.graph import draw_graph
-from visualize.quality import find_defects, read_svg, smallest_on_slide
+from visualize.quality import find_defects, read_svg, smallest_on_slide, totals_against_grads
 
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 RENDERERS = ["wasm", "dot"] if shutil.which("dot") else ["wasm"]
@@ -67,6 +68,9 @@ def check_drawing(
         problems["fits_slide"] = (view.fits_slide, round(smallest, 2))
     # The slide rule holds unless draw_graph says the picture is past a slide.
     found = find_defects(svg, min_slide_pt=8.0 if view.fits_slide else None)
+    # A leaf's drawn total is its .grad (find_defects checks that its shares add up to it).
+    grads = {leaf.key: leaf.grad.data for leaf in view.model.leaves if leaf.grad is not None}
+    found += totals_against_grads(svg, grads)
     if found:
         problems["defects"] = [str(d) for d in found]
     if view.collapsed and "collapsed to fit a slide" not in svg:

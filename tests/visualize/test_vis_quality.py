@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from vis_helpers import needs_dot
 
@@ -21,6 +22,7 @@ from visualize.quality import (
     smallest_on_slide,
     text_width_em,
     titles_crossed,
+    totals_against_grads,
 )
 from visualize.render import render_svg
 
@@ -393,3 +395,39 @@ def test_every_step_through_frame_passes(renderer):
     # Left over: the 2-100-100-3 training step in TB, wrapped into columns, has a wire
     # through its loss module's title (see test_vis_corpus.LEFT_OVER_TITLES).
     assert len(crossed_titles) <= 1 and all(len(t) == 1 for t in crossed_titles.values())
+
+
+def test_a_forks_shares_must_add_up_to_the_total_it_draws():
+    """cs231n's f = sin(x) + x*y at x=2, y=3: x's wires carry cos(2) and y = 3, and x draws
+    their sum, 2.584. A drawn total the shares do not add up to is a ``fork sum`` defect;
+    a total that is not the leaf's .grad is a ``wrong total``."""
+    import autograd_lite as al
+    from visualize.graph import draw_graph
+
+    x = al.tensor(2.0, requires_grad=True, name="x")
+    y = al.tensor(3.0, requires_grad=True, name="y")
+    f = al.sin(x) + x * y
+    f.backward()
+    view = draw_graph(f)
+    svg = view.svg()
+    grads = {leaf.key: leaf.grad.data for leaf in view.model.leaves}
+    assert ">grad 2.584<" in svg and "fork sum" not in kinds(svg)
+    assert totals_against_grads(svg, grads) == []
+    assert kinds(svg.replace(">grad 2.584<", ">grad 2.684<")).count("fork sum") == 1
+    wrong = {key: g + 0.1 for key, g in grads.items()}
+    assert [d.kind for d in totals_against_grads(svg, wrong)] == ["wrong total"]
+
+
+def test_summarised_shares_bound_the_total_by_their_norms():
+    """Shares drawn as ``grad norm`` cannot be added, but the total's norm is at most the
+    sum of theirs (the triangle inequality): a larger one is a ``fork sum`` defect."""
+    import autograd_lite as al
+    from visualize.graph import draw_graph
+
+    w = al.tensor(np.arange(40.0).reshape(5, 8) / 40, requires_grad=True, name="w")
+    loss = (w * w).sum() + (w * 3.0).sum()
+    loss.backward()
+    svg = draw_graph(loss).svg()
+    total = re.search(r">grad norm ([0-9.]+)<", svg)
+    assert total is not None and "fork sum" not in kinds(svg)
+    assert "fork sum" in kinds(svg.replace(total[0], ">grad norm 99<", 1))
