@@ -661,7 +661,11 @@ function graphExplorer(root, DATA) {
   function resized() {
     var sz = size();
     if (!L || laidFor === sz.w + "x" + sz.h) { return; }
-    if (untouched) { start(); } else if (fitted) { measure(); fit(); }
+    if (untouched) { start(); return; }
+    measure();
+    if (fitted) { fit(); }
+    sz = size();
+    laidFor = sz.w + "x" + sz.h;
   }
   if (window.ResizeObserver) { new ResizeObserver(resized).observe(stage); }
   // A cell whose script ran before it had a size (not attached yet, or hidden: size() then
