@@ -114,6 +114,11 @@ class Function:
     options: Mapping[str, Any] = MappingProxyType({})
     # True for an op whose output dtype is its option (Cast): exempt from torch_float.
     makes_dtype: bool = False
+    # True for an elementwise op (its table row's samples take any shape): its output has
+    # the broadcast shape of its inputs, and backward sends gradients of that shape, so no
+    # input or gradient is bigger than the output (``release`` checks only the output).
+    # Not inherited: a subclass of an elementwise op states it again.
+    elementwise: bool = False
     # Forward mode (forward_ad.py): the output while a jvp rule runs, and the output's
     # tangents, (level, tangent) pairs, kept by a recorded node for its backward.
     _result: Tensor | None = None
@@ -123,6 +128,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if not cls.__dict__.get("label"):
             cls.label = cls.__name__.lower()
+        if "elementwise" not in cls.__dict__:  # (a subclass may change forward: it says so)
+            cls.elementwise = False
 
     def forward(self, *arrays: Any, **params: Any) -> np.ndarray:
         """Compute the output from NumPy arrays (and constants)."""
@@ -230,9 +237,14 @@ class Function:
                 self.options = _without_big_arrays(options)
         if inputs is None:
             return
-        # The common case in one pass, for speed: every gradient a small Tensor (then so
-        # is every input: each one's gradient is at least its size).
-        if grad.data.size <= KEEP_AFTER_BACKWARD:
+        # The common cases first, for speed (this runs for every node of every backward).
+        # (A gradient of 0 elements says nothing of its input's size: the general rule.)
+        if 0 < grad.data.size <= KEEP_AFTER_BACKWARD:
+            if self.elementwise:  # nothing bigger than the output: keep all as it is
+                self._freed = (inputs, grad, sent)
+                return
+            # Every gradient a small Tensor: then so is every input (each one's gradient
+            # is at least its size).
             for g in sent:
                 if type(g) is not Tensor or g.data.size > KEEP_AFTER_BACKWARD:
                     break
@@ -293,11 +305,30 @@ class FreedTensor(Tensor):
 
 def stand_in(t: Tensor, cls: type[FreedTensor] = FreedTensor) -> Any:
     """``t`` without its values, as a ``cls`` (see FreedTensor)."""
-    fill = np.nan if t.data.dtype.kind == "f" else 0
-    placeholder = np.broadcast_to(np.array(fill, t.data.dtype), t.data.shape)
-    s = _make(placeholder, t._requires_grad, t._node, into=_new(cls))
+    data = t.data
+    s = _make(placeholder(data.shape, data.dtype), t._requires_grad, t._node, into=_new(cls))
     s.name = t.name
     return s
+
+
+_PLACEHOLDERS: dict[tuple, np.ndarray] = {}  # (shape, dtype) -> placeholder(shape, dtype)
+
+
+def placeholder(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ``shape`` and ``dtype`` without memory of its own: one NaN (0
+    for other kinds than float) repeated by zero strides. Made once per shape and dtype (a
+    backward pass needs one for every big input it frees, mostly of the same few shapes);
+    its buffer is immutable, so no one can make it writeable and change the others."""
+    key = (shape, dtype)
+    p = _PLACEHOLDERS.get(key)
+    if p is None:
+        if len(_PLACEHOLDERS) >= 1024:  # (varying shapes: start again rather than grow)
+            _PLACEHOLDERS.clear()
+        if dtype.hasobject or dtype.itemsize == 0:  # (no tensor has these)
+            return np.broadcast_to(np.zeros((), dtype), shape)
+        fill = np.array(np.nan if dtype.kind == "f" else 0, dtype).tobytes()
+        p = _PLACEHOLDERS[key] = np.ndarray(shape, dtype, fill, 0, (0,) * len(shape))
+    return p
 
 
 def _skeleton(inputs: tuple, grad: Any, sent: tuple) -> tuple:
@@ -315,7 +346,8 @@ def _skeleton(inputs: tuple, grad: Any, sent: tuple) -> tuple:
         grad = None
     for g in sent:
         if g is not None and _size(g) > small:
-            sent = tuple(None if g is None or _size(g) > small else g for g in sent)
+            # (A list made into a tuple: a third of the time of a generator's.)
+            sent = tuple([None if g is None or _size(g) > small else g for g in sent])
             break
     return inputs, grad, sent
 
@@ -328,6 +360,12 @@ def _size(g: Any) -> int:
 def _without_values(x: Any) -> Any:
     """An input of a freed node: kept if small or a leaf that requires grad, else a
     stand-in without its values."""
+    if type(x) is Tensor:  # (the usual case first: an op's output)
+        if x.data.size <= KEEP_AFTER_BACKWARD or (x._node is None and x._requires_grad):
+            return x
+        s = stand_in(x)
+        s._ref = weakref.ref(x)
+        return s
     if isinstance(x, np.ndarray):
         return x if x.size <= KEEP_AFTER_BACKWARD else np.broadcast_to(x.flat[0], x.shape)
     if (

@@ -40,6 +40,7 @@ class TanhFunction(Function):
     """tanh(a).  d/da = 1 - tanh²(a)."""
 
     label = "tanh"
+    elementwise = True
 
     def forward(self, a):
         return np.tanh(a, out=...)
@@ -83,6 +84,7 @@ class SigmoidFunction(Function):
     """
 
     label = "sigmoid"
+    elementwise = True
 
     def forward(self, a):
         e = np.exp(-np.abs(a))
@@ -123,6 +125,7 @@ class ReLUFunction(Function):
     """max(a, 0).  d/da = 1 where a > 0, else 0."""
 
     label = "relu"
+    elementwise = True
 
     def forward(self, a):
         return np.maximum(a, _zero(a.dtype), out=...)  # not a * (a > 0): NaN at -inf
@@ -162,6 +165,7 @@ class LeakyReLUFunction(Function):
     """a where a > 0, else slope·a.  d/da = 1 or slope."""
 
     label = "leaky_relu"
+    elementwise = True
 
     def forward(self, a, *, negative_slope=0.01):
         self.scale = np.where(a > 0, 1.0, negative_slope).astype(a.dtype, copy=False)
@@ -209,6 +213,7 @@ class ELUFunction(Function):
     """a where a > 0, else α(e^a - 1).  d/da = 1, or elu(a) + α."""
 
     label = "elu"
+    elementwise = True
 
     def forward(self, a, *, alpha=1.0):
         self.alpha, self.positive = alpha, a > 0
@@ -260,6 +265,7 @@ class GELUFunction(Function):
     """
 
     label = "gelu"
+    elementwise = True
 
     def forward(self, a):
         return a * (0.5 * (1.0 + _erf(a * (1.0 / math.sqrt(2.0)))))

@@ -30,6 +30,7 @@ class Add(Function):
     """a + b.  d/da = 1, d/db = 1."""
 
     label = "+"
+    elementwise = True
 
     def forward(self, a, b):
         return np.add(a, b, out=...)
@@ -69,6 +70,7 @@ class Sub(Function):
     """a - b.  d/da = 1, d/db = -1."""
 
     label = "-"
+    elementwise = True
 
     def forward(self, a, b):
         return np.subtract(a, b, out=...)
@@ -110,6 +112,7 @@ class Mul(Function):
     """a * b.  d/da = b, d/db = a (each input's gradient is scaled by the other input)."""
 
     label = "*"
+    elementwise = True
 
     def forward(self, a, b):
         return np.multiply(a, b, out=...)
@@ -156,6 +159,7 @@ class Div(Function):
     """a / b.  d/da = 1/b, d/db = -a/b²."""
 
     label = "/"
+    elementwise = True
 
     def forward(self, a, b):
         return np.divide(a, b, out=...)
@@ -200,6 +204,7 @@ class Neg(Function):
     """-a.  d/da = -1."""
 
     label = "neg"
+    elementwise = True
 
     def forward(self, a):
         return np.negative(a, out=...)
@@ -228,6 +233,7 @@ class Pow(Function):
     """a ** b.  d/da = b·a^(b-1),  d/db = a^b·ln(a) (taken as 0 where a == 0)."""
 
     label = "**"
+    elementwise = True
 
     def forward(self, a, b):
         return np.power(a, b, out=...)

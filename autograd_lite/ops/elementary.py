@@ -21,6 +21,8 @@ __all__ = ["abs", "cos", "erf", "exp", "log", "sin", "sinh", "sqrt"]
 class Exp(Function):
     """exp(a).  d/da = exp(a), the output itself."""
 
+    elementwise = True
+
     def forward(self, a):
         return np.exp(a, out=...)
 
@@ -54,6 +56,8 @@ def exp(a: Any) -> Tensor:
 
 class Log(Function):
     """ln(a).  d/da = 1/a."""
+
+    elementwise = True
 
     def forward(self, a):
         return np.log(a, out=...)
@@ -91,6 +95,8 @@ def log(a: Any) -> Tensor:
 class Sqrt(Function):
     """√a.  d/da = 1 / (2√a)."""
 
+    elementwise = True
+
     def forward(self, a):
         return np.sqrt(a, out=...)
 
@@ -125,6 +131,8 @@ def sqrt(a: Any) -> Tensor:
 
 class Abs(Function):
     """|a|.  d/da = sign(a) (0 at a == 0, as in PyTorch)."""
+
+    elementwise = True
 
     def forward(self, a):
         self.sign = np.sign(a)
@@ -162,6 +170,8 @@ def abs(a: Any) -> Tensor:
 class Sin(Function):
     """sin(a).  d/da = cos(a)."""
 
+    elementwise = True
+
     def forward(self, a):
         return np.sin(a, out=...)
 
@@ -196,6 +206,8 @@ def sin(a: Any) -> Tensor:
 
 class Cos(Function):
     """cos(a).  d/da = -sin(a)."""
+
+    elementwise = True
 
     def forward(self, a):
         return np.cos(a, out=...)
@@ -232,6 +244,8 @@ def cos(a: Any) -> Tensor:
 class Sinh(Function):
     """sinh(a) = (e^a - e^-a) / 2.  d/da = cosh(a) = √(1 + sinh²(a)), from the output."""
 
+    elementwise = True
+
     def forward(self, a):
         return np.sinh(a, out=...)
 
@@ -264,6 +278,8 @@ def sinh(a: Any) -> Tensor:
 
 class Erf(Function):
     """erf(a) = 2/√π ∫₀ᵃ e^(-t²) dt, the error function.  d/da = 2/√π · e^(-a²)."""
+
+    elementwise = True
 
     def forward(self, a):
         return _erf(a)

@@ -20,6 +20,8 @@ __all__ = ["clamp", "clip", "maximum", "minimum", "where"]
 class Maximum(Function):
     """max(a, b) elementwise.  The gradient goes to the larger input; ties split it 50/50."""
 
+    elementwise = True
+
     def forward(self, a, b):
         out = np.maximum(a, b)
         self.share_a = ((a > b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
@@ -57,6 +59,8 @@ def maximum(a: Any, b: Any) -> Tensor:
 class Minimum(Function):
     """min(a, b) elementwise.  The gradient goes to the smaller input; ties split it 50/50."""
 
+    elementwise = True
+
     def forward(self, a, b):
         out = np.minimum(a, b)
         self.share_a = ((a < b) + 0.5 * (a == b)).astype(out.dtype, copy=False)
@@ -84,6 +88,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 class Clip(Function):
     """a limited to [min, max].  d/da = 1 inside the range (ends included), 0 outside."""
+
+    elementwise = True
 
     def forward(self, a, *, min=None, max=None):
         self.inside = _inside(a, min, max)
