@@ -27,7 +27,7 @@ from visualize.labels import (
     summary_tip,
     titled,
 )
-from visualize.layout import row_of_rank
+from visualize.layout import equal_row_starts, row_of_rank
 from visualize.model import (
     GraphModel,
     LeafItem,
@@ -126,6 +126,9 @@ class DrawOptions:
     ratio: str | None = None
     max_aspect: float | str | None = None  # "slide": visualize.fit sets ``rows`` by it
     rows: int = 1  # cut the ops into this many rows (LR) or columns (TB)
+    # The row of each op's node, (key, row) pairs: visualize.fit cuts a first drawing into
+    # rows of about equal measured length. (): the ranks cut into ``rows`` runs of equal count.
+    row_of: tuple[tuple[str, int], ...] = ()
     spacing: float = 1.0  # room between nodes and between ranks, times the usual
     titles_below: bool = False  # module titles at the bottom of their boxes (draw_graph may
     # choose it when a wire crosses a title at the top)
@@ -611,33 +614,8 @@ class _DotWriter:
     # -- the picture's shape -------------------------------------------------------------
 
     def plan_rows(self) -> dict[str, int]:
-        """Which row (LR) or column (TB) each op's node goes to when ``opts.rows`` > 1:
-        the ops' ranks cut into that many runs of equal count. {} for one row."""
-        model = self.model
-        if self.opts.rows <= 1 or model.root_op is None:
-            return {}
-        rank = endpoint_ranks(model, self.module_of)
-        top = max(rank.values())
-        row = {key: row_of_rank(r, top, self.opts.rows) for key, r in rank.items()}
-        # Rows break at module boundaries: a module's box (each call's) stays whole, in
-        # the row where it starts, unless it is most of the picture (the model itself).
-        # Whole with the boxes inside it, outer boxes first: a residual block's own + must
-        # not go back to the row where the block starts while its second layer stays in
-        # the next (its wire would run back a row).
-        boxes: dict[tuple[str, ...], list[str]] = {}
-        box_of_module = {m.key: scope[:-1] for scope, m in self.modules.items()}
-        for op in model.ops:
-            key = self.endpoint(op)
-            box = box_of_module.get(key, op.cluster)
-            for depth in range(1, len(box) + 1):
-                boxes.setdefault(box[:depth], []).append(key)
-        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0])):
-            if len(keys) <= len(model.ops) // 2:
-                first = min(row[key] for key in keys)
-                for key in keys:
-                    row[key] = first
-        row["out"] = row[self.endpoint(model.root_op)]
-        return row
+        """Which row (LR) or column (TB) each op's node goes to (see :func:`plan_rows`)."""
+        return plan_rows(self.model, self.opts, self.modules)
 
     # -- nodes -----------------------------------------------------------------------------
 
@@ -927,7 +905,90 @@ def _connector_name(i: int) -> str:
     return name
 
 
+@dataclass
+class RowRanks:
+    """What cutting a picture into rows works on: each drawn op node's rank (key -> 1, 2,
+    ...; a collapsed module's node is one), the module boxes a row keeps whole (each a list
+    of node keys, outer boxes first) and the op-to-op wires (tail key, head key)."""
+
+    rank: dict[str, int]
+    boxes: list[list[str]]
+    wires: list[tuple[str, str]]
+    root: str  # the key of the node drawing the output's op
+    depth: dict[str, int] = field(default_factory=dict)  # key -> module boxes around it
+
+
+def row_ranks(model: GraphModel, modules: dict[tuple[str, ...], _Module]) -> RowRanks:
+    """The RowRanks of ``model`` drawn with these collapsed ``modules`` ({} for none)."""
+    module_of = {id(op): m.key for m in modules.values() for op in m.ops}
+    rank = endpoint_ranks(model, module_of)
+    # Rows break at module boundaries: a module's box (each call's) stays whole, unless it
+    # is most of the picture (the model itself). With the boxes inside it, outer boxes
+    # first: a residual block's own + must not go back to the row where the block starts
+    # while its second layer stays in the next (its wire would run back a row).
+    boxes: dict[tuple[str, ...], list[str]] = {}
+    box_of_module = {m.key: scope[:-1] for scope, m in modules.items()}
+    nesting: dict[str, int] = {}
+    for op in model.ops:
+        key = module_of.get(id(op), op.key)
+        box = box_of_module.get(key, op.cluster)
+        nesting[key] = len(box)
+        for depth in range(1, len(box) + 1):
+            boxes.setdefault(box[:depth], []).append(key)
+    whole = [
+        keys
+        for _, keys in sorted(boxes.items(), key=lambda item: len(item[0]))
+        if len(keys) <= len(model.ops) // 2
+    ]
+    wires = [
+        (module_of.get(id(source), source.key), module_of.get(id(consumer), consumer.key))
+        for source, consumer in model.edges
+        if isinstance(source, OpItem)
+    ]
+    root = model.root_op
+    root_key = module_of.get(id(root), root.key) if root else ""
+    return RowRanks(rank, whole, wires, root_key, nesting)
+
+
+def plan_rows(
+    model: GraphModel,
+    opts: DrawOptions,
+    modules: dict[tuple[str, ...], _Module] | None = None,
+    ranks: RowRanks | None = None,
+) -> dict[str, int]:
+    """Which row (LR) or column (TB) each drawn op's node goes to when ``opts.rows`` > 1
+    (``"out"`` too: the output's); {} for one row. Where ``opts.row_of`` says (an op it
+    does not name goes to the row of its latest input), else the ranks cut into runs of
+    equal count; a module's box (each call's) then goes whole to the row where it starts.
+    ``modules``: the collapsed modules (computed from ``opts`` when None); ``ranks``:
+    row_ranks' answer, if known."""
+    if opts.rows <= 1 or model.root_op is None:
+        return {}
+    if ranks is None:
+        if modules is None:
+            modules = collapsed_modules(model) if opts.collapse_modules else {}
+        ranks = row_ranks(model, modules)
+    if opts.row_of:
+        row = dict(opts.row_of)
+        inputs: dict[str, list[str]] = {}
+        for tail, head in ranks.wires:
+            inputs.setdefault(head, []).append(tail)
+        for key in sorted(ranks.rank, key=ranks.rank.__getitem__):
+            if key not in row:
+                row[key] = max((row.get(t, 0) for t in inputs.get(key, [])), default=0)
+    else:
+        starts = equal_row_starts(max(ranks.rank.values()), opts.rows)
+        row = {key: row_of_rank(r, starts) for key, r in ranks.rank.items()}
+    for keys in ranks.boxes:
+        first = min(row[key] for key in keys)
+        for key in keys:
+            row[key] = first
+    row["out"] = row[ranks.root]
+    return row
+
+
 def row_plan(model: GraphModel, opts: DrawOptions) -> dict[str, int]:
     """Which row (LR) or column (TB) each drawn op's node goes to when drawn with ``opts``
-    (``opts.rows`` rows; {} for one): visualize.fit measures the rows on a first drawing."""
-    return _DotWriter(model, opts, None, False).row
+    (``opts.rows`` rows; {} for one): visualize.fit measures the rows on a first drawing.
+    Computed from the model alone, without writing DOT."""
+    return plan_rows(model, opts)

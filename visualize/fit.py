@@ -12,34 +12,62 @@ drawing's measured size:
    would), each module's call drawn as one node, in rows if still needed (the caption
    says how many were collapsed, GraphView adds how to see every op, ``view.explore()``;
    ``GraphView.collapsed`` names them);
-3. otherwise in the rows (at most ``MAX_ROWS`` unless more make them much larger) that
-   make its labels largest, if they make
-   them at least ``WORTH_WRAPPING`` times larger, else as drawn (``GraphView.fits_slide``
-   is then False: such a graph is for the explorer, panned and zoomed, not for a slide).
+3. otherwise in the rows (at most ``MAX_ROWS`` unless more make them ``MORE_ROWS_GAIN``
+   times larger) that make its labels largest, if they make them at least
+   ``WORTH_WRAPPING`` times larger and no smaller than ``UNREADABLE_PT``, else as drawn
+   (``GraphView.fits_slide`` is then False: such a graph is for the explorer, panned and
+   zoomed, not for a slide).
 
 A picture that fits as drawn but has a wire through a module's title (a wire entering the
 box from above, where the title is) is drawn once more with titles at the bottom of their
 boxes. So Graphviz runs at most twice per drawing. The second drawing's size is estimated
-from the first, not measured again. Rows are measured on it: the ops go to rows as
-visualize.dot will draw them (``row_plan``), a row is as long as its ops' stretch of the
-first drawing (from the end of what precedes its first op to its last op's output label)
-plus its connectors, and as broad as the broadest rank in that stretch (a rank's nodes
-side by side, with Graphviz's gaps). Not the first drawing's whole breadth: a long chain
-laid out whole wanders across the page, a row of it does not. A collapsed picture's size
-is estimated from its depth (``COLLAPSED_SLACK``).
+from the first, not measured again:
+
+- Where to cut (:class:`RowCutter`): the op nodes in the order the first drawing places
+  them, cut into runs of about equal measured length (a dynamic programme over the places
+  no module box spans, each cut's connectors weighed), so rows read in order and every
+  wire runs forward. The rows of equal rank counts are the other candidate.
+- How large (:func:`rows_drawn`): the rows' nodes (ops, wire labels, leaves and their
+  copies, connectors) ranked again as Graphviz will rank them, each as large as measured
+  on the first drawing. Graphviz ranks the rows side by side, so the picture is as long
+  as the longest node of each rank, summed; a row is as broad as its broadest rank. Scaled
+  by how the first drawing compares with the same estimate of itself, it is within 5% of
+  the drawn picture for 90% of the corpus' rows (dot, 2-5 rows).
+- A collapsed picture's size is estimated from its depth (``COLLAPSED_SLACK``).
 """
 
 from __future__ import annotations
 
+import bisect
+import html
+import itertools
 import math
+import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from visualize.dot import EDGE_FONT_PT, DrawOptions, collapsed_modules, drawn_depth, row_plan
+import numpy as np
+
+from visualize.dot import (
+    EDGE_FONT_PT,
+    DrawOptions,
+    RowRanks,
+    collapsed_modules,
+    drawn_depth,
+    plan_rows,
+    row_ranks,
+)
 from visualize.layout import ROW_GAP, picture_size
 from visualize.model import GraphModel
-from visualize.quality import DEFAULT_MIN_SLIDE_PT, Box, read_svg, slide_zoom, titles_crossed
+from visualize.quality import (
+    ASCENT_EM,
+    DEFAULT_MIN_SLIDE_PT,
+    DESCENT_EM,
+    slide_zoom,
+    text_width_em,
+    titles_crossed,
+)
 from visualize.render import RenderError
 
 # make_view(model, opts, renderer, fits_slide=None) -> GraphView: one drawing, as
@@ -56,6 +84,13 @@ MOST_ROWS = 6
 # Rows that do not make a picture fit are still drawn if they make its labels this much
 # larger on a slide.
 WORTH_WRAPPING = 1.3
+# Rows that leave the labels smaller than this (points) on a slide are not drawn: such a
+# picture (a long RNN unrolled, a random program of a hundred ops) is for the explorer,
+# and dozens of connectors would not make it readable.
+UNREADABLE_PT = 4.0
+# More rows than MAX_ROWS for a picture past a slide only if its labels come out this much
+# larger.
+MORE_ROWS_GAIN = 1.15
 # A row of a wrapped picture is at least this many ops deep.
 MIN_ROW_OPS = 2
 # Room a row's connectors add to its length (points).
@@ -63,9 +98,25 @@ CONNECTOR_PT = 80.0
 # A collapsed picture comes out about this much longer than its share of the first
 # drawing's depth (measured: the estimate without it was 20-25% optimistic).
 COLLAPSED_SLACK = 1.25
-# Rows come out unequal (they are cut by op counts, not lengths): the longest is about
-# this much longer than the average.
+# A collapsed picture's rows come out unequal (they are cut by rank counts): the longest is
+# about this much longer than the average.
 ROW_SLACK = 1.08
+# The rows' estimated length is scaled by what the first drawing measured over its own
+# estimate, up to this much.
+MAX_STRETCH = 1.3
+# A wire crossing into a row is weighed as this much more length (points): of two cuts
+# about as good, the one with fewer connectors.
+CROSS_PT = 12.0
+# Graphviz's room between two ranks of a drawing (points): visualize.dot's ranksep.
+RANKSEP_PT = 9.0
+# A module box makes the row it is in this much broader (points): its margins and title.
+BOX_ACROSS_PT = 26.0
+# A connector's size (points) along the reading direction and across it.
+CONNECTOR_ALONG_PT = 45.0
+CONNECTOR_ACROSS_PT = 27.0
+# Op nodes whose centres are this close (points) along the reading direction are in one
+# Graphviz rank of the first drawing.
+STEP_PT = 2.0
 # A rank's breadth: its nodes' breadths plus this gap each (points), times RANK_SPREAD
 # (Graphviz spreads a rank wider than packed, to straighten wires).
 NODE_GAP_PT = 18.0
@@ -79,53 +130,53 @@ def model_has_modules(model: GraphModel) -> bool:
 Extent = tuple[float, float, float, float]
 
 
+_ITEM = re.compile(r"<!-- ")
+_NODE_TITLE = re.compile(r'<g id="node\d+" class="node[^"]*">\s*<title>([^<]*)</title>')
+_ELLIPSE = re.compile(
+    r'<ellipse\b[^>]*?cx="([-0-9.]+)" cy="([-0-9.]+)" rx="([-0-9.]+)" ry="([-0-9.]+)"'
+)
+_POINTS = re.compile(r'<(?:polygon|polyline|path)\b[^>]*?\b(?:points|d)="([^"]*)"')
+_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
+_ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
 def _node_extents(svg: str, rankdir: str) -> dict[str, Extent]:
     """Node name -> (start, end) along the reading direction (from where it starts: the
     left in LR, the right in RL) and (start, end) across it, of every node (its outline
-    and texts) of a Graphviz SVG."""
+    and texts) of a Graphviz SVG. (Read with a few patterns, not visualize.quality's
+    parser: only the nodes' outlines are needed, and this runs on every drawing past a
+    slide.)"""
     across = rankdir in ("LR", "RL")
     back = -1.0 if rankdir in ("RL", "BT") else 1.0
-    pic = read_svg(svg)
-    boxes: dict[str, list[Box]] = {}
-    for shape in pic.shapes:
-        boxes.setdefault(shape.owner_id, []).append(shape.box)
-    for t in pic.texts:
-        if t.owner == "node":
-            boxes.setdefault(t.owner_id, []).append(t.box)
     out = {}
-    for owner, group in boxes.items():
-        x0, y0 = min(b.x0 for b in group), min(b.y0 for b in group)
-        x1, y1 = max(b.x1 for b in group), max(b.y1 for b in group)
+    for item in _ITEM.split(svg):
+        title = _NODE_TITLE.search(item)
+        if title is None:
+            continue
+        xs: list[float] = []
+        ys: list[float] = []
+        for cx, cy, rx, ry in _ELLIPSE.findall(item):
+            xs += [float(cx) - float(rx), float(cx) + float(rx)]
+            ys += [float(cy) - float(ry), float(cy) + float(ry)]
+        for points in _POINTS.findall(item):
+            numbers = [float(v) for v in _NUMBER.findall(points)]
+            xs += numbers[0::2]
+            ys += numbers[1::2]
+        for attrs, text in _TEXT.findall(item):
+            a = dict(_ATTR.findall(attrs))
+            x, y, size = float(a.get("x", 0)), float(a.get("y", 0)), float(a.get("font-size", 14))
+            width = text_width_em(html.unescape(text)) * size
+            anchor = a.get("text-anchor", "start")
+            x0 = x - width / 2 if anchor == "middle" else x - width if anchor == "end" else x
+            xs += [x0, x0 + width]
+            ys += [y - ASCENT_EM * size, y + DESCENT_EM * size]
+        if not xs:
+            continue
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         a0, a1, c0, c1 = (x0, x1, y0, y1) if across else (y0, y1, x0, x1)
         a0, a1 = sorted((back * a0, back * a1))
-        out[pic.titles.get(owner, owner)] = (a0, a1, c0, c1)
-    return out
-
-
-def row_stretches(
-    extents: dict[str, Extent], plan: dict[str, int], rows: int
-) -> list[tuple[float, float]]:
-    """Where each of ``rows`` rows lies along the first (unwrapped) drawing: from the end
-    of what comes before its first op (its input wires' labels, its leaves) to the end of
-    its last op's output label. ``plan`` maps op nodes to rows (visualize.dot.row_plan)."""
-    spans: list[list[float]] = [[math.inf, -math.inf] for _ in range(rows)]
-    ends = sorted(e[1] for e in extents.values())
-    first, last = min(e[0] for e in extents.values()), ends[-1]
-    for key, row in plan.items():
-        if key in extents and 0 <= row < rows:
-            a, b = extents[key][:2]
-            spans[row] = [min(spans[row][0], a), max(spans[row][1], b)]
-    out = []
-    for k, (lo, hi) in enumerate(spans):
-        if lo > hi:  # (an empty row)
-            out.append((0.0, 0.0))
-            continue
-        start = first if k == 0 else max([e for e in ends if e < lo - 1], default=first)
-        out.append((start, last if k == rows - 1 else hi))
-    # A row's output wire and its label run on to the next row's start.
-    for k in range(rows - 1):
-        if out[k + 1][1] > out[k + 1][0]:
-            out[k] = (out[k][0], max(out[k][1], out[k + 1][0]))
+        out[html.unescape(title[1])] = (a0, a1, c0, c1)
     return out
 
 
@@ -148,6 +199,162 @@ def row_breadths(extents: list[Extent], stretches: list[tuple[float, float]]) ->
     return breadth
 
 
+@dataclass
+class RowCut:
+    """Rows (LR) or columns (TB) cut from a first drawing: the row of each op's node
+    (DrawOptions.row_of), where each row lies along that drawing, and the estimated
+    smallest label on a slide."""
+
+    plan: dict[str, int]
+    stretches: list[tuple[float, float]]
+    pt: float
+
+
+class RowCutter:
+    """Cuts a first (unwrapped) drawing into rows of about equal measured length.
+
+    The op nodes are put in the order the first drawing places them along its reading
+    direction (nodes whose centres line up make one step: a Graphviz rank), and rows are
+    runs of that order. A wire's head is always further along than its tail, so every wire
+    runs forward. A cut goes where no module box kept whole (visualize.dot.row_ranks) has
+    ops on both sides, so rows break at module boundaries. A row begins, along the first
+    drawing, where the last node wholly before its ops ends, and runs on to where the next
+    row begins (or to its last op, if that is further). The cuts make the longest row,
+    counting its connectors (``CONNECTOR_PT`` at each cut end, ``CROSS_PT`` a wire crossing
+    into it), as short as can be: a dynamic programme over the cuts, no DOT written, no
+    Graphviz run.
+    """
+
+    def __init__(
+        self, named: dict[str, Extent], ranks: RowRanks, across: bool, source: str = ""
+    ) -> None:
+        self.across = across
+        self.named, self.edges, self.depth = named, _dot_edges(source), ranks.depth
+        self.extents = list(named.values())
+        self.first = min(e[0] for e in self.extents)
+        self.last = max(e[1] for e in self.extents)
+        # Each op node's step along the first drawing (1, 2, ...).
+        centre = {k: (named[k][0] + named[k][1]) / 2 for k in ranks.rank if k in named}
+        step: dict[str, int] = {}
+        previous, top = -math.inf, 0
+        for key in sorted(centre, key=centre.__getitem__):
+            top += centre[key] > previous + STEP_PT
+            step[key] = top
+            previous = centre[key]
+        inputs: dict[str, list[str]] = {}
+        for tail, head in ranks.wires:
+            inputs.setdefault(head, []).append(tail)
+        for key in sorted(ranks.rank, key=ranks.rank.__getitem__):  # (not drawn: after inputs)
+            if key not in step:
+                step[key] = max((step.get(t, 1) for t in inputs.get(key, [])), default=1)
+        self.step = step
+        top = max(step.values(), default=1)
+        self.top = top
+        lo = np.full(top + 2, np.inf)
+        hi = np.full(top + 2, -np.inf)
+        for key, r in step.items():
+            if key in named:
+                lo[r] = min(lo[r], named[key][0])
+                hi[r] = max(hi[r], named[key][1])
+        # A cut before rank b: legal unless a box kept whole has ranks on both sides.
+        spanned = np.zeros(top + 2, dtype=int)
+        for keys in ranks.boxes:
+            rs = [step[k] for k in keys]
+            spanned[min(rs) + 1] += 1
+            spanned[max(rs) + 1] -= 1
+        spanned = np.cumsum(spanned)
+        # Wires crossing a cut before rank b: each op output used at b or later, made
+        # before b (one connector pair per source, however many users).
+        reach: dict[str, int] = {}
+        for tail, head in ranks.wires:
+            if tail != head:
+                reach[tail] = max(reach.get(tail, 0), step[head])
+        crossing = np.zeros(top + 2, dtype=int)
+        for tail, far in reach.items():
+            crossing[step[tail] + 1] += 1
+            crossing[far + 1] -= 1
+        crossing = np.cumsum(crossing)
+        ends = np.sort([e[1] for e in self.extents])
+        # Suffix minimum of where the ranks from b on start: a row from b begins after the
+        # last node ending before that.
+        suffix = np.minimum.accumulate(lo[::-1])[::-1]
+        self.bounds = [1] + [b for b in range(2, top + 1) if spanned[b] == 0] + [top + 1]
+        self.top = top
+        starts = []
+        for b in self.bounds:
+            if b == 1:
+                starts.append(self.first)
+            elif b == top + 1:
+                starts.append(self.last)
+            else:
+                i = int(np.searchsorted(ends, suffix[b] - 1)) - 1
+                starts.append(float(ends[i]) if i >= 0 else self.first)
+        self.at = np.array(starts)
+        self.crossing = np.array([crossing[b] for b in self.bounds], dtype=float)
+        # Cost of a row from bound i to bound j (i < j): its length (to the next row's
+        # start or its last op, whichever is further) and its connectors.
+        n = len(self.bounds)
+        prefix_hi = hi.copy()
+        cost = np.full((n, n), np.inf)
+        length = np.full((n, n), np.inf)
+        for i in range(n - 1):
+            b0 = self.bounds[i]
+            run = np.maximum.accumulate(prefix_hi[b0 : top + 1])  # max hi of ranks b0 .. r
+            for j in range(i + 1, n):
+                b1 = self.bounds[j]
+                if b1 - b0 < MIN_ROW_OPS and not (i == 0 and j == n - 1):
+                    continue
+                end = max(self.at[j], run[b1 - 1 - b0]) if j < n - 1 else self.last
+                length[i, j] = end - self.at[i]
+                cut_ends = (i > 0) + (j < n - 1)
+                cost[i, j] = length[i, j] + cut_ends * CONNECTOR_PT / 2
+                if i > 0:
+                    cost[i, j] += CROSS_PT * self.crossing[i]
+        self.length, self.cost = length, cost
+        # How much longer Graphviz drew the whole than rows_drawn estimates it (module
+        # boxes' margins and titles along it, mostly): the rows are drawn alike.
+        whole, _ = rows_drawn(self.edges, named, dict.fromkeys(step, 0), 1)
+        measured = self.last - self.first
+        self.stretch = min(max(measured / whole, 1.0), MAX_STRETCH) if whole > 0 else 1.0
+
+    def cut(self, rows: int) -> RowCut | None:
+        """The best cut into ``rows`` rows; None when there are too few places to cut."""
+        n = len(self.bounds)
+        if rows == 1:
+            return self.measure(dict.fromkeys(self.step, 0), 1, [(self.first, self.last)])
+        if rows > n - 1:
+            return None
+        # best[k][j]: the least longest row cost of k rows ending at bound j.
+        best = np.full((rows + 1, n), np.inf)
+        came = np.zeros((rows + 1, n), dtype=int)
+        best[0, 0] = 0.0
+        for k in range(1, rows + 1):
+            worst = np.maximum(best[k - 1][:, None], self.cost)  # (from i, to j)
+            came[k] = np.argmin(worst, axis=0)
+            best[k] = worst[came[k], np.arange(n)]
+        if not np.isfinite(best[rows, n - 1]):
+            return None
+        path = [n - 1]
+        for k in range(rows, 0, -1):
+            path.append(int(came[k, path[-1]]))
+        path.reverse()
+        pairs = list(itertools.pairwise(path))
+        stretches = [(float(self.at[i]), float(self.at[i] + self.length[i, j])) for i, j in pairs]
+        starts = [self.bounds[i] for i in path[1:-1]]
+        plan = {key: bisect.bisect_right(starts, r) for key, r in self.step.items()}
+        return self.measure(plan, rows, stretches)
+
+    def measure(
+        self, plan: dict[str, int], rows: int, stretches: list[tuple[float, float]] | None = None
+    ) -> RowCut:
+        """The RowCut of ``plan`` (op node -> row), its label size estimated (rows_drawn,
+        its length scaled as the first drawing's measured length is to its estimate)."""
+        length, breadths = rows_drawn(self.edges, self.named, plan, rows, self.depth)
+        gaps = (len(breadths) - 1) * ROW_GAP
+        pt = slide_pt(self.stretch * length, sum(breadths) + gaps, self.across)
+        return RowCut(plan, stretches or [], pt)
+
+
 def slide_pt(length: float, breadth: float, across: bool) -> float:
     """The smallest label's size on a slide for a picture of this (length, breadth)."""
     width, height = (length, breadth) if across else (breadth, length)
@@ -166,21 +373,138 @@ def best_rows(size_of: Callable[[int], float], max_rows: int) -> tuple[int, floa
     """(rows, estimated label size): the fewest rows that meet TARGET_PT; else the count
     that makes the labels largest, if that meets the rule; else the count up to MAX_ROWS
     that makes them largest (a picture past a slide is for the explorer: more rows would
-    mostly add connectors), or more if they make the labels WORTH_WRAPPING times larger
+    mostly add connectors), or more if they make the labels MORE_ROWS_GAIN times larger
     still. ``size_of(n)`` estimates the label size with n rows."""
     counts = range(1, max(max_rows, 1) + 1)
-    sizes = {n: size_of(n) for n in counts}
-    fitting = [n for n in counts if sizes[n] >= TARGET_PT]
-    if fitting:
-        return fitting[0], sizes[fitting[0]]
+    sizes: dict[int, float] = {}
+    for n in counts:  # (in order, so that no more are estimated than needed)
+        sizes[n] = size_of(n)
+        if sizes[n] >= TARGET_PT:
+            return n, sizes[n]
     largest = max(counts, key=lambda n: sizes[n])
     if sizes[largest] >= DEFAULT_MIN_SLIDE_PT:  # (fits, by a thinner margin)
         return largest, sizes[largest]
     rows = max(counts[:MAX_ROWS], key=lambda n: sizes[n])
     more = max(counts, key=lambda n: sizes[n])
-    if sizes[more] >= WORTH_WRAPPING * sizes[rows]:  # (a long chain: rows help all the way)
+    if sizes[more] >= MORE_ROWS_GAIN * sizes[rows]:  # (a long chain: rows help all the way)
         rows = more
     return rows, sizes[rows]
+
+
+_EDGE = re.compile(r'^\s*"?(\w+)"?\s*->\s*"?(\w+)"?', re.M)
+
+
+def _dot_edges(source: str) -> list[tuple[str, str]]:
+    """The (tail, head) node names of each edge of a DOT ``source``."""
+    return _EDGE.findall(source)
+
+
+def rows_drawn(
+    edges: list[tuple[str, str]],
+    named: dict[str, Extent],
+    plan: dict[str, int],
+    rows: int,
+    depth: dict[str, int] | None = None,
+) -> tuple[float, list[float]]:
+    """Estimated length of the picture cut by ``plan`` (op node -> row), and the breadth of
+    each row, from the first drawing's DOT ``edges`` and measured ``named`` extents: the
+    rows' nodes ranked again as Graphviz will (a node one rank past its latest input in
+    its row), the picture as long as its ranks' longest nodes side by side (with
+    RANKSEP_PT between: the rows share their ranks), a row as broad as its broadest rank
+    (its nodes stacked, NODE_GAP_PT between), and ``BOX_ACROSS_PT`` broader for each module
+    box around its ops (``depth``: op node -> how many).
+
+    Each node goes where visualize.dot draws it: an op where ``plan`` says; a wire's label
+    in its source op's row (it rides on the wire's first half), or, for a leaf's wire, in
+    its user's row, with the leaf (a copy in each row that uses it); a wire into a later
+    row adds a connector at the end of the label's row and one before its user."""
+    into: dict[str, list[str]] = {}
+    for tail, head in edges:
+        into.setdefault(head, []).append(tail)
+    # (node, row) -> its inputs in that row, as (node, row) pairs; "name>" and "name<" are
+    # the connectors of the wire whose label is "name".
+    inputs: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for head, row in plan.items():
+        for tail in into.get(head, []):
+            feeders = into.get(tail, [])
+            source = feeders[0] if feeders else None
+            if source in plan and plan[source] < row:
+                # A wire from an earlier row: its label ends that row, then a connector.
+                inputs.setdefault((f"{tail}>", plan[source]), [(tail, plan[source])])
+                inputs.setdefault((tail, plan[source]), [(source, plan[source])])
+                inputs.setdefault((head, row), []).append((f"{tail}<", row))
+                continue
+            inputs.setdefault((head, row), []).append((tail, row))
+            chain = [(f, row) for f in feeders if f not in plan or plan[f] == row]
+            inputs.setdefault((tail, row), []).extend(chain)
+    if "out" in named:
+        for tail in into.get("out", []):
+            row = max((plan.get(f, 0) for f in into.get(tail, [])), default=0)
+            inputs.setdefault(("out", row), []).append((tail, row))
+            inputs.setdefault((tail, row), []).extend((f, row) for f in into.get(tail, []))
+    rank: dict[tuple[str, int], int] = {}
+
+    def rank_of(node: tuple[str, int]) -> int:
+        stack = [node]
+        while stack:
+            top = stack[-1]
+            if top in rank:
+                stack.pop()
+                continue
+            waiting = [i for i in inputs.get(top, []) if i not in rank and i != top]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            rank[top] = 1 + max((rank[i] for i in inputs.get(top, [])), default=-1)
+            stack.pop()
+        return rank[node]
+
+    nodes = set(inputs) | {i for ins in inputs.values() for i in ins}
+    for node in nodes:
+        rank_of(node)
+    # Then each node as late as its users allow, as Graphviz places a leaf and its wire's
+    # label: just before their user, not stacked at the row's start.
+    users: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for node, ins in inputs.items():
+        for i in ins:
+            users.setdefault(i, []).append(node)
+    for node in sorted(nodes, key=rank.__getitem__, reverse=True):
+        if users.get(node):
+            rank[node] = max(rank[node], min(rank[u] for u in users[node]) - 1)
+    along: dict[tuple[int, int], float] = {}
+    across: dict[tuple[int, int], float] = {}
+    counts: dict[tuple[int, int], int] = {}
+    for node in nodes:
+        name, row = node
+        r = rank[node]
+        if name.endswith((">", "<")):
+            size_along, size_across = CONNECTOR_ALONG_PT, CONNECTOR_ACROSS_PT
+        elif name in named:
+            a0, a1, c0, c1 = named[name]
+            size_along, size_across = a1 - a0, c1 - c0
+        else:
+            continue
+        along[(row, r)] = max(along.get((row, r), 0.0), size_along)
+        across[(row, r)] = across.get((row, r), 0.0) + size_across
+        counts[(row, r)] = counts.get((row, r), 0) + 1
+    # Graphviz ranks the rows (separate components) side by side: rank r of every row
+    # is in one band across the picture, as long as the longest node of them.
+    band: dict[int, float] = {}
+    for (_, r), size in along.items():
+        band[r] = max(band.get(r, 0.0), size)
+    length = sum(size + RANKSEP_PT for size in band.values())
+    breadths = [0.0] * rows
+    for key, size in across.items():
+        if 0 <= key[0] < rows:
+            breadth = size + NODE_GAP_PT * (counts[key] - 1)
+            breadths[key[0]] = max(breadths[key[0]], breadth)
+    if depth:
+        boxes = [0] * rows
+        for key, row in plan.items():
+            if 0 <= row < rows:
+                boxes[row] = max(boxes[row], depth.get(key, 0))
+        breadths = [b + BOX_ACROSS_PT * n for b, n in zip(breadths, boxes, strict=True)]
+    return length, breadths
 
 
 def fit_view(
@@ -225,26 +549,38 @@ def fit_view(
     named = _node_extents(view.svg(), opts.rankdir)
     extents = list(named.values())
 
+    modules = collapsed_modules(model) if opts.collapse_modules else {}
+    ranks = row_ranks(model, modules)
+    cutter = RowCutter(named, ranks, across, view.source)
+    cuts: dict[int, RowCut] = {}
+
     def rows_pt(rows: int) -> float:
         """The label size on a slide of ``rows`` rows, measured on the first drawing: the
         longest row's stretch of it (plus connectors), the rows' breadths stacked."""
         if rows == 1:
             return slide_pt(length, breadth, across)
-        plan = row_plan(model, replace(opts, rows=rows))
-        stretches = row_stretches(named, plan, rows)
-        longest = max(hi - lo for lo, hi in stretches) + CONNECTOR_PT
-        breadths = row_breadths(extents, stretches)
-        return slide_pt(longest, sum(breadths) + (rows - 1) * ROW_GAP, across)
+        # Rows of equal measured length, or of equal rank counts (a module box whole in
+        # the row where it starts): whichever the estimate finds more legible.
+        even = plan_rows(model, replace(opts, rows=rows, row_of=()), ranks=ranks)
+        found = [c for c in [cutter.cut(rows)] if c is not None]
+        if not found or any(found[0].plan.get(k) != r for k, r in even.items() if k != "out"):
+            found.append(cutter.measure(even, rows))
+        cuts[rows] = max(found, key=lambda c: c.pt)
+        return cuts[rows].pt
 
     rows, size = best_rows(rows_pt, min(max(depth // MIN_ROW_OPS, 1), MOST_ROWS))
     if too_long and rows == 1 and depth >= 4:
         rows = 2
     # Rows that neither make it fit nor make its labels much larger are not worth their
-    # connectors: such a picture is for panning and zooming (the explorer), drawn whole.
+    # connectors, nor rows that leave them too small to read all the same: such a picture
+    # is for panning and zooming (the explorer), drawn whole.
+    whole = slide_pt(length, breadth, across)
     worth = (
-        size >= TARGET_PT or too_long or size >= WORTH_WRAPPING * slide_pt(length, breadth, across)
+        size >= TARGET_PT or too_long or (size >= WORTH_WRAPPING * whole and size >= UNREADABLE_PT)
     )
-    shaped = replace(opts, rows=rows if worth else 1, titles_below=opts.titles_below or crossed)
+    rows = rows if worth else 1
+    row_of = tuple(sorted(cuts[rows].plan.items())) if rows in cuts else ()
+    shaped = replace(opts, rows=rows, row_of=row_of, titles_below=opts.titles_below or crossed)
     if (size < TARGET_PT or rows > MAX_ROWS) and collapse and not opts.collapse_modules:
         modules = collapsed_modules(model)
         if modules:
@@ -265,7 +601,9 @@ def fit_view(
                 whole_c = wrapped_pt(length_collapsed, [min(breadth, broadest)], across)
                 if size_c < TARGET_PT and size_c < WORTH_WRAPPING * whole_c:
                     rows_c = 1  # (rows would not make it much more legible: keep it whole)
-                shaped = replace(shaped, collapse_modules=True, rows=rows_c, collapsed=names)
+                shaped = replace(
+                    shaped, collapse_modules=True, rows=rows_c, row_of=(), collapsed=names
+                )
     if shaped == opts:  # nothing to change: keep the first drawing
         return opts, view
     view = make_view(model, shaped, renderer)

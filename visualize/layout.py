@@ -7,6 +7,7 @@ a slide); visualize.dot draws the rows.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from typing import Any
@@ -95,10 +96,15 @@ def picture_size(svg: str, across: bool = True) -> tuple[float, float]:
     return (width, height) if across else (height, width)
 
 
-def row_of_rank(rank: int, top: int, rows: int) -> int:
-    """The row of an op at ``rank`` (1 .. ``top``) when the ranks are cut into ``rows`` rows
-    of (nearly) equal counts."""
-    return (rank - 1) * rows // max(top, 1)
+def equal_row_starts(top: int, rows: int) -> tuple[int, ...]:
+    """The first rank of each row after the first when the ranks 1 .. ``top`` are cut into
+    ``rows`` runs of (nearly) equal count."""
+    return tuple(1 + math.ceil(k * max(top, 1) / rows) for k in range(1, rows))
+
+
+def row_of_rank(rank: int, starts: tuple[int, ...]) -> int:
+    """The row of an op at ``rank`` when rows 2, 3, ... start at the ranks ``starts``."""
+    return bisect.bisect_right(starts, rank)
 
 
 # ---------------------------------------------------------------------------------------

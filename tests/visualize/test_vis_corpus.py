@@ -90,29 +90,23 @@ PAST_A_SLIDE = {
     "rnn_six_steps": "6 unrolled RNN steps, 1.4-2.0 pt",
     "rnn_twenty_steps": "20 unrolled RNN steps (~160 ops), 0.4-0.7 pt",
     "lstm_two_steps": "two LSTM steps, 4.5-6.1 pt",
-    "lstm_cell": "TB only (LR fits): four gate branches side by side, 7.4 pt",
     "gru_cell": "three gate branches, 5.6-6.9 pt",
-    "layernorm_primitives": "mean, var and the normalised output fan out, 7.5-7.7 pt",
     "two_layer_softmax_net": "the 2-layer net with its L2 branch, 5.7-7.4 pt",
     "ng_l_layer": "Ng's L-layer net with its caches, 6.4-6.8 pt",
     "ng_ten_layers": "Ng's 10-layer net, 4.2-5.8 pt",
     "ng_l2_regularised": "Ng's net with an L2 term over every W, 5.3-5.6 pt",
     "ng_dropout": "Ng's net with inverted-dropout masks, 6.4-7.2 pt",
     "ng_activations": "four activations and their derivatives, 6.4-7.9 pt",
-    "ng_gradient_descent_step": "LR only: forward, loss and every update, 7.5 pt",
     "flat_sum_twenty": "20 terms added one + at a time (24 make a 'sum of N' node), 5.7-6.5 pt",
-    "tb_chain_long": "TB only (LR fits): a long chain in columns, 7.6 pt",
     # With modules: rows break at module boundaries, or the modules are collapsed (the
     # caption says so and names visualize.explore), and it is still a little small:
     "conv_bn_relu_pool_twice": "11 module nodes with weights and grad norms, 5.3-7.1 pt",
-    "conv_bn_relu_pool_collapsed": "TB only: the 11 module nodes in columns, 7.4-7.7 pt",
     "deep_mlp_modules": "a 9-Linear MLP; its Sequential blocks stay whole, 4.8-6.2 pt",
     "deep_mlp_collapsed": "17 module nodes in a chain, 6.8-7.7 pt",
     "residual_blocks": "skip wires beside each block, 4.9-7.7 pt",
     "rnn_modules": "an RNN cell module called at every step, 4.4-5.1 pt",
     "rnn_modules_collapsed": "one node per call with its share, 6.5-7.0 pt",
     "mlp_dropout_modules": "an MLP with dropout in rows at module boundaries, 6.8-7.7 pt",
-    "mlp_dropout_collapsed": "TB on wasm only, 7.8 pt",
     "mlp_l2_modules": "TB only: the L2 term over both Linear layers beside the net, 7.2-7.3 pt",
     "batchnorm_module_net": "TB only: BatchNorm1d and Linear module nodes in a column, 7.1-7.4 pt",
 }
@@ -121,7 +115,7 @@ PAST_A_SLIDE = {
 def test_the_past_a_slide_list_names_corpus_graphs_with_reasons():
     names = {case.name for case in CORPUS}
     assert set(PAST_A_SLIDE) <= names and all(PAST_A_SLIDE.values())
-    assert len(PAST_A_SLIDE) <= 27  # as measured: it may shrink, not grow
+    assert len(PAST_A_SLIDE) <= 21  # as measured: it may shrink, not grow
 
 
 # Left over after merging the round's two layout branches (measured 2026-12-07 in CI, both
