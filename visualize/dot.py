@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 FONT = "Arial"
 NODE_FONT_PT = 11
 CLUSTER_FONT_PT = 14  # (Graphviz's default: module titles)
-# Room (inches) kept between a module's title and the wires down the middle of its box.
-TITLE_CLEARANCE = 0.3
 EDGE_FONT_PT = 10
 # A leaf whose users lie more than this many ranks apart is drawn once beside each user.
 MAX_LEAF_SPREAD = 3
@@ -275,6 +273,7 @@ class _Scopes:
         self.bare = set(bare)  # module paths drawn without a box
         self.title = title or (lambda path: clean_text(path[-1]))  # a module path's title
         self.cluster_attrs = cluster_attrs
+        self.title_end: dict[tuple, str] = {}  # module path -> its labelloc ("t" or "b")
         self.children: dict[tuple, list[tuple]] = {(): []}
         self.nodes: dict[tuple, list[tuple[str, dict[str, str]]]] = {(): []}
 
@@ -324,14 +323,14 @@ class _Scopes:
                             fontcolor="#374151",
                             **self.cluster_attrs,
                         )
+                        if self.title_end:  # (each box its own: a box inherits its parent's)
+                            sub.attr(labelloc=self.title_end.get(tuple(modules), "t"))
                     fill(sub, child)
 
         fill(graph, ())
 
 
-# Module titles: Graphviz's size for them (points), and the room (points) to keep between a
-# title and a wire entering its box beside it.
-TITLE_FONT_PT = 14
+# The room (points) to keep between a module's title and a wire entering its box beside it.
 TITLE_ROOM_PT = 24.0
 
 
@@ -341,11 +340,13 @@ def title_label(title: str, pad: bool) -> str:
     twice as wide as its title. The wire that enters the box from above, at its first
     node's middle, then passes left of the title, not through it (a box only as wide as its
     title has no room beside such a wire). visualize.layout.place_titles drops the spaces
-    from the SVG."""
+    from the SVG. (The one way a TB box is kept wide for its title: widening the wires'
+    labels inside it too made TB pictures larger and their labels up to a third smaller on a
+    slide, with no title crossed fewer on the corpus.)"""
     if not pad:
         return dot_label(title)
-    room = text_width_em(title) * TITLE_FONT_PT + TITLE_ROOM_PT
-    return dot_label(" " * math.ceil(room / (text_width_em(" ") * TITLE_FONT_PT)) + title)
+    room = text_width_em(title) * CLUSTER_FONT_PT + TITLE_ROOM_PT
+    return dot_label(" " * math.ceil(room / (text_width_em(" ") * CLUSTER_FONT_PT)) + title)
 
 
 @dataclass
@@ -543,6 +544,7 @@ class _DotWriter:
             self.output_node()
             self.note_node()
             self.wires()  # (may add connector nodes, so before the nodes are written)
+        self.scopes.title_end = self.title_ends()
         self.scopes.emit(self.g)
         for tail, head, attrs in self.edges:
             self.g.edge(tail, head, **attrs)
@@ -779,10 +781,6 @@ class _DotWriter:
             else (LABEL_PAD_ACROSS, LABEL_PAD_ALONG_TB)
         )
         scope = common_scope([self.scope_of.get(tail, ()), self.scope_of.get(head, ())])
-        if not across and scope:
-            # A short label would make a narrow module box, whose title (at a corner)
-            # then reaches the wires down its middle: at least twice the title's width.
-            widest = max(widest, self.title_room(scope))
         attrs["width"] = f"{widest + 2 * pad_x:.2f}"
         attrs["margin"] = f"{pad_x:.2f},{pad_y:.2f}"
         attrs["class"] = " ".join(filter(None, (WIRE_LABEL_CLASS, attrs.get("class"))))
@@ -790,14 +788,36 @@ class _DotWriter:
         self.edges.append((tail, key, {"arrowhead": "none", **style}))
         self.edges.append((key, head, style))
 
-    def title_room(self, scope: tuple[str, ...]) -> float:
-        """Twice the widest title (inches) of the module boxes ``scope`` is drawn in, and
-        TITLE_CLEARANCE."""
-        titled = [
-            scope[:k] for k in range(1, len(scope) + 1) if scope[:k] not in self.lone.values()
-        ]
-        em = max((text_width_em(module_title(self.model, p)) for p in titled), default=0.0)
-        return 2 * em * CLUSTER_FONT_PT / 72 + TITLE_CLEARANCE if em else 0.0
+    def title_ends(self) -> dict[tuple, str]:
+        """A wrapped top-to-bottom picture: each module box's title at the end of the box
+        fewer wires cross (Graphviz routes the wires through the band it keeps for the
+        title). Wires from outside the box enter it at one end (the top in TB), wires to
+        outside leave at the other; a box that more wires enter than leave (a column that
+        starts with connectors feeding one op) is titled at the other end. Ties, pictures
+        drawn whole (visualize.fit redraws those with ``titles_below`` when a wire crosses
+        a title: Graphviz runs at most twice) and left-to-right pictures keep one end for
+        every box."""
+        if self.opts.rankdir not in ("TB", "BT") or self.opts.titles_below or not self.row:
+            return {}
+        entering: dict[tuple, int] = {}
+        leaving: dict[tuple, int] = {}
+        for tail, head, _ in self.edges:
+            a = self.scope_of.get(tail.split(":")[0], ())
+            b = self.scope_of.get(head.split(":")[0], ())
+            shared = len(common_scope([a, b]))
+            for k in range(shared + 1, len(b) + 1):
+                entering[b[:k]] = entering.get(b[:k], 0) + 1
+            for k in range(shared + 1, len(a) + 1):
+                leaving[a[:k]] = leaving.get(a[:k], 0) + 1
+        # (labelloc "t" is Graphviz's default: where wires enter in TB, leave in BT)
+        top_in = self.opts.rankdir == "TB"
+        ends = {}
+        for path in set(entering) | set(leaving):
+            top, bottom = entering.get(path, 0), leaving.get(path, 0)
+            if not top_in:
+                top, bottom = bottom, top
+            ends[path] = "b" if bottom < top else "t"
+        return ends
 
     def wire(self, wire: _Wire) -> None:
         """One wire, or, when it crosses from one row to the next, two halves joined by a

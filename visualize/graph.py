@@ -53,9 +53,7 @@ visualize.paint colours the labels' lines.
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +63,14 @@ from visualize.dot import DrawOptions, Frame, to_dot
 from visualize.labels import clean_text, dot_label, format_array, format_number
 from visualize.layout import SLIDE, check_max_aspect, check_ratio, check_size
 from visualize.model import GraphModel, LeafItem, NumberItem, OpItem, build_model
-from visualize.paint import GRAD_COLOR, HIGHLIGHT_COLOR, TANGENT_COLOR, VALUE_COLOR, paint_svg
+from visualize.paint import (
+    GRAD_COLOR,
+    HIGHLIGHT_COLOR,
+    TANGENT_COLOR,
+    VALUE_COLOR,
+    fit_captions,
+    paint_svg,
+)
 from visualize.render import render, render_svg, write_atomic
 
 # A flat sum of at least this many terms (x1 + x2 + ... + x300) is drawn as one node.
@@ -164,10 +169,9 @@ class GraphView:
         renderer = renderer if renderer is not None else self.renderer
         if renderer not in self._svg:
             self._svg[renderer] = paint_svg(render_svg(self.source, renderer))
-        svg = self._svg[renderer]
-        if (self.collapsed or self.fits_slide is False) and self.explore_hint:
-            svg = add_hint(svg, self.explore_hint)
-        return svg
+        hinted = (self.collapsed or self.fits_slide is False) and self.explore_hint
+        # (Captions sized for a slide: the title and notes above, the hint under it.)
+        return fit_captions(self._svg[renderer], self.explore_hint if hinted else None)
 
     def explore(self, max_nodes: int | None = None, title: str | None = None) -> Page:
         """The interactive explorer (a :class:`visualize.Explorer`, see
@@ -226,40 +230,10 @@ class GraphView:
 
 
 def add_hint(svg: str, hint: str) -> str:
-    """``svg`` with one more line of text under the picture (``hint``, escaped), in a font
-    that stays readable when the picture is shrunk to a screen's width (1/100 of it, at
-    least 14 pt). The SVG comes back unchanged if its size cannot be read."""
-    head = re.search(
-        r'<svg\b[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"[^>]*?'
-        r'viewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"',
-        svg,
-    )
-    end = svg.rfind("</svg>")
-    if head is None or end < 0:
-        return svg
-    width, height = float(head[1]), float(head[2])
-    x0, y0, vh = float(head[3]), float(head[4]), float(head[6])
-    hint = clean_text(hint, 200)
-    # (Helvetica's letters are about 0.55 em wide: a narrow picture gets a smaller font.)
-    font = min(max(14.0, width / 100), (width - 16) / (0.55 * len(hint)))
-    extra = font * 1.6
-    scale = vh / height if height else 1.0  # (viewBox units per point)
-    new_head = (
-        head[0]
-        .replace(f'height="{head[2]}pt"', f'height="{height + extra:.2f}pt"', 1)
-        .replace(
-            f'viewBox="{head[3]} {head[4]} {head[5]} {head[6]}"',
-            f'viewBox="{head[3]} {head[4]} {head[5]} {vh + extra * scale:.2f}"',
-            1,
-        )
-    )
-    x, y = x0 + 8 * scale, y0 + vh + font * 1.1 * scale
-    text = (
-        f'<text class="explore-hint" x="{x:.2f}" y="{y:.2f}" '
-        f'font-family="Helvetica,Arial,sans-serif" font-size="{font * scale:.2f}" '
-        f'fill="#4b5563">{html.escape(hint)}</text>\n'
-    )
-    return svg[: head.start()] + new_head + svg[head.end() : end] + text + svg[end:]
+    """``svg`` with one more line of text under the picture (``hint``, escaped), readable
+    once the picture is fitted to a slide, whatever its shape (visualize.paint.fit_captions).
+    The SVG comes back unchanged if its size cannot be read."""
+    return fit_captions(svg, hint)
 
 
 def make_view(

@@ -18,6 +18,8 @@ slide trips over:
 * ``aspect``: the picture is more than ``max_aspect`` times wider than high (or higher
   than wide), when ``max_aspect`` is given;
 * ``small text``: a text is smaller than ``min_font_pt`` at the picture's natural size;
+* ``small caption``: fitted to a 16:9 slide, a caption (the graph's own label: a title,
+  a note, a legend; a line added under the picture) is under ``min_caption_pt`` (12 pt);
 * ``small on a slide``: fitted to a 16:9 slide (13.33 x 7.5 in, enlarged at most 2x),
   the smallest text is under ``min_slide_pt`` (8 pt);
 * ``connector order``: a wrapped picture's lettered connectors do not read A, B, C ...
@@ -77,6 +79,9 @@ DEFAULT_MIN_FONT_PT = 10.0
 SLIDE_PT = (13.33 * 72, 7.5 * 72)
 SLIDE_MAX_ZOOM = 2.0
 DEFAULT_MIN_SLIDE_PT = 8.0
+# A caption (the graph's own label: a title, a note, a legend; the line added under a
+# picture past a slide) is at least this big on that slide: a teacher reads it first.
+CAPTION_MIN_SLIDE_PT = 12.0
 # visualize.dot gives these classes to a wire's label node (the wire enters and leaves its
 # box) and to the lettered connectors of a wrapped picture.
 WIRE_LABEL_CLASS = "wirelabel"
@@ -127,7 +132,7 @@ class Text:
     text: str
     box: Box
     font_size: float
-    owner: str  # "node", "edge", "cluster" or "graph"
+    owner: str  # "node", "edge", "cluster", "caption" (visualize.paint.fit_captions) or "graph"
     owner_id: str
     fill: str = ""  # its colour as written ("red": a gradient), "" when not given
 
@@ -288,7 +293,9 @@ def read_svg(svg: str) -> Picture:
             tag = child.tag.removeprefix(SVG_NS)
             if tag == "g":
                 classes = (child.get("class") or "").split()
-                kind = next((c for c in classes if c in ("node", "edge", "cluster")), None)
+                kind = next(
+                    (c for c in classes if c in ("node", "edge", "cluster", "caption")), None
+                )
                 if kind is not None:
                     group_id = child.get("id") or f"{kind}{len(picture.texts)}"
                     picture.classes[group_id] = set(classes)
@@ -321,6 +328,17 @@ def read_svg(svg: str) -> Picture:
 
     paths: dict[str, list[np.ndarray]] = {}
     walk(graph, "graph", "graph")
+    # A caption added under the picture (visualize.paint.fit_captions) is written outside
+    # the graph's group, in the SVG's own units: back to the graph's (v = s * (g + t)).
+    shift = re.search(r"translate\(([^)]*)\)", transform)
+    tx, ty = [*_numbers(shift[1]), 0.0, 0.0][:2] if shift else (0.0, 0.0)
+    s = _numbers(scale_match[1])[0] if scale_match else 1.0
+    for child in root:
+        if child.tag == f"{SVG_NS}text" and "".join(child.itertext()).strip():
+            text = "".join(child.itertext())
+            box, size = _text_box(child, text)
+            box = Box(box.x0 / s - tx, box.y0 / s - ty, box.x1 / s - tx, box.y1 / s - ty)
+            picture.texts.append(Text(text, box, size / s, "caption", "caption"))
     for wire_id, pieces in paths.items():
         points = np.concatenate(pieces)
         if len(points):
@@ -398,21 +416,34 @@ def smallest_on_slide(pic: Picture) -> float:
     return smallest * slide_zoom(pic.width_pt, pic.height_pt)
 
 
+def smallest_caption_on_slide(pic: Picture) -> float:
+    """The smallest caption (the graph's own label lines: a title, a note, a legend; a
+    line added under the picture) in points once the picture is fitted to a 16:9 slide;
+    inf for a picture without one."""
+    sizes = [t.font_size for t in pic.texts if t.owner == "caption"]
+    if not sizes:
+        return math.inf
+    return min(sizes) * pic.scale * slide_zoom(pic.width_pt, pic.height_pt)
+
+
 def find_defects(
     svg: str,
     max_aspect: float | None = None,
     min_font_pt: float = DEFAULT_MIN_FONT_PT,
     min_slide_pt: float | None = None,
+    min_caption_pt: float | None = CAPTION_MIN_SLIDE_PT,
 ) -> list[Defect]:
     """Everything wrong with the picture ``svg`` (see the module docstring); [] if none.
 
     ``min_slide_pt`` is the smallest text wanted once the picture is fitted to a slide
     (``DEFAULT_MIN_SLIDE_PT``, 8, for a picture meant for a slide; None: not checked, as
     for a picture past a slide, drawn for the interactive view); ``max_aspect`` (None: not
-    checked) the longest side over the other.
+    checked) the longest side over the other; ``min_caption_pt`` the smallest caption on
+    that slide (a picture past a slide too: its caption says how to see all of it).
     """
     pic = read_svg(svg)
     return [
+        *([] if min_caption_pt is None else _small_caption(pic, min_caption_pt)),
         *_overlaps(pic),
         *_texts_on_nodes_wires_and_borders(pic),
         *_ambiguous_labels(pic),
@@ -433,6 +464,19 @@ def _small_on_slide(pic: Picture, min_slide_pt: float) -> list[Defect]:
             "small on a slide",
             f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt fitted to a 13.33 x 7.5 in slide "
             f"shows text at {smallest:.1f} pt (at least {min_slide_pt:g} pt wanted)",
+        )
+    ]
+
+
+def _small_caption(pic: Picture, min_caption_pt: float) -> list[Defect]:
+    smallest = smallest_caption_on_slide(pic)
+    if smallest >= min_caption_pt - 1e-6:
+        return []
+    return [
+        Defect(
+            "small caption",
+            f"{pic.width_pt:.0f} x {pic.height_pt:.0f} pt fitted to a 13.33 x 7.5 in slide "
+            f"shows its caption at {smallest:.1f} pt (at least {min_caption_pt:g} pt wanted)",
         )
     ]
 
