@@ -146,6 +146,8 @@ def _change_array(t, what, op, operands, params, record, state) -> None:
     old = None
     if record:
         old = snapshot(t)
+        if params:  # (as apply keeps them: a drawing writes x[i] = v's index from them)
+            fn.options = params
         _record(fn, t.data, (old, *(old if o is t else o for o in operands)), state)
     # The producer of this array (if it kept it as its output) no longer has its output.
     node = t._node

@@ -138,7 +138,7 @@ class TensorMethods:
         change part of ``x``, index ``x`` itself: ``x[0] += 1`` and ``x[0] = v`` change ``x``,
         as NumPy users expect (Python runs ``x[0] += 1`` as ``t = x[0]; t += 1; x[0] = t``).
         """
-        inplace.update(self, "[]=", SetItem, (value,), {"index": shape.index_arg(index)})
+        inplace.update(self, "[]=", SetItem, (value,), shape.index_options(index))
 
     def __iadd__(self: Tensor, other: Any) -> Tensor:
         return inplace.update(self, "+=", Add, (other,))

@@ -6,6 +6,10 @@ style are inline (``visualize/static/explorer.*``, package data) and the graph i
 as JSON. What it offers (TensorBoard's graph dashboard, Netron and TorchLens are the
 models; unlike them it shows gradients):
 
+* the whole graph first, fitted to the space it has (a notebook cell 600 px wide as a
+  full window), with as many module levels open as stay legible there; a note on the
+  drawing when it is zoomed out too far to read, saying how to zoom ("Fit" comes back
+  to this view; a narrow cell puts the details under the drawing);
 * pan (drag) and zoom (wheel, the + and - buttons, "fit");
 * modules collapsed to one box each (as many levels opened as fit a screen); click a
   module to open it, click an open module's title to close it;

@@ -13,15 +13,12 @@ turns lines of user text into a DOT label that Graphviz draws as exactly those c
 
 from __future__ import annotations
 
-import gc
 import html
-import weakref
 from typing import Any
 
 import numpy as np
 
 from autograd_lite.errors import fmt_shape
-from autograd_lite.tensor import Tensor
 
 # Arrays with at most this many elements are printed in full; larger ones are summarized.
 SMALL_ARRAY = 6
@@ -201,16 +198,20 @@ def format_norm(value: Any) -> str:
         return f"grad norm {format_number(np.sqrt(np.sum(a * a)))}"
 
 
-def format_index(index: Any) -> str:
+def format_index(index: Any, tensors: Any = None) -> str:
     """An index as the code wrote it, short: ``[:, 0:8]``, ``[arange(4), y]``,
-    ``[..., None]``, ``[mask]`` (a boolean array), ``[2]``. An array from a named tensor
-    reads as its name (``y``); small integer arrays are written out (``[0, 2]``); larger
-    ones say their shape (``idx(100,)``), or ``arange(n)``."""
+    ``[..., None]``, ``[mask]`` (a boolean array), ``[2]``. A part that was a named tensor
+    reads as its name (``y``): ``tensors`` is what the op kept of them, its
+    ``options["index_tensors"]`` (see ``autograd_lite.ops.shape.index_options``). Small
+    integer arrays are written out (``[0, 2]``); larger ones say their shape
+    (``idx(100,)``), or ``arange(n)``."""
     parts = index if isinstance(index, tuple) else (index,)
-    return clean_text("[" + ", ".join(_index_part(p) for p in parts) + "]")
+    held = tuple(tensors) if tensors else ()
+    held += (None,) * (len(parts) - len(held))
+    return clean_text("[" + ", ".join(_index_part(p, h) for p, h in zip(parts, held)) + "]")
 
 
-def _index_part(p: Any) -> str:
+def _index_part(p: Any, held: Any = None) -> str:
     if p is Ellipsis:
         return "..."
     if p is None:
@@ -225,7 +226,7 @@ def _index_part(p: Any) -> str:
     if isinstance(p, (int, np.integer)):
         return str(int(p))
     a = np.asarray(p)
-    name = _index_name(p)
+    name = _index_name(p, held)
     if name:
         return name
     if a.dtype == np.bool_:
@@ -237,27 +238,15 @@ def _index_part(p: Any) -> str:
     return f"idx{fmt_shape(a.shape)}"
 
 
-# id(index array) -> weak references to it and to the named tensor holding it (or None)
-_INDEX_HOLDERS: dict[int, tuple[Any, Any]] = {}
-
-
-def _index_name(p: Any) -> str:
+def _index_name(p: Any, held: Any) -> str:
     """The name of the tensor an index array came from (``x[arange(4), y]``: the op keeps
-    ``y``'s array, not ``y``): the named tensor whose ``.data`` is that very array, else "".
-    Found among the array's referrers (one scan of the heap per array, then remembered)."""
-    if not isinstance(p, np.ndarray) or p.dtype.kind not in "iub":
+    ``y``'s array, and ``held``, what indexing kept of ``y``: a weak reference and its name
+    then). Its name now while it lives and still holds that array (``y.name = "y"`` after
+    the forward pass names it too), else its name when it was used; "" for none."""
+    if not held:
         return ""
-    seen = _INDEX_HOLDERS.get(id(p))
-    if seen is None or seen[0]() is not p:
-        holder = next(
-            (t for t in gc.get_referrers(p) if isinstance(t, Tensor) and t.data is p and t.name),
-            None,
-        )
-        key = id(p)
-        seen = (
-            weakref.ref(p, lambda _: _INDEX_HOLDERS.pop(key, None)),
-            None if holder is None else weakref.ref(holder),
-        )
-        _INDEX_HOLDERS[key] = seen
-    holder = seen[1]() if seen[1] is not None else None
-    return clean_text(holder.name or "") if holder is not None and holder.data is p else ""
+    ref, name_then = held
+    tensor = ref()
+    if tensor is not None and tensor.data is p:
+        return clean_text(tensor.name or "")
+    return clean_text(name_then or "")

@@ -63,7 +63,8 @@ def op_text(node: Any) -> str:
         return node.text()
     options = getattr(node, "options", None) or {}
     if kind in ("GetItem", "SetItem") and "index" in options:
-        return format_index(options["index"]) + (" =" if kind == "SetItem" else "")
+        index = format_index(options["index"], options.get("index_tensors"))
+        return index + (" =" if kind == "SetItem" else "")
     if kind == "Clip":
         bounds = [
             f"{k}={format_number(options[k])}" for k in ("min", "max") if options.get(k) is not None

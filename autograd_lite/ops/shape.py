@@ -12,6 +12,7 @@ y += 1`` leaves ``x`` alone, while ``x[0] += 1`` (``SetItem``) changes ``x``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 from autograd_lite.errors import ShapeError, fmt_shape
 from autograd_lite.function import Function
 from autograd_lite.ops.reduce import normalize_axes
-from autograd_lite.tensor import Tensor, _unwrap_index
+from autograd_lite.tensor import Tensor
 
 __all__ = [
     "cat",
@@ -207,7 +208,8 @@ class GetItem(Function):
 
     label = "[]"
 
-    def forward(self, a, *, index):
+    # (index_tensors: see index_options; kept for drawings, forward has no use for it.)
+    def forward(self, a, *, index, index_tensors=None):
         self.in_shape, self.index = a.shape, index
         try:
             return a[index]
@@ -237,7 +239,9 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     >>> x.grad
     tensor([1., 0., 2.])
     """
-    return GetItem.apply(a, index=index_arg(index))
+    if isinstance(index, (Tensor, tuple)):  # (may hold tensors: see index_options)
+        return GetItem.apply(a, **index_options(index))
+    return GetItem.apply(a, index=_index_array(index) if isinstance(index, list) else index)
 
 
 class SetItem(Function):
@@ -251,10 +255,10 @@ class SetItem(Function):
 
     label = "[]="
 
-    def forward(self, a, v, *, index):
+    def forward(self, a, v, *, index, index_tensors=None):
         return self.forward_(a.copy(), v, index=index)
 
-    def forward_(self, a, v, *, index):  # a[index] = v, into a
+    def forward_(self, a, v, *, index, index_tensors=None):  # a[index] = v, into a
         self.index, self.shape = index, a.shape
         try:
             a[index] = v
@@ -525,11 +529,35 @@ def _index_array(index: list) -> np.ndarray:
     return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
 
 
+def index_options(index: Any) -> dict[str, Any]:
+    """The options an indexing op (GetItem, SetItem) is applied with: ``index`` as NumPy
+    takes it (see ``index_arg``), and, when the index holds tensors (cs231n's
+    ``probs[arange(N), y]``), ``index_tensors``: for each part of the index, None or
+    ``(weak reference to the tensor, its name then)``. The op keeps only the tensors' arrays;
+    this lets a drawing name a part after its tensor (``[arange(4), y]``), by its name now
+    if it is still alive, else by its name when it was used. (Weak: the array is kept by the
+    index already, and a big mask is not kept past backward for a name.)"""
+    if isinstance(index, Tensor):
+        return {"index": index.data, "index_tensors": ((weakref.ref(index), index.name),)}
+    if isinstance(index, tuple):
+        tensors = None
+        parts = list(index)
+        for k, part in enumerate(parts):
+            if isinstance(part, Tensor):
+                if tensors is None:
+                    tensors = [None] * len(parts)
+                tensors[k] = (weakref.ref(part), part.name)
+                parts[k] = part.data
+            elif isinstance(part, list):
+                parts[k] = _index_array(part)
+        if tensors is None:
+            return {"index": tuple(parts)}
+        return {"index": tuple(parts), "index_tensors": tuple(tensors)}
+    if isinstance(index, list):
+        return {"index": _index_array(index)}
+    return {"index": index}
+
+
 def index_arg(index: Any) -> Any:
     """An index as NumPy takes it: tensors replaced by their arrays, lists by int arrays."""
-    index = _unwrap_index(index)
-    if isinstance(index, tuple):
-        return tuple(_index_array(i) if isinstance(i, list) else i for i in index)
-    if isinstance(index, list):
-        return _index_array(index)
-    return index
+    return index_options(index)["index"]

@@ -423,17 +423,23 @@ def test_the_sum_opens_to_its_terms_in_chromium(tmp_path):
     assert again["units"] == "2"
 
 
+def unrolled_rnn(steps: int = 12):
+    """An unrolled RNN without modules, tanh(h @ Whh) ``steps`` times, summed."""
+    al.manual_seed(0)
+    whh = al.tensor(np.eye(3) * 0.5, requires_grad=True, name="Whh")
+    h = al.tensor(np.ones((1, 3)), name="h0")
+    for _ in range(steps):
+        h = al.tanh(h @ whh)
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    return loss
+
+
 @needs_chromium
 def test_a_weight_used_at_every_step_reaches_far_steps_by_a_named_stub(tmp_path):
     # An unrolled RNN: Whh feeds all 12 steps. A wire from it to each far step would cross
     # the whole graph; those are drawn as short stubs into the step, named Whh.
-    al.manual_seed(0)
-    whh = al.tensor(np.eye(3) * 0.5, requires_grad=True, name="Whh")
-    h = al.tensor(np.ones((1, 3)), name="h0")
-    for _ in range(12):
-        h = al.tanh(h @ whh)
-    loss = h.sum()
-    loss.backward(retain_graph=True)
+    loss = unrolled_rnn(12)
     dom = dump_dom(explore(loss).save(tmp_path / "rnn.html").as_uri(), tmp_path / "profile")
     wires = re.findall(r'<g class="ax-wire( stub)?[^"]*">(.*?)</g>', dom, flags=re.S)
     stubs = [body for stub, body in wires if stub]
@@ -442,3 +448,75 @@ def test_a_weight_used_at_every_step_reaches_far_steps_by_a_named_stub(tmp_path)
     assert len(stubs) == 11 and len(wires) == 2 * 12 + 12 + 1 + 1
     assert all(re.search(r'class="ax-stub"[^>]*>Whh</text>', body) for body in stubs)
     assert not any("ax-v" in body for body in stubs)  # the values are a hover away
+
+
+# ---------------------------------------------------------------------------------------
+# The first view: the whole graph fitted to the stage, in a narrow cell as in a full window
+
+
+def view_box(state: dict) -> tuple[list[float], list[float]]:
+    """(x0, y0, x1, y1) of the graph as drawn in the stage, and the stage's (w, h), in px."""
+    return [float(v) for v in state["view"].split(",")], [
+        float(v) for v in state["stage"].split(",")
+    ]
+
+
+def assert_whole_graph_fitted(state: dict) -> None:
+    (x0, y0, x1, y1), (w, h) = view_box(state)
+    assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h, (state["view"], state["stage"])
+    # Fitted: it spans the stage (less the margins) one way, or is at the largest scale.
+    spans = x1 - x0 >= w - 42 or y1 - y0 >= h - 42
+    assert spans or float(state["scale"]) == 1.5, (state["view"], state["stage"])
+
+
+@needs_chromium
+@pytest.mark.parametrize("window", ["600,800", "900,800", "1600,900"])
+def test_the_first_view_is_the_whole_graph_and_says_when_to_zoom(tmp_path, window, cs231n):
+    # A long chain (no modules to close): the whole of it, zoomed out, with a hint to zoom.
+    rnn = explore(unrolled_rnn(12)).save(tmp_path / "rnn.html")
+    start, zin, fitted = explorer_log(
+        dump_dom(rnn.as_uri() + "#do=zoom:in,zoom:fit", tmp_path / "p1", f"--window-size={window}")
+    )
+    assert_whole_graph_fitted(start)
+    assert float(start["scale"]) < 0.6 and "wheel or + to zoom in" in start["hint"]
+    assert "The whole graph" in start["hint"]
+    # Zoomed in, it is no longer the whole graph; Fit gives the first view back.
+    assert float(zin["scale"]) > float(start["scale"]) and "The whole graph" not in zin["hint"]
+    assert (fitted["scale"], fitted["view"], fitted["hint"]) == (
+        start["scale"],
+        start["view"],
+        start["hint"],
+    )
+    # A small graph: whole, legible, no hint.
+    small = explore(cs231n[0]).save(tmp_path / "small.html")
+    (state,) = explorer_log(dump_dom(small.as_uri(), tmp_path / "p2", f"--window-size={window}"))
+    assert_whole_graph_fitted(state)
+    assert float(state["scale"]) >= 0.6 and state["hint"] == ""
+
+
+@needs_chromium
+def test_a_narrow_window_opens_what_stays_legible(tmp_path):
+    # The MLP's modules opened one level show 9 boxes in a row: legible in a full window,
+    # not in 600 px, where the model starts closed (a click opens it) and the details panel
+    # goes under the drawing.
+    loss, _ = mlp()
+    path = explore(loss).save(tmp_path / "mlp.html")
+    states = {}
+    for window in ("600,800", "1600,900"):
+        dom = dump_dom(path.as_uri(), tmp_path / window, f"--window-size={window}")
+        (states[window],) = explorer_log(dom)
+        states[window]["narrow"] = " narrow" in re.search(r'<div class="[^"]*"', dom)[0]
+    narrow, wide = states["600,800"], states["1600,900"]
+    assert narrow["narrow"] and not wide["narrow"]
+    assert narrow["open"] == "0" and int(wide["open"]) >= 1
+    assert int(wide["units"]) > int(narrow["units"])
+    for state in (narrow, wide):
+        assert_whole_graph_fitted(state)
+        assert float(state["scale"]) >= 0.6 and state["hint"] == ""
+    # Open all at 600 px: the whole graph again, zoomed out, saying so.
+    _, opened = explorer_log(
+        dump_dom(path.as_uri() + "#do=openall", tmp_path / "p3", "--window-size=600,800")
+    )
+    assert int(opened["units"]) == len(explore(loss).data["nodes"])
+    assert_whole_graph_fitted(opened)
+    assert float(opened["scale"]) < 0.6 and "The whole graph" in opened["hint"]

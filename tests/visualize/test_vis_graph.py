@@ -128,7 +128,7 @@ def test_in_place_changes_are_drawn_as_recorded():
     f = y + z
     f.backward(al.ones(2), retain_graph=True)
     src = draw_graph(f).source
-    assert "tooltip=SetItem" in src and 'label="[]="' in src
+    assert "tooltip=SetItem" in src and 'label="[0] ="' in src  # (its index, as x[0] = v)
     changed = [
         (t, a) for t, _, a in dot_edge_attrs(src) if "changed in place" in a.get("label", "")
     ]

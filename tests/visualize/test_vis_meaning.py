@@ -3,6 +3,7 @@ parameters named by path wherever used, a leaf's total at forks, each call's sha
 
 from __future__ import annotations
 
+import gc
 import re
 
 import numpy as np
@@ -98,7 +99,7 @@ def test_getitem_nodes_show_their_index_escaped():
 
 def test_an_index_tensor_is_named_by_its_name():
     # cs231n's softmax loss: probs[arange(N), y] with the labels y a named tensor; the op
-    # keeps y's array only: the label finds the tensor that holds it.
+    # keeps y's array, and indexing keeps what names it (options["index_tensors"]).
     x = al.tensor(np.arange(32.0).reshape(4, 8), requires_grad=True, name="x")
     y = al.tensor(np.array([1, 0, 3, 2]), name="y")
     evil = al.tensor(np.array([0, 1, 1, 0]), name="<b>rows</b>")
@@ -107,7 +108,39 @@ def test_an_index_tensor_is_named_by_its_name():
     assert "[arange(4), y]" in got and "[<b>rows</b>, 0:2]" in got  # (as text)
     unnamed = al.tensor(np.array([1, 0, 3, 2]))
     assert format_index((np.arange(4), unnamed.data)) == "[arange(4), idx(4,)]"
-    assert format_index((np.arange(4), y.data)) == "[arange(4), y]"
+    # A bare array says what it is; with what indexing kept of y, y's name.
+    assert format_index((np.arange(4), y.data)) == "[arange(4), idx(4,)]"
+    node = x[al.arange(4), y]._node
+    assert format_index(node.options["index"], node.options["index_tensors"]) == "[arange(4), y]"
+
+
+def softmax_picked(named_after: bool = False):
+    """-log(probs[arange(4), y]).sum() with y made and used inside (it dies on return)."""
+    x = al.tensor(np.arange(32.0).reshape(4, 8) / 10, requires_grad=True, name="x")
+    y = al.tensor(np.array([1, 0, 3, 2]), name=None if named_after else "y")
+    loss = -al.log(x.softmax(1)[al.arange(4), y]).sum()
+    if named_after:
+        y.name = "labels"
+    return loss, y
+
+
+def test_an_index_tensor_is_named_after_it_is_gone_and_when_named_late():
+    # y made inside a loss function: gone when the picture is drawn, its name kept.
+    loss, _ = softmax_picked()
+    gc.collect()
+    assert "[arange(4), y]" in texts(draw_graph(loss))
+    # Named after the forward pass, while it lives: read when drawn, as a leaf's name is.
+    loss, y = softmax_picked(named_after=True)
+    assert y.name == "labels" and "[arange(4), labels]" in texts(draw_graph(loss))
+    # After a plain backward() (the graph freed), too.
+    loss.backward()
+    assert "[arange(4), labels]" in texts(draw_graph(loss))
+    # x[i] = v with a named index: "[i] =".
+    x = al.tensor(np.zeros(5), requires_grad=True, name="x")
+    i = al.tensor(np.array([0, 3]), name="i")
+    z = x * 1.0
+    z[i] = al.tensor(np.array([1.0, 2.0]), requires_grad=True, name="v")
+    assert "[i] =" in texts(draw_graph(z.sum()))
 
 
 def bn_net():

@@ -59,6 +59,17 @@ s.name = "s"
 s.backward(retain_graph=True)
 draw_graph(s).explore()
 """,
+    # A model whose modules, opened, are too many to read in a narrow cell.
+    "explore_mlp": """
+al.manual_seed(0)
+model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+xb = al.randn(8, 6)
+xb.name = "x"
+loss = nn.CrossEntropyLoss()(model(xb), al.tensor(np.arange(8) % 3))
+loss.name = "loss"
+loss.backward(retain_graph=True)
+explore(loss)
+""",
     "history": 'plot_history({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.5]})',
     "function": "plot_function(al.tanh, (-3, 3), num=50)",
     "boundary": """
@@ -170,7 +181,8 @@ def test_plots_display_as_png(outputs, name):
 # <script> elements so they run; this page does the same with two outputs, then runs the
 # test's actions.
 _JUPYTER_LIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
-<div class="output" id="out0"></div><div class="output" id="out1"></div>
+<div class="output" id="out0" style="{style0}"></div>
+<div class="output" id="out1" style="{style1}"></div>
 <script>
 var outputs = {outputs};
 outputs.forEach(function (html, i) {{
@@ -186,11 +198,12 @@ outputs.forEach(function (html, i) {{
 </script></body></html>"""
 
 
-def jupyter_like(path, outputs, actions):
+def jupyter_like(path, outputs, actions, styles=("", "")):
     """Write a page showing ``outputs`` (two HTML strings) as JupyterLab would, then
-    running ``actions`` (JavaScript)."""
+    running ``actions`` (JavaScript); ``styles``: the CSS of each output's cell."""
     shown = json.dumps(outputs).replace("</", "<\\/")
-    path.write_text(_JUPYTER_LIKE.format(outputs=shown, actions=actions))
+    page = _JUPYTER_LIKE.format(outputs=shown, actions=actions, style0=styles[0], style1=styles[1])
+    path.write_text(page)
     return path
 
 
@@ -254,3 +267,29 @@ def test_the_sum_opens_in_the_output(outputs, tmp_path):
     assert [s["units"] for s in states] == ["2", "60"]
     assert [s["open"] for s in states] == ["0", "1"]
     assert "\u25be sum of 30 terms" in dom  # the open box's title
+
+
+@needs_chromium
+def test_the_explorer_fits_a_narrow_cell_and_one_shown_later(outputs, tmp_path):
+    # The first shown at once, 600 px wide; the second inserted while hidden (a collapsed
+    # output, or a tab not shown yet: its script runs before it has a size), shown 900 px
+    # wide half a second later.
+    html = _result(outputs, "explore_mlp")["data"]["text/html"]
+    show = 'setTimeout(function () { document.getElementById("out1").style.display = ""; }, 500);'
+    styles = ("width: 600px", "width: 900px; display: none")
+    page = jupyter_like(tmp_path / "narrow.html", [html, html], show, styles)
+    dom = dump_dom(
+        page.as_uri(), tmp_path / "profile", "--virtual-time-budget=2000", "--window-size=1000,900"
+    )
+    tags = re.findall(r'<div class="autograd-explorer cell[^"]*"[^>]*>', dom)
+    assert len(tags) == 2 and all(" narrow" in tag for tag in tags)  # the details under it
+    for tag, width in zip(tags, (600, 900)):
+        state = dict(re.findall(r'data-(\w+)="([^"]*)"', tag))
+        x0, y0, x1, y1 = map(float, state["view"].split(","))
+        w, h = map(float, state["stage"].split(","))
+        # The stage as laid out in the cell (not a guess made while it had no size) ...
+        assert width - 30 < w <= width and h > 300
+        # ... and the whole graph in it, fitted, legible: the model closed (a click opens it).
+        assert x0 >= 0 and x1 <= w and y0 >= 0 and y1 <= h
+        assert x1 - x0 >= w - 42 or y1 - y0 >= h - 42 or state["scale"] == "1.500"
+        assert state["open"] == "0" and float(state["scale"]) >= 0.6 and state["hint"] == ""

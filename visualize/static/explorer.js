@@ -23,6 +23,10 @@ function graphExplorer(root, DATA) {
   var LAYER_GAP = 120, NODE_GAP = 18, CHAR_W = 6.6, LINE_H = 15, PAD = 12, TITLE_H = 16;
   var INITIAL_UNITS = 30;  // open modules level by level while at most this many units show
   var MAX_LABEL = 36;
+  // Zoomed out below this, node labels (12 px) are under 7 px: the view says how to zoom.
+  var LEGIBLE = 0.6;
+  // Narrower than this (px), the details panel goes under the drawing.
+  var NARROW = 980;
   // A wire from a tensor drawn this far from its user (an RNN's weights, used at every step)
   // is drawn as a stub into the user, named after the tensor, as TensorBoard does for nodes
   // of many uses: a bundle of wires across the whole graph reads as noise.
@@ -96,7 +100,13 @@ function graphExplorer(root, DATA) {
     return n;
   }
 
+  // Open modules level by level while the graph stays small (INITIAL_UNITS) and, fitted to
+  // the stage, legible: a narrow notebook cell starts with fewer modules open than a
+  // full window (a click opens the rest). Lays the graph out (L).
   function openInitially() {
+    open = {};
+    L = layout();
+    var legible = fitScale() >= LEGIBLE;
     for (var depth = 1; ; depth++) {
       var level = moduleList.filter(function (m) {  // (a sum stays closed: it is long)
         return m.depth === depth && (m.parent === null || open[m.parent]) && !m.sum;
@@ -105,6 +115,13 @@ function graphExplorer(root, DATA) {
       level.forEach(function (m) { open[m.key] = true; });
       if (level.length > 1 && countUnits() > INITIAL_UNITS) {
         level.forEach(function (m) { delete open[m.key]; });
+        L = layout();
+        return;
+      }
+      L = layout();
+      if (legible && fitScale() < LEGIBLE) {
+        level.forEach(function (m) { delete open[m.key]; });
+        L = layout();
         return;
       }
     }
@@ -568,13 +585,24 @@ function graphExplorer(root, DATA) {
     if (w.edges.length > 50) { add(panel, "div", (w.edges.length - 50) + " more wires", "ax-row"); }
   }
   function hover(s) { hovered = s; showDetails(hovered || pinned); }
-  function select(s) { pinned = s; paint(); }
+  function select(s) { touch(); pinned = s; paint(); }
 
   // ---- Pan and zoom
+  // The first view is the whole graph fitted to the stage, as TensorBoard and Netron open:
+  // the structure first, then zoom. "fitted" stays true until the user pans or zooms; while
+  // it is, a change of the stage's size (a notebook cell laid out after the script ran, a
+  // window resized) fits again.
+  var fitted = false, hint = find(".ax-hint");
   function apply() {
     view.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + scale + ")");
     // Wire labels smaller than about 5 px are noise: shown again when zoomed in.
     root.classList.toggle("far", scale < 0.55);
+    // Node labels under LEGIBLE read as specks: say the view is zoomed out and how to zoom.
+    var pct = Math.round(scale * 100) + "%";
+    hint.textContent = scale >= LEGIBLE ? "" : fitted
+      ? "The whole graph, at " + pct + ": wheel or + to zoom in, drag to pan"
+      : "At " + pct + ": wheel or + to zoom in, Fit for the whole graph";
+    hint.hidden = scale >= LEGIBLE;
     report();
   }
   function size() {
@@ -582,29 +610,71 @@ function graphExplorer(root, DATA) {
     return { w: r.width || 800, h: r.height || 500 };
   }
   function zoomAt(px, py, factor) {
+    touch();
     var s = Math.min(8, Math.max(0.02, scale * factor));
     tx = px - (px - tx) * s / scale; ty = py - (py - ty) * s / scale; scale = s;
+    fitted = false;
     apply();
   }
-  // The whole graph in view; with minScale, never smaller than that (a long graph then
-  // starts at its inputs, and the rest is a drag away).
-  function fit(minScale) {
-    var e = L.ext, sz = size(), m = 20;
+  // The whole graph in view, centred (never above 1.5: a small graph is not blown up).
+  var MARGIN = 20;
+  function fitScale() {
+    var e = L.ext, sz = size();
     var w = Math.max(1, e.x1 - e.x0), h = Math.max(1, e.y1 - e.y0);
-    scale = Math.min(1.5, (sz.w - 2 * m) / w, (sz.h - 2 * m) / h);
-    tx = (sz.w - w * scale) / 2 - e.x0 * scale; ty = (sz.h - h * scale) / 2 - e.y0 * scale;
-    if (typeof minScale === "number" && scale < minScale) {
-      scale = minScale;
-      tx = m - e.x0 * scale;
-      ty = Math.max(m - e.y0 * scale, (sz.h - h * scale) / 2 - e.y0 * scale);
-    }
+    return Math.max(0.02, Math.min(1.5, (sz.w - 2 * MARGIN) / w, (sz.h - 2 * MARGIN) / h));
+  }
+  function fit() {
+    var e = L.ext, sz = size();
+    scale = fitScale();
+    tx = (sz.w - (e.x1 - e.x0) * scale) / 2 - e.x0 * scale;
+    ty = (sz.h - (e.y1 - e.y0) * scale) / 2 - e.y0 * scale;
+    fitted = true;
     apply();
   }
   function centreOn(x, y, minScale) {
     var sz = size();
+    touch();
     if (minScale && scale < minScale) { scale = minScale; }
     tx = sz.w / 2 - x * scale; ty = sz.h / 2 - y * scale;
+    fitted = false;
     apply();
+  }
+  // A narrow cell (a notebook's output area is 700-900 px) gives the drawing the whole
+  // width: the details go under it.
+  function measure() {
+    var w = root.getBoundingClientRect().width;
+    if (w) { root.classList.toggle("narrow", w < NARROW); }
+  }
+  // Until the user does anything (touch), a new size starts over: the modules opened for
+  // it, fitted; after, a fitted view is fitted again.
+  var untouched = true, laidFor = "";
+  function touch() { untouched = false; }
+  root.addEventListener("mousedown", touch, true);
+  function start() {
+    measure();
+    openInitially();
+    draw();
+    fit();
+    var sz = size();
+    laidFor = sz.w + "x" + sz.h;
+  }
+  function resized() {
+    var sz = size();
+    if (!L || laidFor === sz.w + "x" + sz.h) { return; }
+    if (untouched) { start(); return; }
+    measure();
+    if (fitted) { fit(); }
+    sz = size();
+    laidFor = sz.w + "x" + sz.h;
+  }
+  if (window.ResizeObserver) { new ResizeObserver(resized).observe(stage); }
+  // A cell whose script ran before it had a size (not attached yet, or hidden: size() then
+  // guesses): look again now and then until it has one, for 10 minutes (ResizeObserver
+  // tells only when the browser renders a frame, which a hidden page may not).
+  function waitForSize(tries) {
+    var r = svg.getBoundingClientRect();
+    if (r.width && r.height) { resized(); return; }
+    if (tries > 0) { setTimeout(function () { waitForSize(tries - 1); }, 250); }
   }
   svg.addEventListener("wheel", function (ev) {
     ev.preventDefault();
@@ -619,14 +689,14 @@ function graphExplorer(root, DATA) {
     if (!drag) { return; }
     var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) { dragged = true; }
-    tx = drag.tx + dx; ty = drag.ty + dy; apply();
+    tx = drag.tx + dx; ty = drag.ty + dy; fitted = false; apply();
   });
   window.addEventListener("mouseup", function () { drag = null; setTimeout(function () { dragged = false; }, 0); });
   svg.addEventListener("click", function () { if (!dragged) { select(null); } });
   function zoomButton(factor) { var sz = size(); zoomAt(sz.w / 2, sz.h / 2, factor); }
   find(".ax-zoom-in").addEventListener("click", function () { zoomButton(1.25); });
   find(".ax-zoom-out").addEventListener("click", function () { zoomButton(0.8); });
-  find(".ax-fit").addEventListener("click", function () { fit(); });
+  find(".ax-fit").addEventListener("click", function () { touch(); fit(); });
 
   // ---- Open and close, keeping the module where it was on the screen
   function relayout(anchorKey) {
@@ -637,7 +707,7 @@ function graphExplorer(root, DATA) {
     root.setAttribute("data-ms", String(Date.now() - t0));  // (measured, for the notes)
     if (before) {
       var after = screenOf(anchorKey);
-      if (after) { tx += before.x - after.x; ty += before.y - after.y; apply(); }
+      if (after) { tx += before.x - after.x; ty += before.y - after.y; fitted = false; apply(); }
     }
   }
   function screenOf(key) {
@@ -649,6 +719,7 @@ function graphExplorer(root, DATA) {
     return null;
   }
   function toggle(m, value) {
+    touch();
     if (value) { open[m.key] = true; } else { closeUnder(m.key); }
     relayout(m.key);
   }
@@ -658,12 +729,14 @@ function graphExplorer(root, DATA) {
     });
   }
   find(".ax-open-all").addEventListener("click", function () {
+    touch();
     moduleList.forEach(function (m) { open[m.key] = true; });
-    relayout(null); fit(0.6);
+    relayout(null); fit();
   });
   find(".ax-close-all").addEventListener("click", function () {
+    touch();
     open = {};
-    relayout(null); fit(0.6);
+    relayout(null); fit();
   });
   find(".ax-labels").addEventListener("change", function (ev) {
     root.classList.toggle("nolabels", !ev.target.checked);
@@ -704,6 +777,7 @@ function graphExplorer(root, DATA) {
     paint();
   }
   search.addEventListener("input", function () {
+    touch();
     matches = findMatches(search.value); matchAt = -1;
     found.textContent = search.value.trim() ? matches.length + " found" : "";
     paint();
@@ -714,6 +788,7 @@ function graphExplorer(root, DATA) {
 
   // ---- The backward pass, step by step
   function showStep(k) {
+    touch();
     step = Math.max(0, Math.min(lastStep, k));
     paint();
     // Follow the op that ran: bring it into view when it is off the screen.
@@ -743,19 +818,24 @@ function graphExplorer(root, DATA) {
     root.setAttribute("data-matches", String(matches.length));
     var s = pinned && (pinned.unit ? pinned.unit.lines[0] : "wire");
     root.setAttribute("data-selected", s || "");
+    // Where the graph is drawn in the stage (pixels: x0,y0,x1,y1), the stage's size, the hint.
+    var e = L.ext, sz = size();
+    root.setAttribute("data-view", [e.x0 * scale + tx, e.y0 * scale + ty, e.x1 * scale + tx,
+      e.y1 * scale + ty].map(Math.round).join(","));
+    root.setAttribute("data-stage", Math.round(sz.w) + "," + Math.round(sz.h));
+    root.setAttribute("data-hint", !hint || hint.hidden ? "" : hint.textContent);
   }
 
-  openInitially();
-  L = layout();
-  draw();
-  fit(0.6);
+  start();
+  waitForSize(2400);
 
   if (!root.classList.contains("page")) { return; }
   // ---- Actions from the address (the saved page only)
   var m = /(?:^#|&)do=([^&]*)/.exec(location.hash), log = [];
   function snapshot(action) {
     var state = { action: action, panel: panel.textContent, caption: caption.textContent };
-    ["scale", "open", "units", "step", "selected", "matches", "ms"].forEach(function (k) {
+    var keys = ["scale", "open", "units", "step", "selected", "matches", "ms", "view", "stage", "hint"];
+    keys.forEach(function (k) {
       state[k] = root.getAttribute("data-" + k);
     });
     log.push(state);
