@@ -677,8 +677,8 @@ def _aspect(pic: Picture, max_aspect: float) -> list[Defect]:
 
 # The colour of a gradient's text (visualize.paint.GRAD_COLOR; quality reads SVG only).
 GRAD_FILL = "red"
-# A drawn number is rounded to 4 significant digits (3 in a one-line summary): off by at
-# most this much of its size. A sum of drawn numbers may be off by the sum of theirs.
+# A drawn number is rounded to 3 significant digits (a scalar to 4): off by at most this
+# much of its size. A sum of drawn numbers may be off by the sum of theirs.
 DRAWN_ROUNDING = 5.1e-3
 _LEAF_NODE = re.compile(r"(t\d+)(?:_\d+)?")
 _TOTAL_PREFIX = re.compile(r"^(?:total )?grad ")
