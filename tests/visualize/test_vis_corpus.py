@@ -79,35 +79,36 @@ def check_drawing(
 
 
 # The slide rule: fitted to 13.33 x 7.5 in, every label >= 8 pt. The corpus graphs with a
-# picture that stays past a slide (draw_graph says so: fits_slide False; the picture is for
-# the explorer, visualize.explore), each with its reason and its smallest labels, measured
-# 2026-12-07 on both renderers and both layouts (benchmarks/picture_corpus.py): 26 of 53.
-# Every other corpus picture must fit, in LR and TB; these may fit too.
+# picture that stays past a slide (draw_graph says so: fits_slide False; the picture says
+# how to see all of it, visualize.explore), each with its reason and its smallest labels
+# (lowest-highest over both renderers and both layouts, or where it misses), measured
+# 2026-12-07 after the rows, compact and titles changes (benchmarks/picture_corpus.py):
+# 20 of 53. Every other corpus picture must fit, in LR and TB; these may fit too.
 PAST_A_SLIDE = {
     # From primitive ops, no modules to collapse (rows at most: a teacher would show
     # these in the explorer, or one step of them):
-    "rnn_three_steps": "3 unrolled RNN steps, 3.7-5.7 pt",
-    "rnn_six_steps": "6 unrolled RNN steps, 1.4-2.0 pt",
-    "rnn_twenty_steps": "20 unrolled RNN steps (~160 ops), 0.4-0.7 pt",
-    "lstm_two_steps": "two LSTM steps, 4.5-6.1 pt",
-    "gru_cell": "three gate branches, 5.6-6.9 pt",
-    "two_layer_softmax_net": "the 2-layer net with its L2 branch, 5.7-7.4 pt",
-    "ng_l_layer": "Ng's L-layer net with its caches, 6.4-6.8 pt",
-    "ng_ten_layers": "Ng's 10-layer net, 4.2-5.8 pt",
-    "ng_l2_regularised": "Ng's net with an L2 term over every W, 5.3-5.6 pt",
-    "ng_dropout": "Ng's net with inverted-dropout masks, 6.4-7.2 pt",
-    "ng_activations": "four activations and their derivatives, 6.4-7.9 pt",
-    "flat_sum_twenty": "20 terms added one + at a time (24 make a 'sum of N' node), 5.7-6.5 pt",
+    "rnn_three_steps": "3 unrolled RNN steps, one row each, 5.6-5.8 pt",
+    "rnn_six_steps": "6 unrolled RNN steps, 1.5-4.0 pt",
+    "rnn_twenty_steps": "20 unrolled RNN steps (~160 ops), drawn whole, 0.5-0.7 pt",
+    "lstm_two_steps": "two LSTM steps, 6.0-6.5 pt",
+    "gru_cell": "three gate branches, 4.9-6.5 pt",
+    "two_layer_softmax_net": "the 2-layer net with its L2 branch, 7.3-7.6 pt",
+    "ng_l_layer": "Ng's L-layer net with its caches, 7.2-7.4 pt",
+    "ng_ten_layers": "Ng's 10-layer net, two layers a row, 5.6 pt",
+    "ng_l2_regularised": "Ng's net with an L2 term over every W, 5.6-5.9 pt",
+    "ng_dropout": "LR only (TB fits): Ng's net with inverted-dropout masks, 7.3 pt",
+    "ng_activations": "LR only (TB fits): four activations and their derivatives, 7.4 pt",
+    "flat_sum_twenty": "20 terms added one + at a time (24 make a 'sum of N' node), 5.5-6.4 pt",
     # With modules: rows break at module boundaries, or the modules are collapsed (the
-    # caption says so and names visualize.explore), and it is still a little small:
-    "conv_bn_relu_pool_twice": "11 module nodes with weights and grad norms, 5.3-7.1 pt",
-    "deep_mlp_modules": "a 9-Linear MLP; its Sequential blocks stay whole, 4.8-6.2 pt",
-    "deep_mlp_collapsed": "17 module nodes in a chain, 6.8-7.7 pt",
-    "residual_blocks": "skip wires beside each block, 4.9-7.7 pt",
-    "rnn_modules": "an RNN cell module called at every step, 4.4-5.1 pt",
-    "rnn_modules_collapsed": "one node per call with its share, 6.5-7.0 pt",
-    "mlp_dropout_modules": "an MLP with dropout in rows at module boundaries, 6.8-7.7 pt",
-    "mlp_l2_modules": "TB only: the L2 term over both Linear layers beside the net, 7.2-7.3 pt",
+    # caption says so), and it is still a little small:
+    "conv_bn_relu_pool_twice": "collapsed: 11 module nodes with weights and grad norms, 6.9-7.2 pt",
+    "deep_mlp_modules": "a 9-Linear MLP; its Sequential blocks stay whole, 6.3-6.7 pt",
+    "deep_mlp_collapsed": "TB on wasm only: 17 module nodes in columns, 7.7 pt",
+    "residual_blocks": "skip wires beside each block, 7.0-7.4 pt",
+    "rnn_modules": "an RNN cell module called at every step, 5.3-5.6 pt",
+    "rnn_modules_collapsed": "one node per call with its share, 6.6-7.4 pt",
+    "mlp_dropout_modules": "TB on wasm only: the MLP in columns at module boundaries, 7.7 pt",
+    "mlp_l2_modules": "TB on wasm only: the L2 term over both Linear layers beside it, 7.95 pt",
 }
 
 
